@@ -1,0 +1,19 @@
+/*
+ * Entry points of perfeng's commands. Each takes the arguments after the
+ * command name (argv[0] is the command name) and returns the exit code.
+ */
+#ifndef PE_CMD_H
+#define PE_CMD_H
+
+int cmd_bench(int argc, char **argv);
+
+/* Prints "perfeng: error: <msg>" to stderr and returns code, for `return die_code(...)`. */
+int cmd_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "perfeng: warning: <msg>" to stderr, yellow on a terminal unless NO_COLOR. */
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 1 when stderr is a terminal and NO_COLOR is unset or empty. */
+int cmd_color_stderr(void);
+
+extern const char *perfeng_version;
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * perfeng's entry point: global flags, the command table, dispatch. Commands
+ * live in src/cmd/; nothing here measures anything.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "util/error.h"
+
+#ifndef PERFENG_COMMIT
+#define PERFENG_COMMIT "unknown"
+#endif
+#define PERFENG_RELEASE "0.1.0"
+
+const char *perfeng_version = PERFENG_RELEASE " (" PERFENG_COMMIT ")";
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd_struct commands[] = {
+	{ "bench", cmd_bench, "benchmark commands: statistics, resources, counters, comparison" },
+};
+
+static const struct cmd_struct *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: perfeng [--version] [--help] <command> [<args>]\n\n"
+		   "perfeng is a performance engineer's toolkit. Commands:\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "    %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'perfeng help <command>' or 'perfeng <command> --help' shows a command's options.\n"
+		   "Exit codes: 0 success, 1 a verdict failed, 2 usage error, 3 runtime error, 130 interrupted.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd_struct *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return PE_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return PE_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("perfeng %s\n", perfeng_version);
+		return PE_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return PE_EXIT_OK;
+		}
+		cmd = find_command(argv[2]);
+		if (!cmd)
+			return cmd_fail(PE_EXIT_USAGE, "'%s' is not a perfeng command; see 'perfeng --help'", argv[2]);
+		char *hargv[] = { argv[2], "--help", NULL };
+		return cmd->fn(2, hargv);
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return cmd_fail(PE_EXIT_USAGE, "'%s' is not a perfeng command; see 'perfeng --help'", argv[1]);
+	return cmd->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,79 @@
+/*
+ * Running one child process and measuring it: wall time on the monotonic
+ * clock, the child's own rusage through wait4 (never RUSAGE_CHILDREN), and
+ * optionally perf counters attached before its exec. The child runs in its
+ * own process group, so a timeout or an interrupt kills everything it
+ * started, and it is always reaped: no zombie is left on any path.
+ */
+#ifndef PE_PROCESS_H
+#define PE_PROCESS_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct counters;
+
+enum run_output {
+	RUN_OUT_NULL = 0,	/* stdout to /dev/null */
+	RUN_OUT_PIPE,		/* stdout to a pipe the runner drains and discards */
+	RUN_OUT_INHERIT,	/* stdout and stderr are perfeng's own */
+	RUN_OUT_FD,		/* stdout to spec->stdout_fd */
+};
+
+struct run_spec {
+	char *const *argv;	/* argv[0] looked up in PATH as execvp does */
+	int stdin_fd;		/* -1: /dev/null */
+	enum run_output output;
+	int stdout_fd;		/* for RUN_OUT_FD */
+	uint64_t timeout_ns;	/* 0: none; else SIGKILL to the group when it passes */
+	struct counters *counters;	/* NULL: none; else opened on the child before exec */
+};
+
+enum run_status {
+	RUN_EXITED = 0,
+	RUN_SIGNALED,
+	RUN_TIMED_OUT,
+	RUN_INTERRUPTED,	/* *runner_interrupt became set; the group was killed */
+};
+
+#define RUN_ERR_TAIL 4096
+
+struct run_result {
+	enum run_status status;
+	int exit_code;		/* for RUN_EXITED */
+	int signal;		/* for RUN_SIGNALED */
+	uint64_t wall_ns;	/* from just before exec was released to the reap */
+	uint64_t user_ns, sys_ns;
+	long maxrss_kb;
+	long minflt, majflt;
+	long nvcsw, nivcsw;
+	/*
+	 * The last RUN_ERR_TAIL bytes the child wrote to stderr (not for
+	 * RUN_OUT_INHERIT), NUL-terminated, for showing why a command failed.
+	 */
+	char err_tail[RUN_ERR_TAIL + 1];
+	size_t err_len;
+};
+
+/*
+ * Set by perfeng's SIGINT/SIGTERM handler; runner_run polls it while the
+ * child runs and, when set, kills the child's group, reaps it, and returns
+ * with status RUN_INTERRUPTED.
+ */
+extern volatile sig_atomic_t runner_interrupt;
+
+/*
+ * Runs spec->argv to completion. Returns 0 when the child was started (any
+ * exit status, signal, timeout or interrupt is in *res). Returns -ENOENT
+ * ("command not found: 'x'"), -EACCES ("cannot execute 'x': permission
+ * denied") or another negative errno with pe_error() set when it could not
+ * be started.
+ */
+int runner_run(const struct run_spec *spec, struct run_result *res);
+
+/* Installs the SIGINT/SIGTERM handler that sets runner_interrupt. */
+void runner_install_interrupt_handler(void);
+
+#endif

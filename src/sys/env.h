@@ -1,0 +1,33 @@
+/*
+ * The environment a measurement ran in, recorded next to every result so that
+ * two results can be told apart: CPU model, cores, frequency governor,
+ * kernel, load average, perfeng version, and the git state of the working
+ * directory.
+ */
+#ifndef PE_ENV_H
+#define PE_ENV_H
+
+struct env_info {
+	char cpu_model[128];	/* "n/a" when /proc/cpuinfo has none */
+	int cores;		/* online CPUs */
+	char governor[32];	/* cpufreq governor of cpu0, "n/a" without cpufreq */
+	char kernel[128];	/* uname -sr */
+	char hostname[64];
+	double loadavg_before[3];
+	double loadavg_after[3];
+	char git_commit[48];	/* "" when the directory is no git work tree */
+	char git_branch[128];
+	int git_dirty;		/* -1 unknown */
+};
+
+/* Fills everything but loadavg_after. Never fails: missing facts read "n/a". */
+void env_collect(struct env_info *e);
+
+/* Reads /proc/loadavg into la[3]; returns 0 or -1. */
+int env_loadavg(double la[3]);
+
+/* Parsers of the files, split out so they can be tested and fuzzed on text. */
+int env_parse_cpuinfo_model(const char *text, char *out, unsigned n);
+int env_parse_loadavg(const char *text, double la[3]);
+
+#endif
