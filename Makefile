@@ -24,6 +24,15 @@ LIBS = $(JANSSON_LIBS) -lm
 
 FUZZ_SECONDS ?= 5
 
+# Build directory; parallel builds can use their own (make O=/tmp/x).
+O ?= obj
+# The binary: ./perfeng for the default build directory, else inside it.
+ifeq ($(O),obj)
+PERFENG = perfeng
+else
+PERFENG = $(O)/perfeng
+endif
+
 ifneq ($(V),1)
 Q = @
 QUIET_CC = @echo '   CC $@';
@@ -41,94 +50,97 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 
-LIB_OBJ := $(LIB_SRC:%.c=obj/%.o)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=obj/tests/unit/%)
-HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=obj/tests/helpers/%)
-EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=obj/examples/%)
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(O)/examples/%)
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-ASAN_LIB_OBJ := $(LIB_SRC:%.c=obj/asan/%.o)
-ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=obj/asan/tests/unit/%)
+ASAN_LIB_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o)
+ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/asan/tests/unit/%)
 
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=obj/fuzz/%.o)
-FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=obj/fuzz/tests/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(O)/fuzz/%.o)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/tests/fuzz/%)
 
-all: perfeng
+all: $(PERFENG)
 
 # --- version: rebuilt only when `git describe` changes -----------------------
-obj/VERSION: FORCE
-	@mkdir -p obj
+$(O)/VERSION: FORCE
+	@mkdir -p $(O)
 	@v=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
 	 if [ "$$(cat $@ 2>/dev/null)" != "$$v" ]; then echo "$$v" > $@; fi
 
-obj/src/main.o: obj/VERSION
-obj/src/main.o: ALL_CFLAGS += -DPERFENG_COMMIT='"$(shell cat obj/VERSION 2>/dev/null)"'
+$(O)/src/main.o: $(O)/VERSION
+$(O)/src/main.o: ALL_CFLAGS += -DPERFENG_COMMIT='"$(shell cat $(O)/VERSION 2>/dev/null)"'
 
 # --- normal build ----------------------------------------------------------
-obj/%.o: %.c
+$(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-obj/libperfeng.a: $(LIB_OBJ)
+$(O)/libperfeng.a: $(LIB_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
-perfeng: obj/src/main.o obj/libperfeng.a
+$(PERFENG): $(O)/src/main.o $(O)/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-obj/tests/unit/%: obj/tests/unit/%.o obj/libperfeng.a
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LIBS)
 
-obj/tests/helpers/%: obj/tests/helpers/%.o
+$(O)/tests/helpers/%: $(O)/tests/helpers/%.o
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lm -lpthread
 
-obj/examples/%: obj/examples/%.o
+$(O)/examples/%: $(O)/examples/%.o
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lm
 
 # --- sanitizer build (unit tests only) -------------------------------------
-obj/asan/%.o: %.c
+$(O)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
-obj/asan/libperfeng.a: $(ASAN_LIB_OBJ)
+$(O)/asan/libperfeng.a: $(ASAN_LIB_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
-obj/asan/tests/unit/%: obj/asan/tests/unit/%.o obj/asan/libperfeng.a
+$(O)/asan/tests/unit/%: $(O)/asan/tests/unit/%.o $(O)/asan/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ -lcmocka $(LIBS)
 
 # --- fuzz build --------------------------------------------------------------
-obj/fuzz/%.o: %.c
+$(O)/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(FUZZ_CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -MMD -MP -O1 -g $(FUZZ_FLAGS) -c -o $@ $<
 
-obj/fuzz/libperfeng.a: $(FUZZ_LIB_OBJ)
+$(O)/fuzz/libperfeng.a: $(FUZZ_LIB_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
-obj/fuzz/tests/fuzz/%: obj/fuzz/tests/fuzz/%.o obj/fuzz/libperfeng.a
+$(O)/fuzz/tests/fuzz/%: $(O)/fuzz/tests/fuzz/%.o $(O)/fuzz/libperfeng.a
 	$(QUIET_LINK)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
+
+# Tests find the binary, helpers and examples through these.
+TEST_ENV = CMOCKA_MESSAGE_OUTPUT=TAP PERFENG_BIN=$(abspath $(PERFENG)) PERFENG_BUILD=$(abspath $(O))
 
 # --- entry points ------------------------------------------------------------
 deps:
 	$(Q)scripts/install-deps.sh
 
-build-tests: perfeng $(UNIT_BIN) $(HELPER_BIN) $(EXAMPLE_BIN)
+build-tests: $(PERFENG) $(UNIT_BIN) $(HELPER_BIN) $(EXAMPLE_BIN)
 
 test: build-tests
-	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP prove -j2 $(PROVE_FLAGS) $(UNIT_BIN) tests/e2e/t*.sh
+	$(Q)$(TEST_ENV) prove -j2 $(PROVE_FLAGS) $(UNIT_BIN) tests/e2e/t*.sh
 
-test-asan: $(ASAN_UNIT_BIN)
-	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
+test-asan: $(ASAN_UNIT_BIN) $(HELPER_BIN)
+	$(Q)$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 prove -j2 $(PROVE_FLAGS) $(ASAN_UNIT_BIN)
 
 fuzz: $(FUZZ_BIN)
 	$(Q)for f in $(FUZZ_BIN); do \
 		name=$$(basename $$f); corpus=tests/fuzz/corpus/$$name; \
-		mkdir -p obj/fuzz/work/$$name; \
+		mkdir -p $(O)/fuzz/work/$$name; \
 		echo "   FUZZ $$name ($(FUZZ_SECONDS)s)"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
-		    obj/fuzz/work/$$name $$( [ -d $$corpus ] && echo $$corpus ) \
-		    >obj/fuzz/work/$$name.log 2>&1 \
-		 || { tail -50 obj/fuzz/work/$$name.log; exit 1; }; \
+		    $(O)/fuzz/work/$$name $$( [ -d $$corpus ] && echo $$corpus ) \
+		    >$(O)/fuzz/work/$$name.log 2>&1 \
+		 || { tail -50 $(O)/fuzz/work/$$name.log; exit 1; }; \
 	done
 
 check: deps
@@ -136,13 +148,13 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory test-asan
 	$(Q)$(MAKE) --no-print-directory fuzz
 
-demo: deps perfeng $(EXAMPLE_BIN)
+demo: deps $(PERFENG) $(EXAMPLE_BIN)
 	$(Q)scripts/demo.sh
 
 clean:
-	rm -rf obj perfeng
+	rm -rf $(O) perfeng
 
 .PHONY: all deps build-tests test test-asan fuzz check demo clean FORCE
 .SECONDARY:
 
--include $(shell find obj -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
