@@ -14,6 +14,12 @@
 #define SUMMARY_BOOTSTRAP_B 2000
 /* Iglewicz & Hoaglin (1993): |modified z| above this is an outlier. */
 #define OUTLIER_Z 3.5
+/*
+ * Outliers this far out (hyperfine's threshold, 10 scaled MADs) are severe:
+ * they move the mean, and a warning says so. Milder ones are only counted,
+ * as timing data always has a right tail.
+ */
+#define OUTLIER_Z_SEVERE 14.826
 
 struct summary {
 	size_t n;
@@ -27,6 +33,7 @@ struct summary {
 	double median_ci[2];	/* 95% percentile-bootstrap CI of the median */
 	size_t n_outliers;	/* samples with |modified z-score| > OUTLIER_Z */
 	size_t n_low_outliers;	/* of which below the median */
+	double max_abs_z;	/* the largest |modified z-score| */
 };
 
 /*

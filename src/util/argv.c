@@ -59,6 +59,11 @@ int argv_split(const char *cmd, char ***argvp, int *argcp)
 					if (p[1] != '\n')
 						strbuf_addch(&word, p[1]);
 					p += 2;
+				} else if (*p == '$' || *p == '`') {
+					/* a shell expands these even inside double quotes */
+					pe_error("command '%s' uses '%c' inside double quotes, which "
+						 "needs a shell; escape it, or run with --shell=sh", cmd, *p);
+					goto fail;
 				} else {
 					strbuf_addch(&word, *p++);
 				}
@@ -106,4 +111,37 @@ fail:
 		argv_free(argv);
 	}
 	return -1;
+}
+
+static int argv__plain(const char *w)
+{
+	if (!*w)
+		return 0;
+	for (const char *p = w; *p; p++)
+		if (strchr(" \t\n'\"\\|&;<>()$`*?~#", *p))
+			return 0;
+	return 1;
+}
+
+char *argv_join(char *const *argv)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (char *const *a = argv; *a; a++) {
+		if (a != argv)
+			strbuf_addch(&sb, ' ');
+		if (argv__plain(*a)) {
+			strbuf_addstr(&sb, *a);
+			continue;
+		}
+		strbuf_addch(&sb, '\'');
+		for (const char *p = *a; *p; p++) {
+			if (*p == '\'')
+				strbuf_addstr(&sb, "'\\''");
+			else
+				strbuf_addch(&sb, *p);
+		}
+		strbuf_addch(&sb, '\'');
+	}
+	return strbuf_detach(&sb);
 }

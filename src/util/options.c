@@ -137,8 +137,11 @@ int options_parse(int argc, char **argv, const struct option *opts, int *nposp)
 					/* bundled flags: -iq */
 					for (const char *c = arg + 2; *c; c++) {
 						const struct option *b = options__find_short(opts, *c);
-						if (!b || b->type != OPTT_FLAG)
+						if (!b)
 							return pe_error("unknown option '-%c' in '%s'", *c, arg);
+						if (b->type != OPTT_FLAG)
+							return pe_error("option '-%c' takes a value; give it apart from '%s'",
+									*c, arg);
 						*(int *)b->value = 1;
 					}
 				} else {

@@ -1,5 +1,6 @@
 #include "util/units.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@ int parse_uint(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	/* strtoull skips any leading white space and accepts a sign. */
+	if (!isdigit((unsigned char)*s))
 		return pe_error("'%s' is not a whole number", s);
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -73,7 +75,8 @@ int parse_duration_ns(const char *s, uint64_t *out)
 		double ns = num * tab[i].ns;
 		if (ns >= 1.8e19)
 			goto bad;
-		*out = (uint64_t)llround(ns);
+		/* llround() returns a long long, too small above 9.2e18. */
+		*out = (uint64_t)round(ns);
 		return 0;
 	}
 bad:
@@ -99,7 +102,7 @@ int parse_size(const char *s, uint64_t *out)
 		double v = num * tab[i].mult;
 		if (v >= 1.8e19)
 			goto bad;
-		*out = (uint64_t)llround(v);
+		*out = (uint64_t)round(v);
 		return 0;
 	}
 bad:

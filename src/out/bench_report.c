@@ -1,0 +1,515 @@
+#include "out/bench_report.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/format.h"
+#include "util/error.h"
+#include "util/xalloc.h"
+
+static enum time_unit report__unit(const struct bench_report *r, size_t i)
+{
+	return r->unit != TU_AUTO ? r->unit : time_unit_for(r->wall[i].mean);
+}
+
+/* Mean of a per-run long field, selected by offset into struct bench_run. */
+static double report__mean_long(const struct bench_command *c, size_t off)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < c->nruns; i++)
+		s += (double)*(const long *)((const char *)&c->runs[i] + off);
+	return c->nruns ? s / (double)c->nruns : 0;
+}
+
+/* Mean of counter id over the runs that counted it; returns the number of such runs. */
+static size_t report__ctr_mean(const struct bench_command *c, int id, double *mean)
+{
+	double s = 0;
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->nruns; i++) {
+		if (c->runs[i].ctr_valid & (1u << id)) {
+			s += (double)c->runs[i].ctr[id];
+			k++;
+		}
+	}
+	*mean = k ? s / (double)k : 0;
+	return k;
+}
+
+static const char *report__stop_text(const struct bench_command *c, const struct bench_opts *o,
+				     char *buf, size_t n)
+{
+	switch (c->stop) {
+	case BENCH_STOP_RUNS:
+		snprintf(buf, n, "the requested %zu runs", c->nruns);
+		break;
+	case BENCH_STOP_MIN_TIME:
+		snprintf(buf, n, "%zu runs (at least %llu runs and %.0f s)", c->nruns,
+			 (unsigned long long)o->min_runs, (double)o->min_time_ns / 1e9);
+		break;
+	case BENCH_STOP_MAX_RUNS:
+		snprintf(buf, n, "%zu runs: --max-runs reached", c->nruns);
+		break;
+	case BENCH_STOP_PRECISION:
+		snprintf(buf, n, "%zu runs: precision reached (median 95%% CI ±%.2f%%, target ±%.2f%%)",
+			 c->nruns, c->precision_reached * 100, o->precision * 100);
+		break;
+	case BENCH_STOP_BUDGET:
+		if (o->precision > 0)
+			snprintf(buf, n, "%zu runs: time budget ran out before the precision was reached "
+				 "(median 95%% CI ±%.2f%%, target ±%.2f%%)", c->nruns,
+				 c->precision_reached * 100, o->precision * 100);
+		else
+			snprintf(buf, n, "%zu runs: time budget ran out", c->nruns);
+		break;
+	case BENCH_STOP_INTERRUPTED:
+		snprintf(buf, n, "%zu runs: interrupted", c->nruns);
+		break;
+	case BENCH_STOP_FAILED:
+		snprintf(buf, n, "%zu runs: a run failed", c->nruns);
+		break;
+	default:
+		snprintf(buf, n, "%zu runs", c->nruns);
+	}
+	return buf;
+}
+
+void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
+{
+	const struct bench_command *c = &r->cmds[i];
+	const struct summary *w = &r->wall[i];
+	enum time_unit u = report__unit(r, i);
+	char a[64], b[64], d[64], e[64], stop[256];
+
+	fprintf(f, "Benchmark %zu: %s\n", i + 1, c->name);
+	if (!c->nruns) {
+		fprintf(f, "  no completed runs\n");
+		return;
+	}
+	fmt_time(a, sizeof(a), w->mean, u);
+	if (w->n >= 2)
+		fmt_time(b, sizeof(b), w->stddev, u);
+	else
+		snprintf(b, sizeof(b), "n/a");
+	fmt_time(d, sizeof(d), r->user[i].mean, u);
+	fmt_time(e, sizeof(e), r->sys[i].mean, u);
+	fprintf(f, "  Time (mean ± σ):     %10s ± %9s    [User: %s, System: %s]\n", a, b, d, e);
+	fmt_time(a, sizeof(a), w->min, u);
+	fmt_time(b, sizeof(b), w->max, u);
+	fprintf(f, "  Range (min … max):   %10s … %9s    %zu run%s\n", a, b, w->n, w->n == 1 ? "" : "s");
+	fmt_time(a, sizeof(a), w->median, u);
+	fmt_time(b, sizeof(b), w->median_ci[0], u);
+	fmt_time(d, sizeof(d), w->median_ci[1], u);
+	fprintf(f, "  Median [95%% CI]:     %10s   [%s … %s]\n", a, b, d);
+	fmt_time(b, sizeof(b), w->mean_ci[0], u);
+	fmt_time(d, sizeof(d), w->mean_ci[1], u);
+	fprintf(f, "  Mean 95%% CI:                       [%s … %s]\n", b, d);
+	fmt_time(a, sizeof(a), w->p5, u);
+	fmt_time(b, sizeof(b), w->p95, u);
+	fmt_time(d, sizeof(d), w->mad, u);
+	fprintf(f, "  p5 … p95, MAD:       %10s … %9s    MAD %s\n", a, b, d);
+
+	fmt_kib(a, sizeof(a), report__mean_long(c, offsetof(struct bench_run, maxrss_kb)));
+	fprintf(f, "  Resources (mean):    max RSS %s, faults %.0f minor / %.0f major, "
+		"context switches %.0f voluntary / %.0f involuntary\n", a,
+		report__mean_long(c, offsetof(struct bench_run, minflt)),
+		report__mean_long(c, offsetof(struct bench_run, majflt)),
+		report__mean_long(c, offsetof(struct bench_run, nvcsw)),
+		report__mean_long(c, offsetof(struct bench_run, nivcsw)));
+
+	if (r->counters && r->counters->enabled) {
+		const char *lead = "  Counters (mean):     ";
+		int shown = 0;
+
+		fputs(lead, f);
+		for (int id = 0; id < CTR_NR; id++) {
+			double m;
+
+			if (!r->counters->supported[id] || !report__ctr_mean(c, id, &m))
+				continue;
+			if (id == CTR_TASK_CLOCK)
+				fmt_time(a, sizeof(a), m / 1e9, u);
+			else
+				fmt_count(a, sizeof(a), m);
+			fprintf(f, "%s%s %s", shown++ ? ", " : "", counter_name(id), a);
+		}
+		fputc('\n', f);
+		/* the counters that have no value, one line per reason */
+		unsigned done = 0;
+		for (int id = 0; id < CTR_NR; id++) {
+			const char *why;
+			double m;
+
+			if ((done & (1u << id)) ||
+			    (r->counters->supported[id] && report__ctr_mean(c, id, &m)))
+				continue;
+			why = r->counters->supported[id] ? "not counted" : r->counters->why[id];
+			fprintf(f, "%*s", (int)strlen(lead), "");
+			for (int k = id, first = 1; k < CTR_NR; k++) {
+				const char *kwhy = r->counters->supported[k] ? "not counted" : r->counters->why[k];
+
+				if ((r->counters->supported[k] && report__ctr_mean(c, k, &m)) || strcmp(why, kwhy))
+					continue;
+				fprintf(f, "%s%s", first ? "" : ", ", counter_name(k));
+				first = 0;
+				done |= 1u << k;
+			}
+			fprintf(f, ": n/a (%s)\n", why);
+		}
+	}
+	if (w->n_outliers)
+		fprintf(f, "  Outliers:            %zu of %zu runs (%zu low, %zu high) beyond |modified z| %.1f; kept\n",
+			w->n_outliers, w->n, w->n_low_outliers, w->n_outliers - w->n_low_outliers, OUTLIER_Z);
+	fprintf(f, "  Stopped after:       %s\n", report__stop_text(c, r->opts, stop, sizeof(stop)));
+	if (c->nwarmup)
+		fprintf(f, "  Warmup:              %zu run%s, not counted\n", c->nwarmup,
+			c->nwarmup == 1 ? "" : "s");
+	fputc('\n', f);
+}
+
+void bench_report_order(const struct bench_report *r, int tables, size_t *order)
+{
+	for (size_t i = 0; i < r->n; i++)
+		order[i] = i;
+	if (r->sort == SORT_COMMAND || (r->sort == SORT_AUTO && tables))
+		return;
+	/* insertion sort by mean: n is small and the order must be stable */
+	for (size_t i = 1; i < r->n; i++) {
+		size_t k = order[i], j = i;
+
+		while (j > 0 && r->wall[order[j - 1]].mean > r->wall[k].mean) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = k;
+	}
+}
+
+void out_bench_comparison(FILE *f, const struct bench_report *r)
+{
+	size_t *order = xmalloc(r->n * sizeof(*order));
+	size_t width = 0;
+	char p[32];
+
+	bench_report_order(r, 0, order);
+	for (size_t i = 0; i < r->n; i++)
+		if (strlen(r->cmds[i].name) > width)
+			width = strlen(r->cmds[i].name);
+	fprintf(f, "Comparison against %s'%s' (ratio of mean times, 95%% CI, noise band ±%.1f%%):\n",
+		r->reference_given ? "the reference " : "the fastest, ", r->cmds[r->reference].name,
+		r->noise * 100);
+	for (size_t k = 0; k < r->n; k++) {
+		size_t i = order[k];
+		const struct comparison *c = &r->cmp[i];
+
+		if (i == r->reference)
+			continue;
+		if (!r->cmds[i].nruns || !r->cmds[r->reference].nruns) {
+			fprintf(f, "  '%s'%*s  n/a: no completed runs\n", r->cmds[i].name,
+				(int)(width - strlen(r->cmds[i].name)), "");
+			continue;
+		}
+		fmt_p(p, sizeof(p), c->p);
+		fprintf(f, "  '%s'%*s  %7.3f× [%.3f× … %.3f×]  %-10s  %s", r->cmds[i].name,
+			(int)(width - strlen(r->cmds[i].name)), "", c->ratio, c->ratio_ci[0],
+			c->ratio_ci[1], p, verdict_name(c->verdict));
+		if (c->verdict == VERDICT_SLOWER)
+			fprintf(f, ": the reference runs %.2f times faster", c->ratio);
+		else if (c->verdict == VERDICT_FASTER && c->ratio > 0)
+			fprintf(f, ": it runs %.2f times faster than the reference", 1 / c->ratio);
+		fputc('\n', f);
+	}
+	free(order);
+}
+
+/* --- JSON ------------------------------------------------------------------ */
+
+/* JSON has no NaN or infinity: they become null. */
+static json_t *jreal(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *jpair(const double v[2])
+{
+	return json_pack("[oo]", jreal(v[0]), jreal(v[1]));
+}
+
+static json_t *json__runs_long(const struct bench_command *c, size_t off)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < c->nruns; i++)
+		json_array_append_new(a, json_integer(*(const long *)((const char *)&c->runs[i] + off)));
+	return a;
+}
+
+static json_t *json__runs_double(const struct bench_command *c, size_t off)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < c->nruns; i++)
+		json_array_append_new(a, jreal(*(const double *)((const char *)&c->runs[i] + off)));
+	return a;
+}
+
+static json_t *json__summary(const struct summary *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "mean", jreal(s->mean));
+	json_object_set_new(o, "stddev", s->n >= 2 ? jreal(s->stddev) : json_null());
+	json_object_set_new(o, "median", jreal(s->median));
+	json_object_set_new(o, "min", jreal(s->min));
+	json_object_set_new(o, "max", jreal(s->max));
+	json_object_set_new(o, "p5", jreal(s->p5));
+	json_object_set_new(o, "p95", jreal(s->p95));
+	json_object_set_new(o, "mad", jreal(s->mad));
+	json_object_set_new(o, "mean_ci95", jpair(s->mean_ci));
+	json_object_set_new(o, "median_ci95", jpair(s->median_ci));
+	return o;
+}
+
+static json_t *json__counters(const struct bench_report *r, const struct bench_command *c)
+{
+	json_t *o = json_object();
+
+	for (int id = 0; id < CTR_NR; id++) {
+		json_t *e = json_object();
+		double m;
+
+		if (!r->counters->supported[id]) {
+			json_object_set_new(e, "supported", json_false());
+			json_object_set_new(e, "reason", json_string(r->counters->why[id]));
+		} else {
+			json_t *vals = json_array();
+
+			json_object_set_new(e, "supported", json_true());
+			for (size_t i = 0; i < c->nruns; i++)
+				json_array_append_new(vals, (c->runs[i].ctr_valid & (1u << id)) ?
+						      json_integer((json_int_t)c->runs[i].ctr[id]) : json_null());
+			json_object_set_new(e, "mean", report__ctr_mean(c, id, &m) ? jreal(m) : json_null());
+			json_object_set_new(e, "values", vals);
+		}
+		json_object_set_new(o, counter_name(id), e);
+	}
+	return o;
+}
+
+static json_t *json__result(const struct bench_report *r, size_t i)
+{
+	const struct bench_command *c = &r->cmds[i];
+	const struct summary *w = &r->wall[i];
+	json_t *o = json_object(), *times = json_array(), *codes = json_array(), *pe, *res;
+
+	for (size_t k = 0; k < c->nruns; k++) {
+		json_array_append_new(times, jreal(c->runs[k].wall));
+		json_array_append_new(codes, c->runs[k].exit_code >= 0 ?
+				      json_integer(c->runs[k].exit_code) : json_null());
+	}
+	/* hyperfine's keys, with hyperfine's meanings */
+	json_object_set_new(o, "command", json_string(c->name));
+	json_object_set_new(o, "mean", jreal(w->mean));
+	json_object_set_new(o, "stddev", w->n >= 2 ? jreal(w->stddev) : json_null());
+	json_object_set_new(o, "median", jreal(w->median));
+	json_object_set_new(o, "user", jreal(r->user[i].mean));
+	json_object_set_new(o, "system", jreal(r->sys[i].mean));
+	json_object_set_new(o, "min", jreal(w->min));
+	json_object_set_new(o, "max", jreal(w->max));
+	json_object_set_new(o, "times", times);
+	json_object_set_new(o, "exit_codes", codes);
+	if (c->nparams) {
+		json_t *p = json_object();
+		for (size_t k = 0; k < c->nparams; k++)
+			json_object_set_new(p, c->params[k].name, json_string(c->params[k].value));
+		json_object_set_new(o, "parameters", p);
+	}
+
+	pe = json_object();
+	json_object_set_new(pe, "command_line", json_string(c->command));
+	json_object_set_new(pe, "runs", json_integer((json_int_t)c->nruns));
+	json_object_set_new(pe, "warmup_runs", json_integer((json_int_t)c->nwarmup));
+	json_object_set_new(pe, "stop_reason", json_string(bench_stop_name(c->stop)));
+	if (r->opts->precision > 0)
+		json_object_set_new(pe, "median_ci_halfwidth_rel", jreal(c->precision_reached));
+	json_object_set_new(pe, "wall", json__summary(w));
+	json_object_set_new(pe, "user", json__summary(&r->user[i]));
+	json_object_set_new(pe, "system", json__summary(&r->sys[i]));
+	json_object_set_new(pe, "outliers", json_pack("{s:I,s:I,s:f,s:o}", "count", (json_int_t)w->n_outliers,
+						     "low", (json_int_t)w->n_low_outliers,
+						     "modified_z_threshold", OUTLIER_Z,
+						     "max_abs_modified_z", jreal(w->max_abs_z)));
+	res = json_object();
+	json_object_set_new(res, "user", json__runs_double(c, offsetof(struct bench_run, user)));
+	json_object_set_new(res, "system", json__runs_double(c, offsetof(struct bench_run, sys)));
+	json_object_set_new(res, "max_rss_kib", json__runs_long(c, offsetof(struct bench_run, maxrss_kb)));
+	json_object_set_new(res, "minor_faults", json__runs_long(c, offsetof(struct bench_run, minflt)));
+	json_object_set_new(res, "major_faults", json__runs_long(c, offsetof(struct bench_run, majflt)));
+	json_object_set_new(res, "voluntary_context_switches", json__runs_long(c, offsetof(struct bench_run, nvcsw)));
+	json_object_set_new(res, "involuntary_context_switches", json__runs_long(c, offsetof(struct bench_run, nivcsw)));
+	json_object_set_new(pe, "resources", res);
+	json_object_set_new(pe, "counters", r->counters && r->counters->enabled ?
+			    json__counters(r, c) : json_null());
+	if (r->n >= 2 && i != r->reference && c->nruns && r->cmds[r->reference].nruns) {
+		const struct comparison *cmp = &r->cmp[i];
+		json_object_set_new(pe, "comparison", json_pack("{s:s,s:o,s:o,s:o,s:s}",
+			"reference", r->cmds[r->reference].name, "ratio", jreal(cmp->ratio),
+			"ratio_ci95", jpair(cmp->ratio_ci), "p_value", jreal(cmp->p),
+			"verdict", verdict_name(cmp->verdict)));
+	}
+	json_object_set_new(o, "perfeng", pe);
+	return o;
+}
+
+static json_t *json__env(const struct env_info *e)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "cpu_model", json_string(e->cpu_model));
+	json_object_set_new(o, "cores", json_integer(e->cores));
+	json_object_set_new(o, "governor", json_string(e->governor));
+	json_object_set_new(o, "kernel", json_string(e->kernel));
+	json_object_set_new(o, "hostname", json_string(e->hostname));
+	json_object_set_new(o, "loadavg_before", json_pack("[fff]", e->loadavg_before[0],
+				e->loadavg_before[1], e->loadavg_before[2]));
+	json_object_set_new(o, "loadavg_after", json_pack("[fff]", e->loadavg_after[0],
+				e->loadavg_after[1], e->loadavg_after[2]));
+	json_object_set_new(o, "git", e->git_commit[0] ?
+			    json_pack("{s:s,s:s,s:o}", "commit", e->git_commit, "branch", e->git_branch,
+				      "dirty", e->git_dirty < 0 ? json_null() : json_boolean(e->git_dirty)) :
+			    json_null());
+	return o;
+}
+
+int out_bench_json(FILE *f, const struct bench_report *r)
+{
+	json_t *root = json_object(), *results = json_array(), *pe = json_object();
+	int rc;
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(results, json__result(r, i));
+	json_object_set_new(root, "results", results);
+	json_object_set_new(pe, "schema_version", json_integer(BENCH_JSON_SCHEMA));
+	json_object_set_new(pe, "version", json_string(r->version));
+	json_object_set_new(pe, "reference", r->n >= 2 ? json_string(r->cmds[r->reference].name) : json_null());
+	json_object_set_new(pe, "noise", jreal(r->noise));
+	json_object_set_new(pe, "shell", r->shell ? json_string(r->shell) : json_null());
+	json_object_set_new(pe, "shell_spawn_subtracted", r->shell ?
+			    json_pack("{s:o,s:o,s:o}", "wall", jreal(r->opts->shell_wall),
+				      "user", jreal(r->opts->shell_user), "system", jreal(r->opts->shell_sys)) :
+			    json_null());
+	json_object_set_new(pe, "interrupted", json_boolean(r->interrupted));
+	json_object_set_new(pe, "counters_excluding_kernel", r->counters && r->counters->enabled ?
+			    json_boolean(r->counters->exclude_kernel) : json_null());
+	json_object_set_new(pe, "environment", json__env(r->env));
+	json_object_set_new(root, "perfeng", pe);
+	rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+	fputc('\n', f);
+	json_decref(root);
+	if (rc < 0 || ferror(f))
+		return pe_error("cannot write JSON");
+	return 0;
+}
+
+/* --- CSV and Markdown -------------------------------------------------------- */
+
+static void csv__field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int out_bench_csv(FILE *f, const struct bench_report *r)
+{
+	const struct bench_command *first = &r->cmds[0];
+
+	fputs("command,mean,stddev,median,user,system,min,max,"
+	      "p5,p95,mad,mean_ci_low,mean_ci_high,median_ci_low,median_ci_high,runs,outliers,max_rss_kib", f);
+	for (size_t k = 0; k < first->nparams; k++)
+		fprintf(f, ",parameter_%s", first->params[k].name);
+	fputc('\n', f);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct summary *w = &r->wall[i];
+		const struct bench_command *c = &r->cmds[i];
+
+		csv__field(f, c->name);
+		fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%zu,%zu,%.0f",
+			w->mean, w->stddev, w->median, r->user[i].mean, r->sys[i].mean, w->min, w->max,
+			w->p5, w->p95, w->mad, w->mean_ci[0], w->mean_ci[1], w->median_ci[0],
+			w->median_ci[1], w->n, w->n_outliers,
+			report__mean_long(c, offsetof(struct bench_run, maxrss_kb)));
+		for (size_t k = 0; k < c->nparams; k++) {
+			fputc(',', f);
+			csv__field(f, c->params[k].value);
+		}
+		fputc('\n', f);
+	}
+	if (ferror(f))
+		return pe_error("cannot write CSV");
+	return 0;
+}
+
+static void md__cell(FILE *f, const char *s)
+{
+	fputc('`', f);
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else if (*s == '`')
+			fputc('\'', f);
+		else if (*s == '\n')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+	fputc('`', f);
+}
+
+int out_bench_markdown(FILE *f, const struct bench_report *r)
+{
+	enum time_unit u = r->unit != TU_AUTO ? r->unit : time_unit_for(r->wall[r->reference].mean);
+	const char *un = time_unit_name(u);
+	size_t *order = xmalloc(r->n * sizeof(*order));
+	char a[64], b[64], c[64], d[64];
+
+	bench_report_order(r, 1, order);
+	fprintf(f, "| Command | Mean [%s] | Min [%s] | Max [%s] | Relative | Median [%s] (95%% CI) | Verdict |\n",
+		un, un, un, un);
+	fputs("|:---|---:|---:|---:|---:|---:|:---|\n", f);
+	for (size_t k = 0; k < r->n; k++) {
+		size_t i = order[k];
+		const struct summary *w = &r->wall[i];
+		const struct comparison *cmp = &r->cmp[i];
+
+		fputs("| ", f);
+		md__cell(f, r->cmds[i].name);
+		fprintf(f, " | %s ± %s | %s | %s | ", fmt_time_num(a, sizeof(a), w->mean, u),
+			fmt_time_num(b, sizeof(b), w->stddev, u), fmt_time_num(c, sizeof(c), w->min, u),
+			fmt_time_num(d, sizeof(d), w->max, u));
+		if (i == r->reference || r->n < 2)
+			fputs("1.00", f);
+		else
+			fprintf(f, "%.2f (%.2f–%.2f)", cmp->ratio, cmp->ratio_ci[0], cmp->ratio_ci[1]);
+		fprintf(f, " | %s (%s–%s) | %s |\n", fmt_time_num(a, sizeof(a), w->median, u),
+			fmt_time_num(b, sizeof(b), w->median_ci[0], u),
+			fmt_time_num(c, sizeof(c), w->median_ci[1], u),
+			i == r->reference || r->n < 2 ? "reference" : verdict_name(cmp->verdict));
+	}
+	free(order);
+	if (ferror(f))
+		return pe_error("cannot write Markdown");
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * Rendering a finished benchmark: the terminal text, and the exports in
+ * hyperfine-compatible JSON (a superset, perfeng's additions under "perfeng"
+ * keys), CSV and Markdown. The report borrows everything it points to.
+ */
+#ifndef PE_BENCH_REPORT_H
+#define PE_BENCH_REPORT_H
+
+#include <stdio.h>
+
+#include "runner/bench.h"
+#include "stats/compare.h"
+#include "stats/describe.h"
+#include "sys/env.h"
+#include "util/units.h"
+
+#define BENCH_JSON_SCHEMA 1
+
+enum bench_sort { SORT_AUTO = 0, SORT_COMMAND, SORT_MEAN };
+
+struct bench_report {
+	struct bench_command *cmds;
+	size_t n;
+	struct summary *wall, *user, *sys;	/* per command */
+	struct comparison *cmp;			/* per command against the reference */
+	size_t reference;
+	int reference_given;			/* --reference, not the fastest */
+	double noise;
+	enum time_unit unit;			/* TU_AUTO: per command */
+	enum bench_sort sort;
+	const struct env_info *env;
+	const struct counters *counters;	/* NULL when counting was off */
+	const char *shell;			/* NULL: no shell */
+	const struct bench_opts *opts;
+	const char *version;
+	int interrupted;
+};
+
+/* The block for command i ("Benchmark 1: ..."). */
+void out_bench_command(FILE *f, const struct bench_report *r, size_t i);
+/* The comparison of every command against the reference (n >= 2). */
+void out_bench_comparison(FILE *f, const struct bench_report *r);
+/* Exports; each returns 0 or -1 with pe_error() set. */
+int out_bench_json(FILE *f, const struct bench_report *r);
+int out_bench_csv(FILE *f, const struct bench_report *r);
+int out_bench_markdown(FILE *f, const struct bench_report *r);
+
+/* Indices of the commands in the order --sort asks for, for the comparison (tables != 0: markup tables). */
+void bench_report_order(const struct bench_report *r, int tables, size_t *order);
+
+#endif
