@@ -5,7 +5,7 @@
 set -eu
 
 pkgs="make gcc clang libclang-rt-14-dev pkg-config libjansson-dev libcmocka-dev
-      perl git hyperfine"
+      perl git hyperfine jq procps bsdextrautils"
 
 missing=""
 for p in $pkgs; do

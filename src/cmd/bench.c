@@ -721,6 +721,8 @@ out:
 		status = cmd_fail(PE_EXIT_RUNTIME, "--export-csv: cannot write '%s'", b.export_csv);
 	if (fm && fclose(fm) && status == PE_EXIT_OK)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--export-markdown: cannot write '%s'", b.export_md);
+	if (b.o.counters)
+		counters_close(b.o.counters);
 	for (size_t i = 0; i < n; i++)
 		bench_command_release(&cmds[i]);
 	free(cmds);

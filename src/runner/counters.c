@@ -121,6 +121,7 @@ void counters_probe(struct counters *c)
 	int paranoid = counters_paranoid();
 
 	memset(c, 0, sizeof(*c));
+	c->anchor_fd = -1;
 	for (int i = 0; i < CTR_NR; i++)
 		c->fd[i] = -1;
 	/* What the kernel requires of an unprivileged user; root may count all. */
@@ -151,71 +152,116 @@ again:
 		c->supported[i] = 0;
 		counters_why(c->why[i], sizeof(c->why[i]), e, paranoid);
 	}
+	/* Nothing opens at all: the kernel-only events fail for the same reason. */
+	for (int i = 0; i < CTR_NR && !c->enabled; i++)
+		if (c->exclude_kernel && counter_events[i].kernel_only)
+			memcpy(c->why[i], c->why[CTR_TASK_CLOCK], sizeof(c->why[i]));
 }
 
-int counters_open(struct counters *c, pid_t pid)
+/*
+ * When every event of a task is inherited, the kernel marks a child's event
+ * context as a clone of the parent's and may swap the two at a context
+ * switch instead of rescheduling the events; the child's exec then enables
+ * (and takes) the parent's own events, and from the second child on nothing
+ * counts. One event that is not inherited (a disabled dummy) makes the
+ * contexts differ, so each child keeps its own copies.
+ */
+static int counters_anchor(void)
 {
-	for (int i = 0; i < CTR_NR; i++) {
-		c->valid[i] = 0;
-		c->value[i] = 0;
-		if (c->fd[i] >= 0) {
-			close(c->fd[i]);
-			c->fd[i] = -1;
-		}
-	}
-	if (!c->enabled)
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_DUMMY;
+	a.disabled = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	return counters_event_open(&a, 0);
+}
+
+int counters_open(struct counters *c)
+{
+	if (c->opened || !c->enabled)
 		return 0;
+	c->anchor_fd = counters_anchor();
+	if (c->anchor_fd < 0) {
+		int e = errno;
+
+		pe_error("cannot open perf events on perfeng itself: %s", strerror(e));
+		return -e;
+	}
 	for (int i = 0; i < CTR_NR; i++) {
 		struct perf_event_attr a;
 		int e;
 
+		c->valid[i] = 0;
+		c->value[i] = 0;
 		if (!c->supported[i])
 			continue;
 		counters_attr(&a, i, c->exclude_kernel);
 		a.enable_on_exec = 1;
-		c->fd[i] = counters_event_open(&a, pid);
+		c->fd[i] = counters_event_open(&a, 0);
 		if (c->fd[i] >= 0)
 			continue;
 		e = errno;
 		/*
 		 * An event that opened at probe time but not now (a PMU taken by
-		 * another user) is left invalid for this run; running out of
-		 * fds or memory, or a vanished child, is an error.
+		 * another user) is marked unsupported; running out of fds or
+		 * memory is an error.
 		 */
-		if (e != EMFILE && e != ENFILE && e != ENOMEM && e != ESRCH)
+		if (e != EMFILE && e != ENFILE && e != ENOMEM) {
+			c->supported[i] = 0;
+			counters_why(c->why[i], sizeof(c->why[i]), e, counters_paranoid());
 			continue;
-		for (int j = 0; j < i; j++) {
-			if (c->fd[j] >= 0) {
-				close(c->fd[j]);
-				c->fd[j] = -1;
-			}
 		}
-		pe_error("cannot open counter '%s' on pid %d: %s",
-			 counter_events[i].name, (int)pid, strerror(e));
+		counters_close(c);
+		pe_error("cannot open counter '%s': %s", counter_events[i].name, strerror(e));
 		return -e;
 	}
+	c->opened = 1;
 	return 0;
 }
 
-void counters_read_close(struct counters *c)
+void counters_snapshot(const struct counters *c, struct counters_snap *s)
 {
 	for (int i = 0; i < CTR_NR; i++) {
-		uint64_t v[3];	/* value, time enabled, time running */
-		ssize_t n;
+		s->ok[i] = c->fd[i] >= 0 &&
+			   read(c->fd[i], s->v[i], sizeof(s->v[i])) == (ssize_t)sizeof(s->v[i]);
+	}
+}
 
-		if (c->fd[i] < 0)
-			continue;
-		n = read(c->fd[i], v, sizeof(v));
-		close(c->fd[i]);
-		c->fd[i] = -1;
+void counters_delta(struct counters *c, const struct counters_snap *before,
+		    const struct counters_snap *after)
+{
+	for (int i = 0; i < CTR_NR; i++) {
+		uint64_t d[3];
+
 		c->valid[i] = 0;
 		c->value[i] = 0;
-		if (n != (ssize_t)sizeof(v) || v[2] == 0)
+		if (!before->ok[i] || !after->ok[i])
+			continue;
+		for (int k = 0; k < 3; k++)
+			d[k] = after->v[i][k] - before->v[i][k];
+		if (d[2] == 0)
 			continue;	/* never scheduled: no count, not a zero */
 		/* Multiplexed: estimate the whole from the share it ran. */
-		if (v[2] < v[1])
-			v[0] = (uint64_t)((double)v[0] * (double)v[1] / (double)v[2]);
-		c->value[i] = v[0];
+		if (d[2] < d[1])
+			d[0] = (uint64_t)((double)d[0] * (double)d[1] / (double)d[2]);
+		c->value[i] = d[0];
 		c->valid[i] = 1;
 	}
+}
+
+void counters_close(struct counters *c)
+{
+	if (c->anchor_fd >= 0)
+		close(c->anchor_fd);
+	c->anchor_fd = -1;
+	for (int i = 0; i < CTR_NR; i++) {
+		if (c->fd[i] >= 0)
+			close(c->fd[i]);
+		c->fd[i] = -1;
+	}
+	c->opened = 0;
 }

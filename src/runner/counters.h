@@ -27,7 +27,9 @@ struct counters {
 	int supported[CTR_NR];		/* set by counters_probe */
 	char why[CTR_NR][96];		/* reason when unsupported: "not supported", "permission denied (...)" */
 	int exclude_kernel;		/* user-space only, as perf_event_paranoid >= 2 requires */
-	int fd[CTR_NR];			/* open on the current child, or -1 */
+	int fd[CTR_NR];			/* open on this process (inherited by children), or -1 */
+	int opened;			/* counters_open has run */
+	int anchor_fd;			/* a non-inherited event that keeps contexts unshared; see counters_open */
 	uint64_t value[CTR_NR];		/* after counters_read, scaled for multiplexing */
 	int valid[CTR_NR];		/* value[] holds a count */
 };
@@ -43,13 +45,33 @@ const char *counter_name(enum counter_id id);
 void counters_probe(struct counters *c);
 
 /*
- * Opens every supported counter on pid, counting from its next exec
- * (enable_on_exec) and including the children it starts (inherit). Returns
- * 0, or a negative errno with pe_error() set.
+ * Opens every supported counter on the calling process, disabled for it but
+ * inherited by each child it starts from now on, and enabled in that child
+ * at its exec (enable_on_exec): a child's counts, and its descendants', are
+ * folded into these counters when it exits. Opened once per benchmark, so a
+ * run costs a read per counter instead of an open and a close (perf_event
+ * teardown is tens of microseconds a counter). Returns 0, or a negative
+ * errno with pe_error() set. Idempotent.
  */
-int counters_open(struct counters *c, pid_t pid);
+int counters_open(struct counters *c);
 
-/* Reads and closes the counters opened by counters_open into value[]/valid[]. */
-void counters_read_close(struct counters *c);
+/* The raw (value, time enabled, time running) of each open counter. */
+struct counters_snap {
+	uint64_t v[CTR_NR][3];
+	int ok[CTR_NR];
+};
+
+void counters_snapshot(const struct counters *c, struct counters_snap *s);
+
+/*
+ * value[]/valid[] from the difference of two snapshots, taken before a
+ * child started and after it was reaped, scaled where the counter was
+ * multiplexed. A counter that never ran in between is invalid, not zero.
+ */
+void counters_delta(struct counters *c, const struct counters_snap *before,
+		    const struct counters_snap *after);
+
+/* Closes the counters opened by counters_open. */
+void counters_close(struct counters *c);
 
 #endif

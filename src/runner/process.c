@@ -1,12 +1,19 @@
 /*
- * runner_run: fork, a CLOEXEC pipe to learn whether exec worked, a pidfd to
- * wait on while the child's stderr (and stdout, for RUN_OUT_PIPE) is drained,
- * and wait4 for the child's own rusage. Timeouts and interrupts kill the
- * child's whole process group and reap what of it became ours.
+ * runner_run: vfork, a CLOEXEC pipe to learn whether
+ * exec worked, a pidfd to wait on while the child's stderr (and stdout, for
+ * RUN_OUT_PIPE) is drained, and wait4 for the child's own rusage. Timeouts
+ * and interrupts kill the child's whole process group and reap what of it
+ * became ours.
  *
- * fork rather than vfork: with counters the child must stop between fork and
- * exec until the parent has attached them, which vfork cannot do, and the
- * fork of a small process such as perfeng costs little next to the exec.
+ * vfork because fork copies perfeng's page tables for every run and the COW
+ * faults that follow cost the parent and the child (about 170 us a run of
+ * `true` here, a fifth of it).
+ *
+ * Counters are opened once on perfeng itself and inherited by each child,
+ * enabled at its exec (counters_open); runner_run reads them just before the
+ * child starts and just after it is reaped, and on return their value[] and
+ * valid[] hold this run's counts. Hooks run between runs fold their counts
+ * in outside that window, so they never count.
  */
 #include "runner/process.h"
 
@@ -55,7 +62,6 @@ struct child_report {
 /* The parent's view of one run; every fd is -1 when not open. */
 struct spawn {
 	int report[2];	/* EOF at a successful exec, else a child_report */
-	int go[2];	/* with counters: the child waits for one byte */
 	int err[2];	/* the child's stderr */
 	int out[2];	/* the child's stdout for RUN_OUT_PIPE */
 	int pidfd;
@@ -110,7 +116,6 @@ static int pipe_open(int p[2])
 static void spawn_init(struct spawn *sp)
 {
 	sp->report[0] = sp->report[1] = -1;
-	sp->go[0] = sp->go[1] = -1;
 	sp->err[0] = sp->err[1] = -1;
 	sp->out[0] = sp->out[1] = -1;
 	sp->pidfd = -1;
@@ -121,7 +126,6 @@ static void spawn_release(struct spawn *sp)
 {
 	for (int i = 0; i < 2; i++) {
 		fd_close(&sp->report[i]);
-		fd_close(&sp->go[i]);
 		fd_close(&sp->err[i]);
 		fd_close(&sp->out[i]);
 	}
@@ -189,8 +193,9 @@ static int child_in_path(const char *name)
 }
 
 /*
- * The child between fork and exec: only async-signal-safe calls, since the
- * parent may have other threads. Never returns.
+ * The child between fork and exec: no allocation and no locks, since the
+ * parent may have other threads, and after vfork it shares our memory.
+ * Reports a failure through sp->report[1] and exits 127. Never returns.
  */
 static void __attribute__((noreturn)) child_exec(const struct run_spec *spec, const struct spawn *sp)
 {
@@ -201,16 +206,6 @@ static void __attribute__((noreturn)) child_exec(const struct run_spec *spec, co
 
 	if (setpgid(0, 0) < 0)
 		child_fail(sp, CHILD_SETUP, errno);
-	if (sp->go[0] >= 0) {
-		char c;
-		ssize_t r;
-
-		do
-			r = read(sp->go[0], &c, 1);
-		while (r < 0 && errno == EINTR);
-		if (r != 1)
-			_exit(127);	/* the parent gave up on us */
-	}
 
 	switch (spec->output) {
 	case RUN_OUT_NULL:
@@ -267,6 +262,29 @@ static void __attribute__((noreturn)) child_exec(const struct run_spec *spec, co
 	if (err == EACCES && !strchr(spec->argv[0], '/') && !child_in_path(spec->argv[0]))
 		err = ENOENT;
 	child_fail(sp, CHILD_EXEC, err);
+}
+
+/*
+ * Starts the child with vfork. A vfork child borrows our memory until it execs, so no signal handler of
+ * ours may run in it: all signals stay blocked until the child has reset the
+ * dispositions it cares about and sets its own mask. Returns the pid or a
+ * negative errno.
+ */
+static pid_t spawn_start(const struct run_spec *spec, const struct spawn *sp)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		child_exec(spec, sp);
+	if (pid < 0)
+		pid = -errno;
+	/* No setpgid here: the child has done it, and exec'd or died, by now. */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
 }
 
 static pid_t reap(pid_t pid, int *status, struct rusage *ru)
@@ -354,13 +372,14 @@ static void pipe_drain_once(struct pollfd *p, int *fd, int is_err, struct run_re
 
 /*
  * After the leader is gone: takes what is already in the pipes without
- * waiting for EOF, which a grandchild holding the pipe could delay forever.
+ * waiting for EOF, which a grandchild holding the pipe could delay forever,
+ * and without following one that keeps writing (a bounded number of reads).
  */
 static void pipes_drain_rest(struct spawn *sp, struct run_result *res)
 {
 	struct pollfd p[2] = { { sp->err[0], POLLIN, 0 }, { sp->out[0], POLLIN, 0 } };
 
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
+	for (int reads = 0; reads < 64 && (p[0].fd >= 0 || p[1].fd >= 0); reads++) {
 		int r = poll(p, 2, 0);
 
 		if (r < 0 && errno == EINTR)
@@ -373,7 +392,6 @@ static void pipes_drain_rest(struct spawn *sp, struct run_result *res)
 			pipe_drain_once(&p[1], &sp->out[0], 0, res);
 	}
 }
-
 
 /*
  * Waits for the child to end, the deadline to pass or runner_interrupt to be
@@ -506,6 +524,7 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 	struct counters *ctr = spec->counters && spec->counters->enabled ? spec->counters : NULL;
 	const char *cmd = spec->argv ? spec->argv[0] : NULL;
 	struct child_report rep;
+	struct counters_snap before, after;
 	struct spawn sp;
 	struct rusage ru = { 0 };
 	uint64_t start, end = 0;
@@ -524,8 +543,6 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 
 	spawn_init(&sp);
 	rc = pipe_open(sp.report);
-	if (!rc && ctr)
-		rc = pipe_open(sp.go);
 	if (!rc && spec->output != RUN_OUT_INHERIT)
 		rc = pipe_open(sp.err);
 	if (!rc && spec->output == RUN_OUT_PIPE)
@@ -536,44 +553,30 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 		return rc;
 	}
 
-	start = clock_now_ns();
-	sp.pid = fork();
-	if (sp.pid < 0) {
-		rc = -errno;
-		spawn_release(&sp);
-		pe_error("cannot start '%s': fork: %s", cmd, strerror(-rc));
-		return rc;
-	}
-	if (sp.pid == 0)
-		child_exec(spec, &sp);
-	/* Also here: a kill(-pid) must not find the group missing. */
-	setpgid(sp.pid, sp.pid);
-	fd_close(&sp.report[1]);
-	fd_close(&sp.go[0]);
-	fd_close(&sp.err[1]);
-	fd_close(&sp.out[1]);
-
 	if (ctr) {
-		rc = counters_open(ctr, sp.pid);
+		rc = counters_open(ctr);
 		if (rc < 0) {
-			kill(sp.pid, SIGKILL);
-			reap(sp.pid, NULL, NULL);
 			spawn_release(&sp);
 			return rc;
 		}
-		start = clock_now_ns();
-		do
-			n = write(sp.go[1], "g", 1);
-		while (n < 0 && errno == EINTR);
-		fd_close(&sp.go[1]);
+		counters_snapshot(ctr, &before);
 	}
+	start = clock_now_ns();
+	sp.pid = spawn_start(spec, &sp);
+	if (sp.pid < 0) {
+		rc = sp.pid;
+		spawn_release(&sp);
+		pe_error("cannot start '%s': %s", cmd, strerror(-rc));
+		return rc;
+	}
+	fd_close(&sp.report[1]);
+	fd_close(&sp.err[1]);
+	fd_close(&sp.out[1]);
 
 	n = read_full(sp.report[0], &rep, sizeof(rep));
 	fd_close(&sp.report[0]);
 	if (n == (ssize_t)sizeof(rep)) {
 		reap(sp.pid, NULL, NULL);
-		if (ctr)
-			counters_read_close(ctr);
 		spawn_release(&sp);
 		return spawn_error(cmd, &rep);
 	}
@@ -582,8 +585,10 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 	sp.pidfd = (int)syscall(SYS_pidfd_open, sp.pid, 0);
 	rc = spawn_wait(&sp, spec->timeout_ns ? start + spec->timeout_ns : 0, res,
 			&status, &ru, &end);
-	if (ctr)
-		counters_read_close(ctr);
+	if (ctr) {
+		counters_snapshot(ctr, &after);
+		counters_delta(ctr, &before, &after);
+	}
 	if (rc >= 0)
 		pipes_drain_rest(&sp, res);
 	spawn_release(&sp);

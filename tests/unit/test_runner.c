@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -309,6 +310,47 @@ static void test_not_executable_in_path(void **state)
 	assert_no_children();
 }
 
+/*
+ * execvp says EACCES for a missing command when a PATH directory cannot be
+ * searched; that is still "command not found". In a child that is not root,
+ * for whom the directory's mode counts.
+ */
+static void test_path_unsearchable_dir(void **state)
+{
+	char dir[] = "/tmp/pe-test-runner-path-XXXXXX";
+	char newpath[8192];
+	char *argv[] = { "pe-no-such-command-4711", NULL };
+	const char *oldpath = getenv("PATH");
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0), 0);
+	snprintf(newpath, sizeof(newpath), "%s:%s", dir, oldpath ? oldpath : "/usr/bin");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct run_spec spec = SPEC_DEFAULT;
+		struct run_result res;
+
+		if (geteuid() == 0 && (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(1);
+		setenv("PATH", newpath, 1);
+		spec.argv = argv;
+		if (runner_run(&spec, &res) != -ENOENT)
+			_exit(2);
+		if (strcmp(pe_errmsg(), "command not found: 'pe-no-such-command-4711'"))
+			_exit(3);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(dir);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_no_children();
+}
+
 static void test_bad_spec(void **state)
 {
 	char *empty[] = { NULL };
@@ -552,15 +594,20 @@ static void test_stdin(void **state)
 static void test_closed_std_fds(void **state)
 {
 	struct run_spec spec = SPEC_DEFAULT;
-	struct run_result res;
+	struct run_result res, res2;
 	int save0 = dup(0), save2 = dup(2);
 	int rc;
+
+	char *missing[] = { "pe-no-such-command-4711", NULL };
+	int rc_missing;
 
 	(void)state;
 	assert_true(save0 >= 0 && save2 >= 0);
 	close(0);
 	close(2);
 	rc = run_helper(&spec, &res, "pe-stderr", "boom", "5");
+	spec.argv = missing;
+	rc_missing = runner_run(&spec, &res2);
 	dup2(save0, 0);
 	dup2(save2, 2);
 	close(save0);
@@ -569,6 +616,7 @@ static void test_closed_std_fds(void **state)
 	assert_int_equal(res.status, RUN_EXITED);
 	assert_int_equal(res.exit_code, 5);
 	assert_string_equal(res.err_tail, "boom");
+	assert_int_equal(rc_missing, -ENOENT);
 	assert_no_children();
 }
 
@@ -661,6 +709,7 @@ static void test_fds_closed(void **state)
 		spec.argv = missing;
 		assert_int_equal(runner_run(&spec, &res), -ENOENT);
 	}
+	counters_close(&c);
 	assert_int_equal(fd_count(), fds);
 	assert_no_children();
 }
@@ -720,8 +769,7 @@ static void test_counters_run(void **state)
 	assert_int_equal(run_helper(&spec, &res, "pe-spin", "200", NULL), 0);
 	assert_int_equal(res.status, RUN_EXITED);
 	assert_int_equal(res.exit_code, 0);
-	for (int i = 0; i < CTR_NR; i++)
-		assert_int_equal(c.fd[i], -1);
+	assert_true(c.opened);
 
 	assert_true(c.valid[CTR_TASK_CLOCK]);
 	cpu = (double)(res.user_ns + res.sys_ns);
@@ -757,6 +805,34 @@ static void test_counters_run(void **state)
 		assert_true(c.valid[CTR_PAGE_FAULTS]);
 		assert_true(c.value[CTR_PAGE_FAULTS] >= 16000);
 	}
+
+	/*
+	 * Children started without counters (hooks) inherit the counters too;
+	 * their counts fold in outside the next run's window and must not
+	 * appear in it: 200 ms of spinning, then a run of pe-exit.
+	 */
+	spec.counters = NULL;
+	assert_int_equal(run_helper(&spec, &res, "pe-spin", "200", NULL), 0);
+	spec.counters = &c;
+	assert_int_equal(run_helper(&spec, &res, "pe-exit", "0", NULL), 0);
+	assert_true(c.valid[CTR_TASK_CLOCK]);
+	assert_true(c.value[CTR_TASK_CLOCK] < 50 * NS_PER_MS);
+
+	/*
+	 * Every run counts, not only the first: with all events inherited the
+	 * kernel would swap the parent's and the child's contexts and the
+	 * counts would stop after one child (see counters_anchor).
+	 */
+	for (int k = 0; k < 5; k++) {
+		assert_int_equal(run_helper(&spec, &res, "pe-spin", "20", NULL), 0);
+		assert_true(c.valid[CTR_TASK_CLOCK]);
+		assert_true(c.value[CTR_TASK_CLOCK] >= 10 * NS_PER_MS);
+	}
+
+	counters_close(&c);
+	for (int i = 0; i < CTR_NR; i++)
+		assert_int_equal(c.fd[i], -1);
+	assert_int_equal(c.anchor_fd, -1);
 	assert_no_children();
 }
 
@@ -773,10 +849,11 @@ static void test_counters_spawn_error(void **state)
 	spec.argv = argv;
 	spec.counters = &c;
 	assert_int_equal(runner_run(&spec, &res), -ENOENT);
-	for (int i = 0; i < CTR_NR; i++) {
-		assert_int_equal(c.fd[i], -1);
+	for (int i = 0; i < CTR_NR; i++)
 		assert_false(c.valid[i]);
-	}
+	counters_close(&c);
+	for (int i = 0; i < CTR_NR; i++)
+		assert_int_equal(c.fd[i], -1);
 	assert_int_equal(fd_count(), fds);
 	assert_no_children();
 }
@@ -861,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_not_executable),
 		cmocka_unit_test(test_not_executable_in_path),
+		cmocka_unit_test(test_path_unsearchable_dir),
 		cmocka_unit_test(test_bad_spec),
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_timeout_simple),
