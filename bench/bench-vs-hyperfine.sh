@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 runs_true=${1:-500}
 runs_spin=${2:-100}
-reps=${3:-5}
+reps=${3:-10}
 
 scripts/install-deps.sh
 make -s perfeng obj/tests/helpers/pe-spin >/dev/null
@@ -33,14 +33,17 @@ echo
 overhead() {	# label runs command
 	local label=$1 runs=$2 cmd=$3 json=$tmp/overhead-$1.json
 	"$pe" bench -q --interleave -r "$reps" --export-json "$json" \
-		-n perfeng -n "perfeng --no-counters" -n "hyperfine -N" \
+		--reference "hyperfine -N -r $runs --export-json $tmp/y.json '$cmd'" \
+		-n perfeng -n "perfeng --no-counters" \
 		"$pe bench -q -r $runs --export-json $tmp/x.json '$cmd'" \
-		"$pe bench -q --no-counters -r $runs --export-json $tmp/x.json '$cmd'" \
-		"hyperfine -N -r $runs --export-json $tmp/y.json '$cmd'" >/dev/null
-	jq -r --arg label "$label" --argjson runs "$runs" '
-		[.results[] | {name: .command, per: (.mean / $runs)}] as $r
-		| ($r[] | select(.name == "hyperfine -N") | .per) as $h
-		| $r[] | "\($label)\t\(.name)\t\(.per * 1e6 | . * 10 | round / 10) µs/run\tratio to hyperfine \(.per / $h | . * 1000 | round / 1000)"' "$json"
+		"$pe bench -q --no-counters -r $runs --export-json $tmp/x.json '$cmd'" >/dev/null
+	jq -r --arg lbl "$label" --argjson runs "$runs" '
+		def r3: . * 1000 | round / 1000;
+		.results[] | (.mean / $runs * 1e6 | . * 10 | round / 10) as $per
+		| if .perfeng.comparison == null then "\($lbl)\thyperfine -N\t\($per) µs/run\t(reference)"
+		  else .perfeng.comparison as $c
+		  | "\($lbl)\t\(.command)\t\($per) µs/run\tratio to hyperfine \($c.ratio | r3) [95% CI \($c.ratio_ci95[0] | r3)–\($c.ratio_ci95[1] | r3)] \($c.verdict)"
+		  end' "$json"
 }
 echo "== per-run overhead (whole tool wall time / runs; $reps invocations of each, interleaved) =="
 {
@@ -54,15 +57,15 @@ report() {	# label runs command
 	local label=$1 runs=$2 cmd=$3
 	"$pe" bench -q -r "$runs" --export-json "$tmp/pe.json" "$cmd" >/dev/null
 	hyperfine -N -r "$runs" --export-json "$tmp/hf.json" "$cmd" >/dev/null 2>&1
-	jq -r -n --arg label "$label" --slurpfile pe "$tmp/pe.json" --slurpfile hf "$tmp/hf.json" '
+	jq -r -n --arg lbl "$label" --slurpfile pe "$tmp/pe.json" --slurpfile hf "$tmp/hf.json" '
 		($pe[0].results[0]) as $p | ($hf[0].results[0]) as $h
 		| ($p.perfeng.wall.mean_ci95) as $pci
 		| ($h.times | length) as $n
 		| [$h.mean - 1.96 * $h.stddev / ($n | sqrt), $h.mean + 1.96 * $h.stddev / ($n | sqrt)] as $hci
 		| def ms: . * 1e3 | . * 1000 | round / 1000;
-		  "\($label)\tperfeng\tmean \($p.mean | ms) ms\tσ \($p.stddev | ms) ms\t95% CI [\($pci[0] | ms), \($pci[1] | ms)]",
-		  "\($label)\thyperfine\tmean \($h.mean | ms) ms\tσ \($h.stddev | ms) ms\t95% CI [\($hci[0] | ms), \($hci[1] | ms)]",
-		  "\($label)\tratio pe/hf\tmean \($p.mean / $h.mean | . * 1000 | round / 1000)\tσ \($p.stddev / $h.stddev | . * 1000 | round / 1000)\tCIs overlap: \(if ($pci[0] <= $hci[1] and $hci[0] <= $pci[1]) then "yes" else "no" end)"'
+		  "\($lbl)\tperfeng\tmean \($p.mean | ms) ms\tσ \($p.stddev | ms) ms\t95% CI [\($pci[0] | ms), \($pci[1] | ms)]",
+		  "\($lbl)\thyperfine\tmean \($h.mean | ms) ms\tσ \($h.stddev | ms) ms\t95% CI [\($hci[0] | ms), \($hci[1] | ms)]",
+		  "\($lbl)\tratio pe/hf\tmean \($p.mean / $h.mean | . * 1000 | round / 1000)\tσ \($p.stddev / $h.stddev | . * 1000 | round / 1000)\tCIs overlap: \(if ($pci[0] <= $hci[1] and $hci[0] <= $pci[1]) then "yes" else "no" end)"'
 }
 echo "== mean and σ each tool reports for the same command ($runs_true runs of true, $runs_spin of the 20 ms program) =="
 {

@@ -264,4 +264,5 @@ void counters_close(struct counters *c)
 		c->fd[i] = -1;
 	}
 	c->opened = 0;
+	c->have_last = 0;
 }

@@ -22,6 +22,12 @@ enum counter_id {
 	CTR_NR
 };
 
+/* The raw (value, time enabled, time running) of each open counter. */
+struct counters_snap {
+	uint64_t v[CTR_NR][3];
+	int ok[CTR_NR];
+};
+
 struct counters {
 	int enabled;			/* 0 after counters_init with none usable */
 	int supported[CTR_NR];		/* set by counters_probe */
@@ -32,6 +38,14 @@ struct counters {
 	int anchor_fd;			/* a non-inherited event that keeps contexts unshared; see counters_open */
 	uint64_t value[CTR_NR];		/* after counters_read, scaled for multiplexing */
 	int valid[CTR_NR];		/* value[] holds a count */
+	/*
+	 * The snapshot after the last counted run and the runner's spawn count
+	 * then: when no other child ran since, it is the next run's "before"
+	 * and saves a read per counter per run.
+	 */
+	struct counters_snap last;
+	uint64_t last_spawn;
+	int have_last;
 };
 
 /* perf's name of the event: "task-clock", "cycles", ... */
@@ -55,11 +69,6 @@ void counters_probe(struct counters *c);
  */
 int counters_open(struct counters *c);
 
-/* The raw (value, time enabled, time running) of each open counter. */
-struct counters_snap {
-	uint64_t v[CTR_NR][3];
-	int ok[CTR_NR];
-};
 
 void counters_snapshot(const struct counters *c, struct counters_snap *s);
 

@@ -519,6 +519,9 @@ static void result_fill(struct run_result *res, int st, int status, const struct
 	res->err_tail[res->err_len] = '\0';
 }
 
+/* Children started so far: tells a counter snapshot still current from a stale one. */
+static uint64_t runner_spawns;
+
 int runner_run(const struct run_spec *spec, struct run_result *res)
 {
 	struct counters *ctr = spec->counters && spec->counters->enabled ? spec->counters : NULL;
@@ -559,8 +562,12 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 			spawn_release(&sp);
 			return rc;
 		}
-		counters_snapshot(ctr, &before);
+		if (ctr->have_last && ctr->last_spawn == runner_spawns)
+			before = ctr->last;
+		else
+			counters_snapshot(ctr, &before);
 	}
+	runner_spawns++;
 	start = clock_now_ns();
 	sp.pid = spawn_start(spec, &sp);
 	if (sp.pid < 0) {
@@ -588,6 +595,9 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 	if (ctr) {
 		counters_snapshot(ctr, &after);
 		counters_delta(ctr, &before, &after);
+		ctr->last = after;
+		ctr->last_spawn = runner_spawns;
+		ctr->have_last = 1;
 	}
 	if (rc >= 0)
 		pipes_drain_rest(&sp, res);
