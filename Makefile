@@ -49,6 +49,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
+E2E_TESTS := $(sort $(wildcard tests/e2e/t*.sh))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
@@ -126,7 +127,7 @@ deps:
 build-tests: $(PERFENG) $(UNIT_BIN) $(HELPER_BIN) $(EXAMPLE_BIN)
 
 test: build-tests
-	$(Q)$(TEST_ENV) prove -j2 $(PROVE_FLAGS) $(UNIT_BIN) tests/e2e/t*.sh
+	$(Q)$(TEST_ENV) prove -j2 $(PROVE_FLAGS) $(UNIT_BIN) $(E2E_TESTS)
 
 test-asan: $(ASAN_UNIT_BIN) $(HELPER_BIN)
 	$(Q)$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1 \
