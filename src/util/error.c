@@ -2,16 +2,23 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char errbuf[1024];
 
 int pe_error(const char *fmt, ...)
 {
+	char tmp[sizeof(errbuf)];
 	va_list ap;
 
+	/*
+	 * Through a copy, so that wrapping the previous message is safe:
+	 * pe_error("cannot use '%s': %s", x, pe_errmsg()).
+	 */
 	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(errbuf, tmp, sizeof(errbuf));
 	return -1;
 }
 

@@ -15,7 +15,10 @@ enum {
 	PE_EXIT_INTERRUPTED = 130,
 };
 
-/* Formats the message into a thread-local buffer; returns -1 for `return pe_error(...)`. */
+/*
+ * Formats the message into a thread-local buffer; returns -1 for `return
+ * pe_error(...)`. The previous message may be an argument: wrapping is safe.
+ */
 int pe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The message of the last pe_error() in this thread; "" when none. Owned by the module. */
