@@ -368,12 +368,8 @@ int bench_calibrate_shell(struct bench_opts *o, const char *shell, unsigned runs
 
 	for (unsigned i = 0; i < runs; i++) {
 		rc = runner_run(&spec, &r);
-		if (rc < 0) {
-			char why[512];
-
-			snprintf(why, sizeof(why), "%s", pe_errmsg());
-			return pe_error("cannot use the shell '%s': %s", shell, why);
-		}
+		if (rc < 0)
+			return pe_error("cannot use the shell '%s': %s", shell, pe_errmsg());
 		if (r.status == RUN_INTERRUPTED)
 			return pe_error("interrupted while measuring the shell");
 		if (bench__failed(&r))

@@ -82,11 +82,8 @@ static int options__apply(const struct option *o, const char **args, int negated
 	default:
 		break;
 	}
-	if (rc < 0) {
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", pe_errmsg());
-		return pe_error("option '%s': %s", name, msg);
-	}
+	if (rc < 0)
+		return pe_error("option '%s': %s", name, pe_errmsg());
 	return 0;
 }
 
