@@ -17,10 +17,12 @@ PKG_CONFIG ?= pkg-config
 
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
-JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
-JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
-ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -Isrc $(JANSSON_CFLAGS) -D_GNU_SOURCE -MMD -MP
-LIBS = $(JANSSON_LIBS) -lm
+# Libraries found through pkg-config, with the plain -l flags as a fallback.
+DEP_PKGS = jansson sqlite3 libpq
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lpq)
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -Isrc $(DEP_CFLAGS) -D_GNU_SOURCE -MMD -MP
+LIBS = $(DEP_LIBS) -lm
 
 FUZZ_SECONDS ?= 5
 

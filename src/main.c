@@ -23,6 +23,10 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "bench", cmd_bench, "benchmark commands: statistics, resources, counters, comparison" },
+	{ "compare", cmd_compare, "compare two runs, metric by metric, with a verdict; a CI gate" },
+	{ "history", cmd_history, "a benchmark's series over time, with change points" },
+	{ "runs", cmd_runs, "the results store: list, show, tag, rm" },
+	{ "import", cmd_import, "bring hyperfine or perfeng JSON into the results store" },
 };
 
 static const struct cmd_struct *find_command(const char *name)

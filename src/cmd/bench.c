@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -18,7 +19,10 @@
 #include "out/progress.h"
 #include "runner/bench.h"
 #include "stats/compare.h"
+#include "store/import_json.h"
+#include "store/store.h"
 #include "util/argv.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
 #include "util/strbuf.h"
@@ -52,7 +56,7 @@ struct param_spec {
 struct bench_args {
 	struct bench_opts o;
 	uint64_t warmup, runs, min_runs, max_runs;
-	int min_runs_set;
+	int runs_set, min_runs_set;
 	struct string_list names, setup, prepare, conclude, cleanup;
 	struct param_spec *params;
 	size_t nparams, params_alloc;
@@ -60,6 +64,8 @@ struct bench_args {
 	const char *step;		/* -D */
 	const char *input, *output, *shell, *time_unit, *sort, *reference;
 	const char *export_json, *export_csv, *export_md;
+	const char *save, *store;
+	struct string_list tags;
 	double noise;
 	int ignore_failure, interleave, quiet, json, no_counters, no_shell;
 };
@@ -104,6 +110,15 @@ static int cb_list(const struct option *opt, const char **a)
 		s = comma + 1;
 	}
 	return 0;
+}
+
+/* -r 0 must be refused, not taken for "no -r" (the automatic mode). */
+static int cb_runs(const struct option *opt, const char **a)
+{
+	struct bench_args *b = opt->value;
+
+	b->runs_set = 1;
+	return parse_uint(a[0], &b->runs);
 }
 
 static int cb_min_runs(const struct option *opt, const char **a)
@@ -399,21 +414,58 @@ static int parse_input(struct bench_args *b)
 	return 0;
 }
 
-/* Opens an export file before measuring, so a bad path fails in a second, not after an hour. */
-static FILE *open_export(const char *path, const char *opt)
-{
+/* An export file: opened before measuring, written at the end. */
+struct export {
+	const char *path, *opt;
+	int (*write)(FILE *f, const struct bench_report *r);
 	FILE *f;
+	int created;		/* it did not exist: remove it if nothing is written */
+};
 
-	if (!path)
-		return NULL;
-	f = fopen(path, "w");
-	if (!f)
-		pe_error("%s: cannot write '%s': %s", opt, path, strerror(errno));
-	return f;
+/*
+ * Opens an export file before measuring, so a bad path fails in a second, not
+ * after an hour. It is not emptied yet: a benchmark that fails must not
+ * destroy the results an earlier one left there (export_write empties it).
+ */
+static int export_open(struct export *e)
+{
+	int fd = open(e->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int err;
+
+	e->created = fd >= 0;
+	if (fd < 0 && errno == EEXIST) {
+		fd = open(e->path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)	/* a dangling symbolic link */
+			fd = open(e->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	}
+	err = errno;
+	if (fd >= 0 && !(e->f = fdopen(fd, "w"))) {
+		err = errno;
+		close(fd);
+	}
+	if (!e->f) {
+		if (e->created)
+			unlink(e->path);
+		e->created = 0;
+		return pe_error("%s: cannot write '%s': %s", e->opt, e->path, strerror(err));
+	}
+	return 0;
+}
+
+static int export_write(struct export *e, const struct bench_report *r)
+{
+	struct stat st;
+
+	e->created = 0;		/* written: keep it, even if the write fails half-way */
+	if (!fstat(fileno(e->f), &st) && S_ISREG(st.st_mode) && ftruncate(fileno(e->f), 0) < 0)
+		return pe_error("cannot empty it: %s", strerror(errno));
+	return e->write(e->f, r);
 }
 
 static int validate(struct bench_args *b)
 {
+	if (b->runs_set && b->runs < 1)
+		return pe_error("--runs must be at least 1");
 	if (b->runs && (b->min_runs_set || b->max_runs))
 		return pe_error("--runs cannot be combined with --min-runs or --max-runs");
 	if (b->runs && b->o.precision > 0)
@@ -452,6 +504,7 @@ static void release_args(struct bench_args *b)
 	free(b->prepare.v);
 	free(b->conclude.v);
 	free(b->cleanup.v);
+	free(b->tags.v);
 	if (b->o.stdin_fd >= 0)
 		close(b->o.stdin_fd);
 	if (b->o.stdout_fd >= 0)
@@ -493,8 +546,33 @@ static void show_failure(const struct bench_failure *f)
 		if (r->err_tail[r->err_len - 1] != '\n')
 			fputc('\n', stderr);
 	}
-	if (!strcmp(f->what, "benchmark") || !strcmp(f->what, "warmup"))
+	/* not for a command that could not start: -i would not help */
+	if ((!strcmp(f->what, "benchmark") || !strcmp(f->what, "warmup")) &&
+	    (r->status != RUN_EXITED || r->exit_code != 0))
 		fprintf(stderr, "perfeng: use -i/--ignore-failure to benchmark it anyway.\n");
+}
+
+/* --save: the runs as the JSON export describes them, through the importer. */
+static int save_results(struct store *st, const struct bench_report *rep, const struct bench_args *b)
+{
+	json_t *doc = out_bench_json_doc(rep);
+	struct store_run *runs;
+	size_t n;
+	int rc = import_json_doc(doc, "the benchmark", b->save, &runs, &n);
+
+	json_decref(doc);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < n && !rc; i++) {
+		for (size_t t = 0; t < b->tags.n; t++)
+			store_run_add_tag(&runs[i], b->tags.v[t]);
+		rc = store_save(st, &runs[i]);
+		if (!rc && !b->quiet)
+			fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)runs[i].id,
+				runs[i].name, store_location(st));
+	}
+	store_runs_free(runs, n);
+	return rc;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -503,7 +581,7 @@ int cmd_bench(int argc, char **argv)
 	struct option opts[] = {
 		OPT_GROUP("Runs:"),
 		OPT_UINT('w', "warmup", &b.warmup, "<N>", "run each command N times before measuring (default 0)"),
-		OPT_UINT('r', "runs", &b.runs, "<N>", "exactly N runs per command (default: at least 10 and 3 s)"),
+		OPT_CALLBACK('r', "runs", &b, "<N>", "exactly N runs per command (default: at least 10 and 3 s)", cb_runs, 1),
 		OPT_CALLBACK('m', "min-runs", &b, "<N>", "at least N runs (default 10)", cb_min_runs, 1),
 		OPT_UINT('M', "max-runs", &b.max_runs, "<N>", "at most N runs (default: no limit)"),
 		OPT_PERCENT(0, "precision", &b.o.precision, "<P>", "run until the median's 95% CI is within ±P (e.g. 1%)"),
@@ -536,6 +614,10 @@ int cmd_bench(int argc, char **argv)
 		OPT_STRING(0, "export-markdown", &b.export_md, "<FILE>", "write the comparison as a Markdown table"),
 		OPT_FLAG(0, "json", &b.json, "print the JSON to standard output instead of the text"),
 		OPT_FLAG('q', "quiet", &b.quiet, "no progress bar and no notes on standard error"),
+		OPT_GROUP("Results store:"),
+		OPT_STRING(0, "save", &b.save, "<NAME>", "save the results as runs named NAME (NAME/<command> for several)"),
+		OPT_CALLBACK(0, "tag", &b.tags, "<TAG>", "tag the saved runs (repeatable)", cb_string_list, 1),
+		OPT_STRING(0, "store", &b.store, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
 	struct bench_command *cmds = NULL;
@@ -546,14 +628,22 @@ int cmd_bench(int argc, char **argv)
 	struct bench_failure fail;
 	struct progress_ctx pctx = { 0 };
 	enum time_unit unit = TU_AUTO;
-	FILE *fj = NULL, *fc = NULL, *fm = NULL;
-	char **cmdv = NULL;
+	struct export ex[3] = {
+		{ NULL, "--export-json", out_bench_json },
+		{ NULL, "--export-csv", out_bench_csv },
+		{ NULL, "--export-markdown", out_bench_markdown },
+	};
+	int nex = 0;
+	char **cmdv = NULL, *invocation;
+	struct store *st = NULL;
 	int npos, rc, status = PE_EXIT_OK;
 
 	bench_opts_init(&b.o);
+	invocation = argv_join(argv);	/* before options_parse reorders argv */
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, bench_usage, opts);
+		free(invocation);
 		return PE_EXIT_OK;
 	}
 	if (rc < 0 || (rc = expand_scan(&b)) < 0 || (rc = validate(&b)) < 0)
@@ -597,11 +687,26 @@ int cmd_bench(int argc, char **argv)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
-	if ((b.export_json && !(fj = open_export(b.export_json, "--export-json"))) ||
-	    (b.export_csv && !(fc = open_export(b.export_csv, "--export-csv"))) ||
-	    (b.export_md && !(fm = open_export(b.export_md, "--export-markdown")))) {
+	if ((b.tags.n || b.store) && !b.save) {
+		pe_error("--tag and --store need --save NAME");
+		goto usage;
+	}
+	/* the store too is opened before measuring: a bad path or URL fails now */
+	if (b.save && store_open(b.store, &st) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
+	}
+	ex[0].path = b.export_json;
+	ex[1].path = b.export_csv;
+	ex[2].path = b.export_md;
+	for (size_t k = 0; k < ARRAY_SIZE(ex); k++) {
+		if (!ex[k].path)
+			continue;
+		nex++;
+		if (export_open(&ex[k]) < 0) {
+			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+			goto out;
+		}
 	}
 
 	if (!b.no_counters) {
@@ -634,7 +739,9 @@ int cmd_bench(int argc, char **argv)
 	b.o.progress = on_progress;
 	b.o.progress_ctx = &pctx;
 
+	rep.started_us = clock_realtime_us();
 	rc = bench_run_all(cmds, n, &b.o, &fail);
+	rep.ended_us = clock_realtime_us();
 	progress_clear(&pctx.bar);
 	if (rc < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
@@ -658,6 +765,7 @@ int cmd_bench(int argc, char **argv)
 	rep.shell = b.shell;
 	rep.opts = &b.o;
 	rep.version = perfeng_version;
+	rep.invocation = invocation;	/* "bench -r 5 ...": argv[0] is the command */
 	rep.interrupted = rc > 0;
 	rep.reference_given = b.reference != NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -702,12 +810,16 @@ int cmd_bench(int argc, char **argv)
 	for (size_t i = 0; !b.quiet && i < n; i++)
 		warn_about(&rep, i);
 
-	if ((fj && out_bench_json(fj, &rep) < 0) || (fc && out_bench_csv(fc, &rep) < 0) ||
-	    (fm && out_bench_markdown(fm, &rep) < 0))
-		status = cmd_fail(PE_EXIT_RUNTIME, "export: %s", pe_errmsg());
+	for (size_t k = 0; k < ARRAY_SIZE(ex); k++)
+		if (ex[k].f && export_write(&ex[k], &rep) < 0)
+			status = cmd_fail(PE_EXIT_RUNTIME, "%s: '%s': %s", ex[k].opt, ex[k].path, pe_errmsg());
+	if (st && rep.interrupted)
+		cmd_warn("interrupted: nothing saved to the store");
+	else if (st && status == PE_EXIT_OK && save_results(st, &rep, &b) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (rep.interrupted)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the runs measured so far are shown%s",
-				  fj || fc || fm ? " and exported" : "");
+				  nex ? " and exported" : "");
 	goto out;
 
 usage:
@@ -715,18 +827,23 @@ usage:
 	fprintf(stderr, "see 'perfeng bench --help'\n");
 	status = PE_EXIT_USAGE;
 out:
-	if (fj && fclose(fj) && status == PE_EXIT_OK)
-		status = cmd_fail(PE_EXIT_RUNTIME, "--export-json: cannot write '%s'", b.export_json);
-	if (fc && fclose(fc) && status == PE_EXIT_OK)
-		status = cmd_fail(PE_EXIT_RUNTIME, "--export-csv: cannot write '%s'", b.export_csv);
-	if (fm && fclose(fm) && status == PE_EXIT_OK)
-		status = cmd_fail(PE_EXIT_RUNTIME, "--export-markdown: cannot write '%s'", b.export_md);
+	for (size_t k = 0; k < ARRAY_SIZE(ex); k++) {
+		if (!ex[k].f)
+			continue;
+		if (fclose(ex[k].f) && status == PE_EXIT_OK)
+			status = cmd_fail(PE_EXIT_RUNTIME, "%s: cannot write '%s'", ex[k].opt, ex[k].path);
+		if (ex[k].created)	/* the benchmark failed before its results */
+			unlink(ex[k].path);
+	}
 	if (b.o.counters)
 		counters_close(b.o.counters);
+	if (st)
+		store_close(st);
 	for (size_t i = 0; i < n; i++)
 		bench_command_release(&cmds[i]);
 	free(cmds);
 	free(cmdv);
+	free(invocation);
 	free(rep.wall);
 	free(rep.user);
 	free(rep.sys);

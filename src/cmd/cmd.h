@@ -6,6 +6,10 @@
 #define PE_CMD_H
 
 int cmd_bench(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
 
 /* Prints "perfeng: error: <msg>" to stderr and returns code, for `return die_code(...)`. */
 int cmd_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

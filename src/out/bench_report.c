@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "out/format.h"
 #include "util/error.h"
@@ -22,6 +23,28 @@ static double report__mean_long(const struct bench_command *c, size_t off)
 	for (size_t i = 0; i < c->nruns; i++)
 		s += (double)*(const long *)((const char *)&c->runs[i] + off);
 	return c->nruns ? s / (double)c->nruns : 0;
+}
+
+/*
+ * Mean peak RSS over the runs where it is known; returns how many those are,
+ * and the largest floor (perfeng's own peak) for the others.
+ */
+static size_t report__rss(const struct bench_command *c, double *mean, double *floor_kib)
+{
+	double s = 0;
+	size_t k = 0;
+
+	*floor_kib = 0;
+	for (size_t i = 0; i < c->nruns; i++) {
+		if (c->runs[i].maxrss_kb >= 0) {
+			s += (double)c->runs[i].maxrss_kb;
+			k++;
+		} else if ((double)c->runs[i].maxrss_floor_kb > *floor_kib) {
+			*floor_kib = (double)c->runs[i].maxrss_floor_kb;
+		}
+	}
+	*mean = k ? s / (double)k : NAN;
+	return k;
 }
 
 /* Mean of counter id over the runs that counted it; returns the number of such runs. */
@@ -45,7 +68,7 @@ static const char *report__stop_text(const struct bench_command *c, const struct
 {
 	switch (c->stop) {
 	case BENCH_STOP_RUNS:
-		snprintf(buf, n, "the requested %zu runs", c->nruns);
+		snprintf(buf, n, "the requested %zu run%s", c->nruns, c->nruns == 1 ? "" : "s");
 		break;
 	case BENCH_STOP_MIN_TIME:
 		snprintf(buf, n, "%zu runs (at least %llu runs and %.0f s)", c->nruns,
@@ -113,7 +136,17 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 	fmt_time(d, sizeof(d), w->mad, u);
 	fprintf(f, "  p5 … p95, MAD:       %10s … %9s    MAD %s\n", a, b, d);
 
-	fmt_kib(a, sizeof(a), report__mean_long(c, offsetof(struct bench_run, maxrss_kb)));
+	{
+		double rss, fl;
+		size_t known = report__rss(c, &rss, &fl);
+
+		if (known == c->nruns)
+			fmt_kib(a, sizeof(a), rss);
+		else if (known)
+			snprintf(a, sizeof(a), "%s (%zu of %zu runs)", fmt_kib(b, sizeof(b), rss), known, c->nruns);
+		else
+			snprintf(a, sizeof(a), "n/a (at most perfeng's own %s)", fmt_kib(b, sizeof(b), fl));
+	}
 	fprintf(f, "  Resources (mean):    max RSS %s, faults %.0f minor / %.0f major, "
 		"context switches %.0f voluntary / %.0f involuntary\n", a,
 		report__mean_long(c, offsetof(struct bench_run, minflt)),
@@ -346,7 +379,14 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	res = json_object();
 	json_object_set_new(res, "user", json__runs_double(c, offsetof(struct bench_run, user)));
 	json_object_set_new(res, "system", json__runs_double(c, offsetof(struct bench_run, sys)));
-	json_object_set_new(res, "max_rss_kib", json__runs_long(c, offsetof(struct bench_run, maxrss_kb)));
+	{
+		json_t *rss = json_array();
+
+		for (size_t k = 0; k < c->nruns; k++)
+			json_array_append_new(rss, c->runs[k].maxrss_kb >= 0 ?
+					      json_integer(c->runs[k].maxrss_kb) : json_null());
+		json_object_set_new(res, "max_rss_kib", rss);
+	}
 	json_object_set_new(res, "minor_faults", json__runs_long(c, offsetof(struct bench_run, minflt)));
 	json_object_set_new(res, "major_faults", json__runs_long(c, offsetof(struct bench_run, majflt)));
 	json_object_set_new(res, "voluntary_context_switches", json__runs_long(c, offsetof(struct bench_run, nvcsw)));
@@ -385,16 +425,32 @@ static json_t *json__env(const struct env_info *e)
 	return o;
 }
 
-int out_bench_json(FILE *f, const struct bench_report *r)
+/* ISO 8601 UTC with microseconds, from Unix microseconds. */
+static json_t *json__time(int64_t us)
+{
+	char buf[64];
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%06lldZ", (long long)(us % 1000000));
+	return json_string(buf);
+}
+
+json_t *out_bench_json_doc(const struct bench_report *r)
 {
 	json_t *root = json_object(), *results = json_array(), *pe = json_object();
-	int rc;
 
 	for (size_t i = 0; i < r->n; i++)
 		json_array_append_new(results, json__result(r, i));
 	json_object_set_new(root, "results", results);
 	json_object_set_new(pe, "schema_version", json_integer(BENCH_JSON_SCHEMA));
 	json_object_set_new(pe, "version", json_string(r->version));
+	json_object_set_new(pe, "kind", json_string("bench"));
+	json_object_set_new(pe, "started", json__time(r->started_us));
+	json_object_set_new(pe, "ended", json__time(r->ended_us));
+	json_object_set_new(pe, "invocation", r->invocation ? json_sprintf("perfeng %s", r->invocation) : json_null());
 	json_object_set_new(pe, "reference", r->n >= 2 ? json_string(r->cmds[r->reference].name) : json_null());
 	json_object_set_new(pe, "noise", jreal(r->noise));
 	json_object_set_new(pe, "shell", r->shell ? json_string(r->shell) : json_null());
@@ -407,6 +463,14 @@ int out_bench_json(FILE *f, const struct bench_report *r)
 			    json_boolean(r->counters->exclude_kernel) : json_null());
 	json_object_set_new(pe, "environment", json__env(r->env));
 	json_object_set_new(root, "perfeng", pe);
+	return root;
+}
+
+int out_bench_json(FILE *f, const struct bench_report *r)
+{
+	json_t *root = out_bench_json_doc(r);
+	int rc;
+
 	rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
 	fputc('\n', f);
 	json_decref(root);
@@ -444,13 +508,15 @@ int out_bench_csv(FILE *f, const struct bench_report *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct summary *w = &r->wall[i];
 		const struct bench_command *c = &r->cmds[i];
+		double rss_mean, rss_floor;
 
 		csv__field(f, c->name);
-		fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%zu,%zu,%.0f",
+		fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%zu,%zu,",
 			w->mean, w->stddev, w->median, r->user[i].mean, r->sys[i].mean, w->min, w->max,
 			w->p5, w->p95, w->mad, w->mean_ci[0], w->mean_ci[1], w->median_ci[0],
-			w->median_ci[1], w->n, w->n_outliers,
-			report__mean_long(c, offsetof(struct bench_run, maxrss_kb)));
+			w->median_ci[1], w->n, w->n_outliers);
+		if (report__rss(c, &rss_mean, &rss_floor))	/* empty when unknown */
+			fprintf(f, "%.0f", rss_mean);
 		for (size_t k = 0; k < c->nparams; k++) {
 			fputc(',', f);
 			csv__field(f, c->params[k].value);

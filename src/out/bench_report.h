@@ -6,6 +6,8 @@
 #ifndef PE_BENCH_REPORT_H
 #define PE_BENCH_REPORT_H
 
+#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "runner/bench.h"
@@ -33,6 +35,8 @@ struct bench_report {
 	const char *shell;			/* NULL: no shell */
 	const struct bench_opts *opts;
 	const char *version;
+	const char *invocation;			/* perfeng's own command line */
+	int64_t started_us, ended_us;		/* Unix time of the benchmark */
 	int interrupted;
 };
 
@@ -42,6 +46,8 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i);
 void out_bench_comparison(FILE *f, const struct bench_report *r);
 /* Exports; each returns 0 or -1 with pe_error() set. */
 int out_bench_json(FILE *f, const struct bench_report *r);
+/* The JSON document itself (a new reference, the caller json_decref()s it). */
+json_t *out_bench_json_doc(const struct bench_report *r);
 int out_bench_csv(FILE *f, const struct bench_report *r);
 int out_bench_markdown(FILE *f, const struct bench_report *r);
 

@@ -97,8 +97,8 @@ static int bench__hook(char **argv, const char *what,
 	rc = runner_run(&spec, &fail->res);
 	fail->index = idx;
 	fail->what = what;
-	if (rc < 0)
-		return -1;
+	if (rc < 0)	/* say that it was the hook that could not start */
+		return pe_error("%s command: %s", what, pe_errmsg());
 	if (fail->res.status == RUN_INTERRUPTED)
 		return 1;
 	if (bench__failed(&fail->res)) {
@@ -153,6 +153,7 @@ static int bench__once(struct bench_command *c, size_t idx, int warmup,
 		run->user = fmax(0.0, (double)r->user_ns / 1e9 - o->shell_user);
 		run->sys = fmax(0.0, (double)r->sys_ns / 1e9 - o->shell_sys);
 		run->maxrss_kb = r->maxrss_kb;
+		run->maxrss_floor_kb = r->maxrss_floor_kb;
 		run->minflt = r->minflt;
 		run->majflt = r->majflt;
 		run->nvcsw = r->nvcsw;

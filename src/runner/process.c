@@ -499,7 +499,8 @@ static uint64_t timeval_ns(struct timeval tv)
 	return (uint64_t)tv.tv_sec * NS_PER_SEC + (uint64_t)tv.tv_usec * NS_PER_US;
 }
 
-static void result_fill(struct run_result *res, int st, int status, const struct rusage *ru)
+static void result_fill(struct run_result *res, int st, int status, const struct rusage *ru,
+			long rss_floor)
 {
 	res->status = (enum run_status)st;
 	if (WIFEXITED(status)) {
@@ -511,7 +512,13 @@ static void result_fill(struct run_result *res, int st, int status, const struct
 	}
 	res->user_ns = timeval_ns(ru->ru_utime);
 	res->sys_ns = timeval_ns(ru->ru_stime);
-	res->maxrss_kb = ru->ru_maxrss;
+	/*
+	 * A vfork child's exec records the peak RSS of the memory it borrowed,
+	 * ours, as its own maximum: a value at or below our peak says nothing
+	 * about the command, one above it is the command's own.
+	 */
+	res->maxrss_kb = ru->ru_maxrss > rss_floor ? ru->ru_maxrss : -1;
+	res->maxrss_floor_kb = rss_floor;
 	res->minflt = ru->ru_minflt;
 	res->majflt = ru->ru_majflt;
 	res->nvcsw = ru->ru_nvcsw;
@@ -529,7 +536,8 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 	struct child_report rep;
 	struct counters_snap before, after;
 	struct spawn sp;
-	struct rusage ru = { 0 };
+	struct rusage ru = { 0 }, self_ru;
+	long rss_floor = 0;
 	uint64_t start, end = 0;
 	int status = 0, rc = 0;
 	ssize_t n;
@@ -568,6 +576,8 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 			counters_snapshot(ctr, &before);
 	}
 	runner_spawns++;
+	if (getrusage(RUSAGE_SELF, &self_ru) == 0)
+		rss_floor = self_ru.ru_maxrss;
 	start = clock_now_ns();
 	sp.pid = spawn_start(spec, &sp);
 	if (sp.pid < 0) {
@@ -605,7 +615,7 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 	if (rc < 0)
 		return rc;
 	res->wall_ns = end - start;
-	result_fill(res, rc, status, &ru);
+	result_fill(res, rc, status, &ru, rss_floor);
 	return 0;
 }
 

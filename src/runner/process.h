@@ -46,7 +46,13 @@ struct run_result {
 	int signal;		/* for RUN_SIGNALED */
 	uint64_t wall_ns;	/* from just before exec was released to the reap */
 	uint64_t user_ns, sys_ns;
+	/*
+	 * The child's peak RSS, or -1 when it is at or below maxrss_floor_kb,
+	 * perfeng's own peak: vfork+exec folds that into the child's maximum, so
+	 * a smaller peak cannot be told (see result_fill).
+	 */
 	long maxrss_kb;
+	long maxrss_floor_kb;
 	long minflt, majflt;
 	long nvcsw, nivcsw;
 	/*

@@ -212,23 +212,16 @@ static void env__chomp(char *s)
 		s[--len] = '\0';
 }
 
-/*
- * Runs git with args in the current directory, stdin and stderr on
- * /dev/null, and leaves the first n-1 bytes of its standard output in out
- * (the rest is read and dropped so that git never blocks on a full pipe).
- * Returns git's exit status, or -1 when it could not run or was killed.
- */
-static int env__git(const char *const args[], char *out, size_t n)
+int env_git(const char *const args[], struct strbuf *out)
 {
 	char *argv[16];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
 	int fds[2], rc, status, argc = 0;
-	size_t len = 0;
 	pid_t pid;
 
-	out[0] = '\0';
+	strbuf_reset(out);
 	argv[argc++] = (char *)"git";
 	/* Never take index.lock in a repository someone is working in. */
 	argv[argc++] = (char *)"--no-optional-locks";
@@ -267,13 +260,8 @@ static int env__git(const char *const args[], char *out, size_t n)
 			continue;
 		if (r <= 0)
 			break;
-		if (len + 1 < n) {
-			size_t take = (size_t)r < n - 1 - len ? (size_t)r : n - 1 - len;
-			memcpy(out + len, buf, take);
-			len += take;
-		}
+		strbuf_add(out, buf, (size_t)r);
 	}
-	out[len] = '\0';
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -281,6 +269,17 @@ static int env__git(const char *const args[], char *out, size_t n)
 	if (!WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* env_git into a fixed buffer: the first n-1 bytes of git's output. */
+static int env__git(const char *const args[], char *out, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc = env_git(args, &sb);
+
+	snprintf(out, n, "%s", strbuf_str(&sb));
+	strbuf_release(&sb);
+	return rc;
 }
 
 static int env__is_commit(const char *s)

@@ -26,6 +26,15 @@ void env_collect(struct env_info *e);
 /* Reads /proc/loadavg into la[3]; returns 0 or -1. */
 int env_loadavg(double la[3]);
 
+struct strbuf;
+
+/*
+ * Runs `git --no-optional-locks ARGS` in the current directory (stdin and
+ * stderr on /dev/null) and collects its standard output into out. Returns
+ * git's exit status, or -1 when it could not run or was killed.
+ */
+int env_git(const char *const args[], struct strbuf *out);
+
 /* Parsers of the files, split out so they can be tested and fuzzed on text. */
 int env_parse_cpuinfo_model(const char *text, char *out, unsigned n);
 int env_parse_loadavg(const char *text, double la[3]);

@@ -1,0 +1,79 @@
+#!/bin/bash
+# The command line in general: help, version, dispatch, usage errors, and
+# that docs/bench.md and `perfeng bench --help` name the same options.
+. "$(dirname "$0")/lib.sh"
+
+DOCS=$(dirname "$0")/../../docs/bench.md
+
+run_pe --help
+rc_is 0 "--help exits 0"
+like "$PE_OUT" '^usage: perfeng ' "--help prints the usage on stdout"
+like "$PE_OUT" '^ +bench +[a-z]' "--help lists the bench command"
+is "$PE_ERR" "" "--help writes nothing to stderr"
+
+run_pe -h
+rc_is 0 "-h exits 0"
+
+run_pe --version
+rc_is 0 "--version exits 0"
+like "$PE_OUT" '^perfeng 0\.1\.0 \(([^()]*-g)?[0-9a-f]{7,40}(-dirty)?\)$' "--version prints 'perfeng 0.1.0 (' and a commit id"
+is "$(printf '%s\n' "$PE_OUT" | wc -l | tr -d ' ')" 1 "--version prints one line"
+
+run_pe help bench
+rc_is 0 "help bench exits 0"
+cp "$T/out" "$T/help-bench"
+run_pe bench --help
+rc_is 0 "bench --help exits 0"
+ok "help bench and bench --help print the same bytes" cmp "$T/help-bench" "$T/out"
+like "$PE_OUT" '^usage: perfeng bench \[options\] <command>\.\.\.' "bench --help starts with its usage line"
+HELP=$PE_OUT
+run_pe bench -h
+ok "bench -h prints the same as bench --help" cmp "$T/help-bench" "$T/out"
+
+run_pe frobnicate
+rc_is 2 "an unknown command exits 2"
+like "$PE_ERR" "'frobnicate' is not a perfeng command" "the message names the unknown command"
+is "$PE_OUT" "" "an unknown command prints nothing on stdout"
+
+run_pe help frobnicate
+rc_is 2 "help of an unknown command exits 2"
+like "$PE_ERR" "'frobnicate'" "and names it"
+
+run_pe
+rc_is 2 "no arguments exit 2"
+like "$PE_ERR" '^usage: perfeng ' "no arguments print the usage on stderr"
+is "$PE_OUT" "" "no arguments print nothing on stdout"
+
+# --- docs/bench.md and --help name the same options ---------------------------
+# From --help: the option column, lines that begin with spaces and a dash.
+help_opts=$(printf '%s\n' "$HELP" | sed -n 's/^ \{4,\}\(-[^ ,]*\(, --[^ ]*\)\{0,1\}\).*/\1/p' |
+	tr ',' '\n' | tr -d ' ' | grep -E '^-' | sort -u)
+# From the docs: the first cell of the rows of the options table.
+doc_opts=$(sed -n '/^## Options/,/^## /p' "$DOCS" | grep -E '^\| `-' | cut -d'|' -f2 |
+	grep -oE -- '(^|[ `,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ `,]//' | sort -u)
+
+num_ok "$(printf '%s\n' "$help_opts" | grep -c .)" '>=' 30 "bench --help shows at least 30 options (the parse of --help works)"
+num_ok "$(printf '%s\n' "$doc_opts" | grep -c .)" '>=' 30 "docs/bench.md's options table has at least 30 options (the parse of the docs works)"
+
+missing=
+for o in $help_opts; do
+	printf '%s\n' "$doc_opts" | grep -qxF -- "$o" || missing="$missing $o"
+done
+is "$missing" "" "every option of bench --help is in docs/bench.md's options table"
+
+# -h/--help is handled before the option table, so --help does not list itself.
+missing=
+for o in $doc_opts; do
+	case $o in -h | --help) continue ;; esac
+	printf '%s\n' "$help_opts" | grep -qxF -- "$o" || missing="$missing $o"
+done
+is "$missing" "" "every option of docs/bench.md's options table is in bench --help"
+
+# Every long option the docs mention anywhere exists.
+missing=
+for o in $(grep -oE -- '--[a-z][a-z-]+' "$DOCS" | sort -u); do
+	printf '%s\n' "$help_opts" | grep -qxF -- "$o" || case $o in --help) ;; *) missing="$missing $o" ;; esac
+done
+is "$missing" "" "every --option that docs/bench.md mentions is a real option"
+
+done_testing

@@ -1,0 +1,85 @@
+#!/bin/bash
+# perfeng bench --export-csv, --export-markdown, --export-json with two
+# commands; the JSON read as hyperfine's (same keys, same types as
+# `hyperfine -N --export-json` writes for the same command).
+. "$(dirname "$0")/lib.sh"
+
+A="$H/pe-spin 12"
+B="$H/pe-spin 2"
+
+run_pe bench -q -w 1 -r 10 --interleave --export-json "$T/r.json" --export-csv "$T/r.csv" --export-markdown "$T/r.md" "$A" "$B"
+rc_is 0 "two commands with all three exports: exit 0"
+
+# --- CSV ----------------------------------------------------------------------
+head -1 "$T/r.csv" >"$T/csv-header"
+like "$(cat "$T/csv-header")" '^command,mean,stddev,median,user,system,min,max(,|$)' "the CSV header starts with hyperfine's columns"
+is "$(cat "$T/csv-header")" "command,mean,stddev,median,user,system,min,max,p5,p95,mad,mean_ci_low,mean_ci_high,median_ci_low,median_ci_high,runs,outliers,max_rss_kib" \
+	"the CSV header is the documented one"
+is "$(lines "$T/r.csv")" 3 "the CSV has one row per command"
+is "$(tail -n +2 "$T/r.csv" | cut -d, -f1 | tr '\n' '|')" "$A|$B|" "the rows are in command order, named by the command"
+is "$(awk -F, '{ print NF }' "$T/r.csv" | sort -u)" 18 "every CSV row has the header's 18 fields"
+# the CSV numbers are the JSON's (printed with 9 significant digits)
+for col in 2:mean 4:median 7:min 8:max; do
+	n=${col%%:*} k=${col#*:}
+	csv=$(sed -n 2p "$T/r.csv" | cut -d, -f"$n")
+	jq_ok "$T/r.json" "((.results[0].$k - $csv) | fabs) <= 1e-8 * .results[0].$k" "CSV $k of the first command matches the JSON"
+done
+is "$(sed -n 2p "$T/r.csv" | cut -d, -f16)" 10 "the CSV runs column is 10"
+
+# --- Markdown -------------------------------------------------------------------
+is "$(lines "$T/r.md")" 4 "the Markdown table has a header, a rule and one row per command"
+like "$(sed -n 1p "$T/r.md")" '^\| Command \| Mean \[ms\] \| Min \[ms\] \| Max \[ms\] \| Relative \| Median \[ms\] \(95% CI\) \| Verdict \|$' \
+	"the Markdown header has hyperfine's columns, then Median and Verdict"
+like "$(sed -n 2p "$T/r.md")" '^\|:?-+:?(\|:?-+:?){6}\|$' "the second line is the Markdown rule, 7 columns"
+like "$(sed -n 3p "$T/r.md")" "^\| \`$A\` \| .* \| slower \|$" "row 1: the slow command, slower"
+like "$(sed -n 4p "$T/r.md")" "^\| \`$B\` \| .* \| 1\.00 \| .* \| reference \|$" "row 2: the fast command, the reference at 1.00"
+
+# --sort mean-time orders the tables by mean.
+run_pe bench -q -r 3 --sort mean-time --export-markdown "$T/s.md" --export-csv "$T/s.csv" "$A" "$B"
+like "$(sed -n 3p "$T/s.md")" "^\| \`$B\` " "--sort mean-time: the fastest first in Markdown"
+
+# --- JSON comparison ------------------------------------------------------------------
+J=$T/r.json
+jq_is "$J" '.perfeng.reference' "\"$B\"" "perfeng.reference is the fastest"
+jq_is "$J" '.results[1].perfeng|has("comparison")' false "the reference has no comparison"
+jq_is "$J" '.results[0].perfeng.comparison|keys' '["p_value","ratio","ratio_ci95","reference","verdict"]' \
+	"the other command has a comparison: ratio, ratio_ci95, p_value, verdict, reference"
+jq_is "$J" '.results[0].perfeng.comparison.reference' "\"$B\"" "comparison.reference names the reference"
+jq_ok "$J" '.results[0].perfeng.comparison | .ratio_ci95[0] <= .ratio and .ratio <= .ratio_ci95[1]' "ratio_ci95[0] <= ratio <= ratio_ci95[1]"
+jq_ok "$J" '.results | ((.[0].perfeng.comparison.ratio - .[0].mean / .[1].mean) | fabs) <= 1e-12 * .[0].perfeng.comparison.ratio' \
+	"ratio is mean(command) / mean(reference)"
+jq_ok "$J" '.results[0].perfeng.comparison.p_value | type == "number" and . >= 0 and . <= 1' "p_value is a probability"
+# 10 runs each, all of one above all of the other (nearly always: 12 ms against
+# 2 ms): the exact two-sided Mann-Whitney p is 2/C(20,10) = 2/184756.
+jq_ok "$J" '.results | if (.[0].times|min) > (.[1].times|max) then ((.[0].perfeng.comparison.p_value - 2/184756)|fabs) < 1e-15
+	else .[0].perfeng.comparison.p_value < 0.05 end' "p_value is the exact Mann-Whitney p, 2/184756 for 10 runs all slower than 10 others"
+jq_is "$J" '.results[0].perfeng.comparison.verdict' '"slower"' "the verdict is slower"
+
+# --- the JSON is hyperfine's: same keys and types as hyperfine -N writes ----------
+if command -v hyperfine >/dev/null 2>&1; then
+	types='[paths(scalars) as $p | [($p|map(if type == "number" then 0 else . end)), (getpath($p)|type)]] | unique'
+	for cmd in "$H/pe-exit 0" "$H/pe-exit 0 {n}"; do
+		args=()
+		case $cmd in *"{n}"*) args=(-P n 1 2) ;; esac
+		timeout -k 5 "$PE_TIMEOUT" hyperfine -N -r 3 "${args[@]}" --export-json "$T/hf.json" "$cmd" </dev/null >/dev/null 2>&1
+		ok "hyperfine -N runs '${cmd##*/}'" test -s "$T/hf.json"
+		run_pe bench -q -r 3 "${args[@]}" --export-json "$T/pe.json" "$cmd"
+		jq -c ".results[0] | $types" "$T/hf.json" >"$T/hf.types"
+		jq -c ".results[0] | del(.perfeng) | $types" "$T/pe.json" >"$T/pe.types"
+		is "$(cat "$T/pe.types")" "$(cat "$T/hf.types")" "'${cmd##*/}': results[0] without perfeng has the paths and types of hyperfine's"
+		jq_is "$T/hf.json" 'keys' '["results"]' "(hyperfine's document has only results)"
+		is "$(jq -c '.results|length' "$T/pe.json")" "$(jq -c '.results|length' "$T/hf.json")" "'${cmd##*/}': as many results as hyperfine"
+		is "$(jq -c '[.results[].command]' "$T/pe.json")" "$(jq -c '[.results[].command]' "$T/hf.json")" "'${cmd##*/}': the same command names as hyperfine"
+		is "$(jq -c '[.results[].parameters]' "$T/pe.json")" "$(jq -c '[.results[].parameters]' "$T/hf.json")" "'${cmd##*/}': the same parameters as hyperfine"
+	done
+else
+	skip "hyperfine -N writes the same keys and types" "hyperfine is not installed (scripts/install-deps.sh installs it)"
+fi
+
+# Export files that cannot be written fail at once, before any run.
+run_pe bench -q -r 1 --export-json "$T/no/dir/r.json" "$H/pe-count $T/ran"
+rc_is 3 "--export-json into a missing directory: exit 3"
+like "$PE_ERR" "--export-json: cannot write '$T/no/dir/r.json'" "the message names the option and the file"
+is "$(lines "$T/ran")" 0 "nothing ran"
+
+done_testing
