@@ -18,11 +18,14 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 # Libraries found through pkg-config, with the plain -l flags as a fallback.
-DEP_PKGS = jansson sqlite3 libpq
-DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lpq)
+# libpq is only compiled against: src/store/postgres.c loads it with dlopen.
+DEP_PKGS = jansson sqlite3
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) libpq 2>/dev/null || echo -I/usr/include/postgresql)
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null || echo -ljansson -lsqlite3) -ldl
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -Isrc $(DEP_CFLAGS) -D_GNU_SOURCE -MMD -MP
 LIBS = $(DEP_LIBS) -lm
+# The store's tests talk to their PostgreSQL server directly.
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -lpq)
 
 FUZZ_SECONDS ?= 5
 
@@ -89,7 +92,7 @@ $(PERFENG): $(O)/src/main.o $(O)/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libperfeng.a
-	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LIBS)
+	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LIBS) $(TEST_LIBS)
 
 $(O)/tests/helpers/%: $(O)/tests/helpers/%.o
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lm -lpthread
@@ -106,7 +109,7 @@ $(O)/asan/libperfeng.a: $(ASAN_LIB_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
 $(O)/asan/tests/unit/%: $(O)/asan/tests/unit/%.o $(O)/asan/libperfeng.a
-	$(QUIET_LINK)$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ -lcmocka $(LIBS)
+	$(QUIET_LINK)$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ -lcmocka $(LIBS) $(TEST_LIBS)
 
 # --- fuzz build --------------------------------------------------------------
 $(O)/fuzz/%.o: %.c

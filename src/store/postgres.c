@@ -1,10 +1,17 @@
 /*
- * The PostgreSQL backend, through libpq: the schema of sqlite.c with
- * PostgreSQL's types, for a team or many CI runners sharing one store.
+ * The PostgreSQL backend, through libpq: the schema of the SQLite one
+ * (schema.c) in PostgreSQL's types, for a team or many CI runners sharing one store.
  * Parameters always travel separately from the SQL (PQexecParams), samples
  * and blobs as binary BYTEA parameters. The password of the URL is kept out
  * of store_location() and of every message.
+ *
+ * libpq is loaded with dlopen when a PostgreSQL store is first opened, not
+ * linked: it pulls in some twenty libraries (TLS, Kerberos, LDAP) that would
+ * otherwise be mapped into every perfeng process, slowing its start and
+ * raising the floor under which a benchmarked command's peak RSS cannot be
+ * told (see runner/process.h).
  */
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,7 +28,55 @@
  * so that several processes opening a new database at once queue there
  * instead of racing on CREATE TABLE. "perfeng" in ASCII.
  */
-#define PG_SCHEMA_LOCK "31078363729930855"	/* 0x6e676665726570 */
+#define PG_SCHEMA_LOCK "31636739410194023"	/* 0x70657266656e67 */
+
+/* The libpq functions this file calls, resolved by pg_load. */
+#define PG_FUNCS(X) X(PQclear) X(PQgetvalue) X(PQntuples) X(PQresultStatus) X(PQexec) \
+	X(PQgetisnull) X(PQexecParams) X(PQtransactionStatus) X(PQresultErrorField) \
+	X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) \
+	X(PQfinish) X(PQconnectdbParams) X(PQcmdTuples)
+#define PG_DECLARE(f) static __typeof__(f) *pg_##f;
+PG_FUNCS(PG_DECLARE)
+
+/* Loads libpq once; returns 0, or -1 with a message saying what to install. */
+static int pg_load(void)
+{
+	static void *lib;
+
+	if (lib)
+		return 0;
+	lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return pe_error("a PostgreSQL store needs libpq (libpq.so.5): %s; install the libpq5 package",
+				dlerror());
+#define PG_RESOLVE(f)								\
+	if (!(pg_##f = (__typeof__(f) *)dlsym(lib, #f))) {			\
+		dlclose(lib);							\
+		lib = NULL;							\
+		return pe_error("libpq.so.5 lacks %s; it is too old for perfeng", #f);	\
+	}
+	PG_FUNCS(PG_RESOLVE)
+#undef PG_RESOLVE
+	return 0;
+}
+
+/* From here on the libpq names call through the loaded table. */
+#define PQclear pg_PQclear
+#define PQgetvalue pg_PQgetvalue
+#define PQntuples pg_PQntuples
+#define PQresultStatus pg_PQresultStatus
+#define PQexec pg_PQexec
+#define PQgetisnull pg_PQgetisnull
+#define PQexecParams pg_PQexecParams
+#define PQtransactionStatus pg_PQtransactionStatus
+#define PQresultErrorField pg_PQresultErrorField
+#define PQerrorMessage pg_PQerrorMessage
+#define PQstatus pg_PQstatus
+#define PQsetNoticeProcessor pg_PQsetNoticeProcessor
+#define PQresultErrorMessage pg_PQresultErrorMessage
+#define PQfinish pg_PQfinish
+#define PQconnectdbParams pg_PQconnectdbParams
+#define PQcmdTuples pg_PQcmdTuples
 
 struct pg_store {
 	struct store base;
@@ -34,7 +89,7 @@ struct pg_store {
 static int pg_fail(struct pg_store *ps, const char *what, const PGresult *res)
 {
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	char *clean = store__scrub((const char *const *)ps->password, msg ? msg : PQerrorMessage(ps->conn));
+	char *clean = store__scrub(ps->password, msg ? msg : PQerrorMessage(ps->conn));
 
 	pe_error("%s %s: %s", what, ps->base.location, clean);
 	free(clean);
@@ -129,9 +184,10 @@ static void pg_end_read(struct pg_store *ps)
 		pg_rollback(ps);
 }
 
+/* A new copy of a text value; "" for NULL (libpq's own), as sq_col_str. */
 static char *pg_str(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
+	return xstrdup(PQgetvalue(res, row, col));
 }
 
 static int64_t pg_i64(const PGresult *res, int row, int col)
@@ -251,7 +307,7 @@ static int pg_migrate(struct pg_store *ps)
 
 		free(sql);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			char *msg = store__scrub((const char *const *)ps->password, PQresultErrorMessage(res));
+			char *msg = store__scrub(ps->password, PQresultErrorMessage(res));
 
 			pe_error("cannot migrate %s to schema %d: %s", ps->base.location,
 				 version + 1, msg);
@@ -285,15 +341,19 @@ int store__postgres_open(const char *url, struct store **out)
 		"connect_timeout", "fallback_application_name", "dbname", NULL
 	};
 	const char *values[] = { "10", "perfeng", url, NULL };
-	struct pg_store *ps = xcalloc(1, sizeof(*ps));
+	struct pg_store *ps;
 	PGresult *res;
 	int version;
 
+	if (pg_load() < 0)
+		return -1;
+	ps = xcalloc(1, sizeof(*ps));
 	ps->base.ops = &pg_ops;
 	ps->base.location = store__url_elide(url, ps->password);
 	ps->conn = PQconnectdbParams(keys, values, 1);
 	if (!ps->conn || PQstatus(ps->conn) != CONNECTION_OK) {
-		char *msg = store__scrub((const char *const *)ps->password, ps->conn ? PQerrorMessage(ps->conn) : "out of memory");
+		const char *why = ps->conn ? PQerrorMessage(ps->conn) : "out of memory";
+		char *msg = store__scrub(ps->password, why);
 
 		pe_error("cannot connect to %s: %s", ps->base.location, msg);
 		free(msg);
@@ -558,21 +618,30 @@ static void pg_query_params(struct pg_params *p, const char *args[3], int nargs,
 		pp_i64(p, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
 }
 
-/* As sq_list_attach: tags and metric summaries of the listed runs, one query each. */
-static int pg_list_attach(struct pg_store *ps, const char *ids_sql, const struct pg_params *p,
-			  struct store_run *runs, size_t n)
+/*
+ * Attaches the tags and metric summaries of the listed runs, one query
+ * each, by their ids as an array: a nested copy of the runs' query would
+ * leave the planner guessing how many runs come out, and scanning.
+ */
+static int pg_list_attach(struct pg_store *ps, struct store_run *runs, size_t n)
 {
+	static const char *const sql[2] = {
+		"SELECT run_id, tag FROM tag WHERE run_id = ANY ($1::BIGINT[])"
+		" ORDER BY run_id, tag COLLATE \"C\"",
+		"SELECT run_id, name, unit, higher_is_better, mean, stddev, median, min, max"
+		" FROM metric WHERE run_id = ANY ($1::BIGINT[]) ORDER BY run_id, id",
+	};
 	size_t *index = store__index_by_id(runs, n);
-	char *sql[2];
+	struct strbuf ids = STRBUF_INIT;
+	struct pg_params p = { 0 };
 	int ret = 0;
 
-	sql[0] = xasprintf("SELECT run_id, tag FROM tag WHERE run_id IN (%s)"
-			   " ORDER BY run_id, tag COLLATE \"C\"", ids_sql);
-	sql[1] = xasprintf("SELECT run_id, name, unit, higher_is_better, mean, stddev, median,"
-			   " min, max FROM metric WHERE run_id IN (%s) ORDER BY run_id, id",
-			   ids_sql);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&ids, "%c%lld", i ? ',' : '{', (long long)runs[i].id);
+	strbuf_addch(&ids, '}');
+	pp_str(&p, ids.buf);
 	for (int k = 0; k < 2 && !ret; k++) {
-		PGresult *res = pg_run(ps, sql[k], p, PGRES_TUPLES_OK, "cannot read");
+		PGresult *res = pg_run(ps, sql[k], &p, PGRES_TUPLES_OK, "cannot read");
 
 		if (!res) {
 			ret = -1;
@@ -588,8 +657,7 @@ static int pg_list_attach(struct pg_store *ps, const char *ids_sql, const struct
 		}
 		PQclear(res);
 	}
-	free(sql[0]);
-	free(sql[1]);
+	strbuf_release(&ids);
 	free(index);
 	return ret;
 }
@@ -598,7 +666,7 @@ static int pg_list(struct store *s, const struct store_query *q, struct store_ru
 		   size_t *nout)
 {
 	struct pg_store *ps = (struct pg_store *)s;
-	struct strbuf where = STRBUF_INIT, sql = STRBUF_INIT, ids = STRBUF_INIT;
+	struct strbuf where = STRBUF_INIT, sql = STRBUF_INIT;
 	struct pg_params p;
 	struct store_run *runs = NULL;
 	const char *args[3];
@@ -608,12 +676,10 @@ static int pg_list(struct store *s, const struct store_query *q, struct store_ru
 
 	nargs = store__where(&where, q, '$', 1, args);
 	pg_query_params(&p, args, nargs, q->limit);
-	strbuf_addf(&ids, "SELECT id FROM run%s", strbuf_str(&where));
 	strbuf_addf(&sql, "SELECT " STORE__RUN_COLUMNS " FROM run%s", strbuf_str(&where));
-	if (q->limit) {
-		strbuf_addf(&ids, STORE__NEWEST_FIRST " LIMIT $%d", nargs + 1);
+	if (q->limit)
 		strbuf_addf(&sql, STORE__NEWEST_FIRST " LIMIT $%d", nargs + 1);
-	} else
+	else
 		strbuf_addstr(&sql, " ORDER BY started, id");
 	if (pg_begin_read(ps) < 0)
 		goto out;
@@ -625,7 +691,7 @@ static int pg_list(struct store *s, const struct store_query *q, struct store_ru
 	/* With a limit the rows come newest first; the caller wants oldest first. */
 	for (size_t i = 0; i < n; i++)
 		pg_run_from_row(res, (int)(q->limit ? n - 1 - i : i), &runs[i]);
-	if (n && pg_list_attach(ps, ids.buf, &p, runs, n) < 0)
+	if (n && pg_list_attach(ps, runs, n) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -633,7 +699,6 @@ out:
 	pg_end_read(ps);
 	strbuf_release(&where);
 	strbuf_release(&sql);
-	strbuf_release(&ids);
 	if (ret < 0) {
 		store_runs_free(runs, n);
 		return -1;

@@ -5,7 +5,6 @@
  * IMMEDIATE transaction per save. Statements used on every call are
  * prepared once per connection and kept.
  */
-#include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -67,7 +66,7 @@ static int sq_fail(struct sq_store *ss, const char *what)
 {
 	int e = sqlite3_system_errno(ss->db);
 
-	if (e && sqlite3_errcode(ss->db) == SQLITE_CANTOPEN)
+	if (e && (sqlite3_errcode(ss->db) & 0xff) == SQLITE_CANTOPEN)
 		return pe_error("%s '%s': %s (%s)", what, ss->base.location,
 				sqlite3_errmsg(ss->db), strerror(e));
 	return pe_error("%s '%s': %s", what, ss->base.location, sqlite3_errmsg(ss->db));
@@ -139,11 +138,12 @@ static void sq_bind_double(sqlite3_stmt *st, int i, double v)
 		sqlite3_bind_double(st, i, v);
 }
 
+/* A new copy of a text column; "" for NULL, so that readers never meet a NULL string. */
 static char *sq_col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 
-	return s ? xstrdup((const char *)s) : NULL;
+	return xstrdup(s ? (const char *)s : "");
 }
 
 static double sq_col_double(sqlite3_stmt *st, int i)
@@ -165,6 +165,7 @@ static int sq_read_version(struct sq_store *ss, int *version)
 	int rc, ntables = 0, has_meta = 0, ret = -1;
 	char *app = NULL, *ver = NULL, *end;
 
+	/* The first read of the file: where SQLite finds out what it is. */
 	rc = sqlite3_prepare_v2(ss->db, "SELECT count(*), coalesce(sum(name = 'meta'), 0)"
 				" FROM sqlite_master WHERE type = 'table'", -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -173,7 +174,7 @@ static int sq_read_version(struct sq_store *ss, int *version)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
-		if ((sqlite3_errcode(ss->db) & 0xff) == SQLITE_NOTADB)
+		if ((rc & 0xff) == SQLITE_NOTADB)
 			return pe_error("'%s' is not a perfeng store: file is not a database", where);
 		return sq_fail(ss, "cannot open store");
 	}
@@ -186,7 +187,8 @@ static int sq_read_version(struct sq_store *ss, int *version)
 	rc = sqlite3_prepare_v2(ss->db, "SELECT (SELECT value FROM meta WHERE key = 'application'),"
 				" (SELECT value FROM meta WHERE key = 'schema_version')",
 				-1, &st, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL && sqlite3_column_type(st, 1) != SQLITE_NULL) {
 		app = sq_col_str(st, 0);
 		ver = sq_col_str(st, 1);
 	}

@@ -39,9 +39,14 @@ static int store__mkdirs_for(const char *path)
 	return ret;
 }
 
+static int store__is_url(const char *spec)
+{
+	return !strncmp(spec, "postgres://", 11) || !strncmp(spec, "postgresql://", 13);
+}
+
 /*
- * The default store: $PERFENG_STORE (a path or a URL, used as given), else a
- * file under the XDG data directory, whose directories are created here.
+ * The default store: $PERFENG_STORE (a path or a URL), else a file under the
+ * XDG data directory. The directories above a file are created here.
  * Returns a new string the caller frees, or NULL with pe_error.
  */
 static char *store__default_spec(void)
@@ -51,10 +56,11 @@ static char *store__default_spec(void)
 	const char *home = getenv("HOME");
 	char *path;
 
-	if (env && *env)
+	if (env && *env && store__is_url(env))
 		return xstrdup(env);
-	/* The XDG spec: a relative XDG_DATA_HOME is invalid and ignored. */
-	if (xdg && xdg[0] == '/')
+	if (env && *env)
+		path = xstrdup(env);
+	else if (xdg && xdg[0] == '/')	/* the XDG spec: a relative one is ignored */
 		path = xasprintf("%s/perfeng/results.db", xdg);
 	else if (home && *home)
 		path = xasprintf("%s/.local/share/perfeng/results.db", home);
@@ -68,11 +74,6 @@ static char *store__default_spec(void)
 		return NULL;
 	}
 	return path;
-}
-
-static int store__is_url(const char *spec)
-{
-	return !strncmp(spec, "postgres://", 11) || !strncmp(spec, "postgresql://", 13);
 }
 
 int store_open(const char *spec, struct store **out)

@@ -105,7 +105,7 @@ struct store_run *store__find_run(struct store_run *runs, const size_t *index, s
  */
 char *store__url_elide(const char *url, char *password[2]);
 /* msg as one line ("; " for line breaks), each password replaced by "***". New string. */
-char *store__scrub(const char *const password[2], const char *msg);
+char *store__scrub(char *const password[2], const char *msg);
 
 /* Appends a metric whose summary the caller sets (no samples). */
 struct store_metric *store__add_metric(struct store_run *r, char *name, char *unit,

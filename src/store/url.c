@@ -75,7 +75,7 @@ char *store__url_elide(const char *url, char *password[2])
 	return strbuf_detach(&sb);
 }
 
-char *store__scrub(const char *const password[2], const char *msg)
+char *store__scrub(char *const password[2], const char *msg)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p = msg;

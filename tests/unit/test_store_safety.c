@@ -338,8 +338,8 @@ static void test_default_path(void **state)
 	store_close(st);
 	free(want);
 	free(xdg);
-	/* $PERFENG_STORE, as given */
-	want = xasprintf("%s/explicit.db", fx->dir);
+	/* $PERFENG_STORE, its directories created too */
+	want = xasprintf("%s/explicit/dir/x.db", fx->dir);
 	setenv("PERFENG_STORE", want, 1);
 	assert_int_equal(store_open(NULL, &st), 0);
 	assert_string_equal(store_location(st), want);
@@ -373,7 +373,7 @@ static void test_url_elide(void **state)
 		{ "postgres://u:@h/db", "postgres://u@h/db", "", "" },
 		{ "postgres://u:a:b@h/db?a=1&password=c#f", "postgres://u@h/db?a=1#f", "c", "c" },
 	};
-	const char *const pw[2] = { "hunter2", "hunter%32" };
+	char *const pw[2] = { "hunter2", "hunter%32" };
 	char *out;
 
 	(void)state;
