@@ -171,7 +171,8 @@ static void describe_side(char *buf, size_t n, const struct side *sd)
 	time_t t = (time_t)(sd->run.started / 1000000);
 	struct tm tm;
 
-	if (sd->run.started) {
+	/* hyperfine's JSON has no time: its run is stamped with the time it was read */
+	if (sd->run.started && !(sd->file_runs && !strcmp(sd->run.version, "hyperfine"))) {
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 	}
@@ -239,7 +240,8 @@ static void print_markdown(const struct side *a, const struct side *b, const str
 			fmt_p(p, sizeof(p), r->p);
 		else
 			snprintf(p, sizeof(p), "n/a");
-		printf(" | %s | %s%s |\n", p + (isfinite(r->p) ? 4 : 0),
+		/* "p = 0.004" as "0.004", "p < 0.001" as "< 0.001" */
+		printf(" | %s | %s%s |\n", p + (!isfinite(r->p) ? 0 : p[2] == '<' ? 2 : 4),
 		       r->verdict == CV_REGRESSED ? "**regressed**" : cv_name(r->verdict),
 		       r->verdict == CV_REGRESSED ? " :x:" : r->verdict == CV_IMPROVED ? " :white_check_mark:" : "");
 	}
@@ -355,7 +357,8 @@ int cmd_compare(int argc, char **argv)
 				continue;
 			rows[nrows].a = ma;
 			rows[nrows].b = &b.run.metrics[j];
-			compare_metric(&rows[nrows], noise, 0x5eed + nrows);
+			/* seeded by the metric, not the row: --metric leaves a CI as it was */
+			compare_metric(&rows[nrows], noise, 0x5eed + i);
 			nrows++;
 			break;
 		}

@@ -98,6 +98,32 @@ static int order_by_commit(struct store_series *se, size_t *dropped)
 	return 0;
 }
 
+/*
+ * Drops the runs whose value is not a number: a metric saved without
+ * samples (hyperfine's user and system) has a mean only, and one that could
+ * not be measured (max_rss on some systems) has no value at all. Returns
+ * how many were dropped.
+ */
+static size_t drop_nonfinite(struct store_series *se)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < se->n; i++) {
+		if (!isfinite(se->value[i])) {
+			free(se->commit[i]);
+			continue;
+		}
+		se->id[k] = se->id[i];
+		se->started[k] = se->started[i];
+		se->commit[k] = se->commit[i];
+		se->value[k] = se->value[i];
+		k++;
+	}
+	k = se->n - k;
+	se->n -= k;
+	return k;
+}
+
 static char *fmt_val(char *buf, size_t n, double v, int is_time)
 {
 	return is_time ? fmt_time(buf, n, v, TU_AUTO) : fmt_count(buf, n, v);
@@ -144,8 +170,6 @@ int cmd_history(int argc, char **argv)
 		fprintf(stderr, "perfeng history: %s\nsee 'perfeng history --help'\n", pe_errmsg());
 		return PE_EXIT_USAGE;
 	}
-	if (svg && !(fsvg = fopen(svg, "w")))
-		return cmd_fail(PE_EXIT_RUNTIME, "--svg: cannot write '%s'", svg);
 	if (store_open(store_spec, &st) < 0 || store_series_get(st, argv[0], metric, stat, &se) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
@@ -155,6 +179,18 @@ int cmd_history(int argc, char **argv)
 				  metric, store_location(st));
 		goto out;
 	}
+	if ((dropped = drop_nonfinite(&se)) && !se.n) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "no run of '%s' has a %s of '%s': the metric has no "
+				  "samples%s", argv[0], stat, metric,
+				  strcmp(stat, "mean") && (!strcmp(metric, "user") || !strcmp(metric, "system")) ?
+				  " (runs imported from hyperfine have only the mean of user and system: "
+				  "try --stat mean)" : "");
+		goto out;
+	}
+	if (dropped)
+		cmd_warn("%zu run%s of '%s' left out: %s %s has no %s", dropped, dropped == 1 ? "" : "s",
+			 argv[0], dropped == 1 ? "its" : "their", metric, stat);
+	dropped = 0;
 	if (!strcmp(by, "commit") && order_by_commit(&se, &dropped) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
@@ -169,6 +205,11 @@ int cmd_history(int argc, char **argv)
 		cpo.permutations = (unsigned)ceil(10 / alpha);
 	if (cp_detect(se.value, se.n, &cpo, &cps, &ncp) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto out;
+	}
+	/* opened only now: a run name or store error leaves an existing plot as it was */
+	if (svg && !(fsvg = fopen(svg, "w"))) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "--svg: cannot write '%s'", svg);
 		goto out;
 	}
 	is_time = !strcmp(metric, "wall") || !strcmp(metric, "user") || !strcmp(metric, "system");
@@ -210,7 +251,8 @@ int cmd_history(int argc, char **argv)
 			lo = fmin(lo, se.value[i]);
 			hi = fmax(hi, se.value[i]);
 		}
-		printf("%s: %s of %s over %zu runs (by %s)\n  ", argv[0], stat, metric, se.n, by);
+		printf("%s: %s of %s over %zu run%s (by %s)\n  ", argv[0], stat, metric, se.n,
+		       se.n == 1 ? "" : "s", by);
 		out_sparkline(stdout, se.value, se.n, 72);
 		printf("\n  first %s, last %s, min %s, max %s\n",
 		       fmt_val(a, sizeof(a), se.value[0], is_time), fmt_val(b, sizeof(b), se.value[se.n - 1], is_time),

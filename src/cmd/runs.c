@@ -62,8 +62,11 @@ static json_t *jnum(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
-/* A run as JSON; with samples when the run was read whole. */
-static json_t *run_json(const struct store_run *r)
+/*
+ * A run as JSON; with the sample count and the samples when the run was
+ * read whole (store_list leaves nsamples 0: "n" would say 0 samples).
+ */
+static json_t *run_json(const struct store_run *r, int whole)
 {
 	json_t *o = json_object(), *tags = json_array(), *ms = json_array();
 	char when[32];
@@ -72,12 +75,13 @@ static json_t *run_json(const struct store_run *r)
 		json_array_append_new(tags, json_string(r->tags[i]));
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		const struct store_metric *m = &r->metrics[i];
-		json_t *jm = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:I}", "name", m->name,
+		json_t *jm = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o}", "name", m->name,
 				       "unit", m->unit, "higher_is_better", m->higher_is_better,
 				       "mean", jnum(m->mean), "stddev", jnum(m->stddev),
-				       "median", jnum(m->median), "min", jnum(m->min), "max", jnum(m->max),
-				       "n", (json_int_t)m->nsamples);
-		if (m->samples) {
+				       "median", jnum(m->median), "min", jnum(m->min), "max", jnum(m->max));
+		if (whole)
+			json_object_set_new(jm, "n", json_integer((json_int_t)m->nsamples));
+		if (whole && m->samples) {
 			json_t *a = json_array();
 			for (size_t k = 0; k < m->nsamples; k++)
 				json_array_append_new(a, jnum(m->samples[k]));
@@ -124,7 +128,7 @@ static int runs_list(struct store *st, const char *name, const char *tag, size_t
 	if (json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, run_json(&runs[i]));
+			json_array_append_new(a, run_json(&runs[i], 0));
 		print_json(a);
 	} else if (!n) {
 		printf("no runs%s%s%s%s in %s\n", name ? " named '" : "", name ? name : "",
@@ -160,7 +164,7 @@ static int runs_show(struct store *st, const char *ref, int json)
 	if (store_resolve(st, ref, &id) < 0 || store_get(st, id, &r) < 0)
 		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 	if (json) {
-		print_json(run_json(&r));
+		print_json(run_json(&r, 1));
 		store_run_release(&r);
 		return PE_EXIT_OK;
 	}
@@ -265,6 +269,13 @@ int cmd_runs(int argc, char **argv)
 			if (store_resolve(st, argv[i], &ids[i]) < 0)
 				status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		for (int i = 1; i < npos && status == PE_EXIT_OK; i++) {
+			int seen = 0;
+
+			/* two references to one run (api and its id) remove it once */
+			for (int k = 1; k < i; k++)
+				seen |= ids[k] == ids[i];
+			if (seen)
+				continue;
 			if (store_rm(st, ids[i]) < 0)
 				status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 			else

@@ -114,8 +114,8 @@ int out_series_svg(FILE *f, const struct series_plot *p)
 		double x = (X(p->change[c] - 1) + X(p->change[c])) / 2;
 
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e76f51\" "
-			   "stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#e76f51\" text-anchor=\"middle\">",
-			x, x, T, H - B, x, T - 4 + 14.0 * (double)(c % 2) + 12);
+			   "stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#e76f51\" text-anchor=\"start\">",
+			x, x, T, H - B, x + 5, T + 12 + 14.0 * (double)(c % 2));
 		svg__text(f, p->change_label && p->change_label[c] ? p->change_label[c] : "change");
 		fputs("</text>\n", f);
 	}
