@@ -6,7 +6,7 @@ set -eu
 
 pkgs="make gcc clang libclang-rt-14-dev pkg-config libjansson-dev libcmocka-dev
       libsqlite3-dev libpq-dev postgresql sqlite3
-      perl git hyperfine jq procps bsdextrautils bc"
+      perl git hyperfine jq procps bsdextrautils bc libxml2-utils"
 
 missing=""
 for p in $pkgs; do

@@ -552,6 +552,22 @@ static void show_failure(const struct bench_failure *f)
 		fprintf(stderr, "perfeng: use -i/--ignore-failure to benchmark it anyway.\n");
 }
 
+/*
+ * perfeng's own command line, for the record: argv joined, with the
+ * password of any URL (--store postgres://u:pw@...) elided, since the record
+ * goes into the store, the JSON export and `runs show`.
+ */
+static char *join_invocation(int argc, char **argv)
+{
+	char **v = xcalloc((size_t)argc + 1, sizeof(*v)), *s;
+
+	for (int i = 0; i < argc; i++)
+		v[i] = store_elide_password(argv[i]);
+	s = argv_join(v);
+	argv_free(v);
+	return s;
+}
+
 /* --save: the runs as the JSON export describes them, through the importer. */
 static int save_results(struct store *st, const struct bench_report *rep, const struct bench_args *b)
 {
@@ -639,7 +655,7 @@ int cmd_bench(int argc, char **argv)
 	int npos, rc, status = PE_EXIT_OK;
 
 	bench_opts_init(&b.o);
-	invocation = argv_join(argv);	/* before options_parse reorders argv */
+	invocation = join_invocation(argc, argv);	/* before options_parse reorders argv */
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, bench_usage, opts);
@@ -691,6 +707,11 @@ int cmd_bench(int argc, char **argv)
 		pe_error("--tag and --store need --save NAME");
 		goto usage;
 	}
+	if (b.save && store_check_name(b.save) < 0)
+		goto usage;
+	for (size_t t = 0; t < b.tags.n; t++)
+		if (store_check_tag(b.tags.v[t]) < 0)
+			goto usage;
 	/* the store too is opened before measuring: a bad path or URL fails now */
 	if (b.save && store_open(b.store, &st) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());

@@ -56,7 +56,9 @@ char *fmt_p(char *buf, size_t n, double p)
 
 char *fmt_count(char *buf, size_t n, double v)
 {
-	if (fabs(v) >= 1e9)
+	if (!isfinite(v))
+		snprintf(buf, n, "n/a");
+	else if (fabs(v) >= 1e9)
 		snprintf(buf, n, "%.3g", v);
 	else if (v == floor(v))
 		snprintf(buf, n, "%.0f", v);

@@ -153,19 +153,15 @@ static int import__result(struct store_run *r, const json_t *doc, const json_t *
 		r->name = xstrdup(name);
 	else
 		r->name = xasprintf("%s/%s", name, json_string_value(cmd));
-	/*
-	 * The store's rule for names (store.c), checked here so that a bad name
-	 * in the second file of an import fails before the first is written.
-	 */
+	/* checked here so that a bad name in a second file fails before the first is written */
 	if (!*r->name && name)
 		return pe_error("a run needs a name");
 	if (!*r->name)
 		return pe_error("'%s': results[%zu] has an empty command: give the run a name with --name",
 				origin, i);
-	if (strspn(r->name, "0123456789") == strlen(r->name))
-		return name ? pe_error("'%s' cannot be a run name: it would read as a run id", r->name)
-			    : pe_error("'%s': results[%zu]: '%s' cannot be a run name: it would read as a "
-				       "run id; give one with --name", origin, i, r->name);
+	if (store_check_name(r->name) < 0)
+		return name ? -1 : pe_error("'%s': results[%zu]: %s; give one with --name", origin, i,
+					    pe_errmsg());
 	if (json_is_object(pe)) {
 		import__env(r, pe);
 	} else {	/* hyperfine: no environment, no times */

@@ -129,7 +129,7 @@ static int store__all_digits(const char *s)
  * after commands): a reference splits at the last '@', and falls back to
  * the whole reference as a name.
  */
-static int store__check_name(const char *name)
+int store_check_name(const char *name)
 {
 	if (!name || !*name)
 		return pe_error("a run needs a name");
@@ -138,7 +138,7 @@ static int store__check_name(const char *name)
 	return 0;
 }
 
-static int store__check_tag(const char *tag)
+int store_check_tag(const char *tag)
 {
 	if (!tag || !*tag)
 		return pe_error("a tag cannot be empty");
@@ -150,14 +150,26 @@ static int store__check_tag(const char *tag)
 	return 0;
 }
 
+char *store_elide_password(const char *spec)
+{
+	char *pw[2] = { NULL, NULL }, *out;
+
+	if (!strstr(spec, "://"))
+		return xstrdup(spec);
+	out = store__url_elide(spec, pw);
+	free(pw[0]);
+	free(pw[1]);
+	return out;
+}
+
 int store_save(struct store *s, struct store_run *run)
 {
-	if (store__check_name(run->name) < 0)
+	if (store_check_name(run->name) < 0)
 		return -1;
 	if (!run->kind || !*run->kind)
 		return pe_error("run '%s' needs a kind (bench, load, profile, ...)", run->name);
 	for (size_t i = 0; i < run->ntags; i++)
-		if (store__check_tag(run->tags[i]) < 0)
+		if (store_check_tag(run->tags[i]) < 0)
 			return -1;
 	for (size_t i = 0; i < run->nmetrics; i++) {
 		const struct store_metric *m = &run->metrics[i];
@@ -191,7 +203,7 @@ int store_get(struct store *s, int64_t id, struct store_run *out)
 
 int store_tag(struct store *s, int64_t id, const char *tag)
 {
-	if (store__check_tag(tag) < 0)
+	if (store_check_tag(tag) < 0)
 		return -1;
 	return s->ops->tag(s, id, tag);
 }

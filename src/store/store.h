@@ -120,6 +120,17 @@ int store_series_get(struct store *s, const char *name, const char *metric, cons
 		     struct store_series *out);
 void store_series_free(struct store_series *se);
 
+/*
+ * The rules for names and tags, for checking before anything is measured or
+ * written: a name must not read as a run id, a tag must not contain '@' nor
+ * be "latest" or "latest~N". Return 0, or -1 with pe_error() set.
+ */
+int store_check_name(const char *name);
+int store_check_tag(const char *tag);
+
+/* spec with the password of a URL elided (a new string); other text is copied as it is. */
+char *store_elide_password(const char *spec);
+
 void store_run_release(struct store_run *r);
 void store_runs_free(struct store_run *runs, size_t n);
 
