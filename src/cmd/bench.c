@@ -735,7 +735,8 @@ int cmd_bench(int argc, char **argv)
 		if (ctrs.enabled)
 			b.o.counters = &ctrs;
 	}
-	env_collect(&env);
+	/* the git state is only written, never shown: skip its process otherwise */
+	env_collect(&env, b.json || b.export_json || b.save);
 	if (!b.quiet && env.loadavg_before[0] > 0.8 * env.cores)
 		cmd_warn("the machine is busy (load average %.2f on %d cores); results may be noisy",
 			 env.loadavg_before[0], env.cores);

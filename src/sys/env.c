@@ -271,17 +271,6 @@ int env_git(const char *const args[], struct strbuf *out)
 	return WEXITSTATUS(status);
 }
 
-/* env_git into a fixed buffer: the first n-1 bytes of git's output. */
-static int env__git(const char *const args[], char *out, size_t n)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int rc = env_git(args, &sb);
-
-	snprintf(out, n, "%s", strbuf_str(&sb));
-	strbuf_release(&sb);
-	return rc;
-}
-
 static int env__is_commit(const char *s)
 {
 	size_t len = strspn(s, "0123456789abcdef");
@@ -289,43 +278,49 @@ static int env__is_commit(const char *s)
 	return !s[len] && (len == 40 || len == 64);
 }
 
+/*
+ * One git process for commit, branch and dirty flag: `status --porcelain=v2
+ * --branch` prints "# branch.oid <commit>" ("(initial)" before the first
+ * commit), "# branch.head <name>" ("(detached)"), then a line per changed
+ * tracked file. Spawning git costs a millisecond or more; three of them
+ * were most of a short benchmark's fixed cost.
+ */
 static void env__git_state(struct env_info *e)
 {
-	static const char *const status_args[] = {
-		"status", "--porcelain", "--untracked-files=no", NULL
+	static const char *const args[] = {
+		"status", "--porcelain=v2", "--branch", "--untracked-files=no", NULL
 	};
-	static const char *const head_args[] = { "rev-parse", "--verify", "-q", "HEAD", NULL };
-	static const char *const branch_args[] = { "symbolic-ref", "--short", "-q", "HEAD", NULL };
-	char buf[256];
+	struct strbuf out = STRBUF_INIT;
+	char *line, *nl;
 
 	e->git_commit[0] = '\0';
 	e->git_branch[0] = '\0';
 	e->git_dirty = -1;
 
 	/* status fails outside a work tree (and without git): nothing to record. */
-	if (env__git(status_args, buf, 2) != 0)
+	if (env_git(args, &out) != 0) {
+		strbuf_release(&out);
 		return;
-	e->git_dirty = buf[0] != '\0';
-
-	/* Fails on a branch with no commits yet: the commit stays "". */
-	if (env__git(head_args, buf, sizeof(buf)) == 0) {
-		env__chomp(buf);
-		/*
-		 * A SHA-256 object name (64 digits) does not fit git_commit;
-		 * its first 40 digits still name the commit to git.
-		 */
-		if (env__is_commit(buf))
-			snprintf(e->git_commit, sizeof(e->git_commit), "%.40s", buf);
 	}
-
-	/* Exits 1 with no output on a detached HEAD: the branch stays "". */
-	if (env__git(branch_args, buf, sizeof(buf)) == 0) {
-		env__chomp(buf);
-		env__copy(e->git_branch, sizeof(e->git_branch), buf);
+	e->git_dirty = 0;
+	for (line = out.buf; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(line, "# branch.oid ", 13)) {
+			if (env__is_commit(line + 13))
+				env__copy(e->git_commit, sizeof(e->git_commit), line + 13);
+		} else if (!strncmp(line, "# branch.head ", 14)) {
+			if (strcmp(line + 14, "(detached)"))
+				env__copy(e->git_branch, sizeof(e->git_branch), line + 14);
+		} else if (line[0] != '#') {
+			e->git_dirty = 1;
+		}
 	}
+	strbuf_release(&out);
 }
 
-void env_collect(struct env_info *e)
+void env_collect(struct env_info *e, int with_git)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct utsname u;
@@ -365,6 +360,8 @@ void env_collect(struct env_info *e)
 	if (env_loadavg(e->loadavg_before) < 0)
 		memset(e->loadavg_before, 0, sizeof(e->loadavg_before));
 
-	env__git_state(e);
+	e->git_dirty = -1;
+	if (with_git)
+		env__git_state(e);
 	pe_error("%s", saved_err);
 }

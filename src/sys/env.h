@@ -15,13 +15,17 @@ struct env_info {
 	char hostname[64];
 	double loadavg_before[3];
 	double loadavg_after[3];
-	char git_commit[48];	/* "" when the directory is no git work tree */
+	char git_commit[72];	/* SHA-1 or SHA-256; "" when the directory is no git work tree */
 	char git_branch[128];
 	int git_dirty;		/* -1 unknown */
 };
 
-/* Fills everything but loadavg_after. Never fails: missing facts read "n/a". */
-void env_collect(struct env_info *e);
+/*
+ * Fills everything but loadavg_after; the git state only with with_git (it
+ * costs a git process, a millisecond or more). Never fails: missing facts
+ * read "n/a".
+ */
+void env_collect(struct env_info *e, int with_git);
 
 /* Reads /proc/loadavg into la[3]; returns 0 or -1. */
 int env_loadavg(double la[3]);

@@ -270,7 +270,7 @@ static void test_collect_facts(void **state)
 	(void)state;
 	memset(&e, 0x55, sizeof(e));
 	pe_error("earlier error");
-	env_collect(&e);
+	env_collect(&e, 1);
 	/* Missing facts (no cpufreq here) leave the caller's last message alone. */
 	assert_string_equal(pe_errmsg(), "earlier error");
 	assert_true(e.cpu_model[0] != '\0' && strlen(e.cpu_model) < sizeof(e.cpu_model));
@@ -291,7 +291,7 @@ static void test_collect_outside_repo(void **state)
 	struct env_info e;
 
 	(void)state;
-	env_collect(&e);
+	env_collect(&e, 1);
 	assert_string_equal(e.git_commit, "");
 	assert_string_equal(e.git_branch, "");
 	assert_int_equal(e.git_dirty, -1);
@@ -316,7 +316,7 @@ static void test_collect_in_repo(void **state)
 	assert_int_equal(sh(GIT "init -q . && " GIT "symbolic-ref HEAD refs/heads/perf/topic"), 0);
 
 	/* A repository without commits: a branch, a clean tree, no commit. */
-	env_collect(&e);
+	env_collect(&e, 1);
 	assert_string_equal(e.git_commit, "");
 	assert_string_equal(e.git_branch, "perf/topic");
 	assert_int_equal(e.git_dirty, 0);
@@ -324,27 +324,35 @@ static void test_collect_in_repo(void **state)
 	assert_int_equal(sh("echo one > tracked && " GIT "add tracked && "
 			    GIT "commit -q -m first"), 0);
 	sh_line("git rev-parse HEAD", head, sizeof(head));
-	env_collect(&e);
+	env_collect(&e, 1);
 	assert_true(is_hex40(e.git_commit));
 	assert_string_equal(e.git_commit, head);
 	assert_string_equal(e.git_branch, "perf/topic");
+	{
+		/* without with_git, no git process and no git state, even in a repository */
+		struct env_info quick;
+
+		env_collect(&quick, 0);
+		assert_string_equal(quick.git_commit, "");
+		assert_int_equal(quick.git_dirty, -1);
+	}
 	assert_int_equal(e.git_dirty, 0);
 
 	/* Untracked files leave the tree clean ... */
 	assert_int_equal(sh("echo x > untracked"), 0);
-	env_collect(&e);
+	env_collect(&e, 1);
 	assert_int_equal(e.git_dirty, 0);
 
 	/* ... a modified tracked file makes it dirty. */
 	assert_int_equal(sh("echo two >> tracked"), 0);
-	env_collect(&e);
+	env_collect(&e, 1);
 	assert_int_equal(e.git_dirty, 1);
 	assert_string_equal(e.git_commit, head);
 
 	/* Detached HEAD: the commit, and no branch. */
 	assert_int_equal(sh(GIT "commit -q -a -m second && " GIT "checkout -q --detach"), 0);
 	sh_line("git rev-parse HEAD", head, sizeof(head));
-	env_collect(&e);
+	env_collect(&e, 1);
 	assert_string_equal(e.git_commit, head);
 	assert_string_equal(e.git_branch, "");
 	assert_int_equal(e.git_dirty, 0);
@@ -352,7 +360,7 @@ static void test_collect_in_repo(void **state)
 	/* A subdirectory of the work tree is in the repository too. */
 	assert_int_equal(sh("mkdir sub"), 0);
 	assert_int_equal(chdir("sub"), 0);
-	env_collect(&e);
+	env_collect(&e, 1);
 	assert_string_equal(e.git_commit, head);
 	assert_int_equal(chdir(".."), 0);
 }
@@ -368,7 +376,7 @@ static void test_collect_without_git(void **state)
 	assert_int_equal(sh(GIT "init -q ."), 0);
 	/* With no git on PATH, a repository reads as unknown, and nothing fails. */
 	setenv("PATH", "/nonexistent", 1);
-	env_collect(&e);
+	env_collect(&e, 1);
 	if (path)
 		setenv("PATH", path, 1);
 	else
