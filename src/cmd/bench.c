@@ -795,10 +795,11 @@ int cmd_bench(int argc, char **argv)
 		double *x = xmalloc(m * sizeof(*x));
 
 		bench_summarize(&cmds[i], &rep.wall[i]);
+		/* user and system are reported without CIs: no resampling for them */
 		bench_field(&cmds[i], 1, x);
-		summary_compute(&rep.user[i], x, cmds[i].nruns, 1);
+		summary_compute_b(&rep.user[i], x, cmds[i].nruns, 1, 0);
 		bench_field(&cmds[i], 2, x);
-		summary_compute(&rep.sys[i], x, cmds[i].nruns, 2);
+		summary_compute_b(&rep.sys[i], x, cmds[i].nruns, 2, 0);
 		free(x);
 		if (!rep.reference_given && cmds[i].nruns &&
 		    (!cmds[rep.reference].nruns || rep.wall[i].mean < rep.wall[rep.reference].mean))

@@ -208,7 +208,8 @@ void stats_modified_z(const double *x, size_t n, double *z)
  * buffer serves the MAD and then the z-scores. Both CIs use the same seed,
  * hence the same resamples.
  */
-void summary_compute(struct summary *s, const double *x, size_t n, uint64_t seed)
+void summary_compute_b(struct summary *s, const double *x, size_t n, uint64_t seed,
+		       unsigned nboot)
 {
 	double *sorted, *tmp;
 
@@ -244,8 +245,15 @@ void summary_compute(struct summary *s, const double *x, size_t n, uint64_t seed
 	free(tmp);
 	free(sorted);
 
-	bootstrap_ci(x, n, BOOT_MEAN, 0.95, SUMMARY_BOOTSTRAP_B, seed,
-		     &s->mean_ci[0], &s->mean_ci[1]);
-	bootstrap_ci(x, n, BOOT_MEDIAN, 0.95, SUMMARY_BOOTSTRAP_B, seed,
-		     &s->median_ci[0], &s->median_ci[1]);
+	if (!nboot) {
+		s->mean_ci[0] = s->mean_ci[1] = s->median_ci[0] = s->median_ci[1] = NAN;
+		return;
+	}
+	bootstrap_ci(x, n, BOOT_MEAN, 0.95, nboot, seed, &s->mean_ci[0], &s->mean_ci[1]);
+	bootstrap_ci(x, n, BOOT_MEDIAN, 0.95, nboot, seed, &s->median_ci[0], &s->median_ci[1]);
+}
+
+void summary_compute(struct summary *s, const double *x, size_t n, uint64_t seed)
+{
+	summary_compute_b(s, x, n, seed, SUMMARY_BOOTSTRAP_B);
 }

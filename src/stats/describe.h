@@ -41,6 +41,9 @@ struct summary {
  * SUMMARY_BOOTSTRAP_B resamples from a generator seeded with seed.
  */
 void summary_compute(struct summary *s, const double *x, size_t n, uint64_t seed);
+/* The same with nboot resamples; 0 skips the CIs (NAN), for figures shown without them. */
+void summary_compute_b(struct summary *s, const double *x, size_t n, uint64_t seed,
+		       unsigned nboot);
 
 /* Sample mean; 0 for n == 0. */
 double stats_mean(const double *x, size_t n);
