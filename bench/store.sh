@@ -31,7 +31,7 @@ echo "$("$pe" --version); SQLite $(sqlite3 --version | cut -d' ' -f1)"
 
 t0=$(date +%s.%N)
 "$pe" bench -q -r 10 --save seed --store "$db" true >/dev/null 2>&1
-sqlite3 "$db" <<SQL
+sqlite3 "$db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 BEGIN;
 CREATE TEMP TABLE plan (name TEXT, i INTEGER, n INTEGER);
