@@ -44,36 +44,56 @@ rc_is 2 "no arguments exit 2"
 like "$PE_ERR" '^usage: perfeng ' "no arguments print the usage on stderr"
 is "$PE_OUT" "" "no arguments print nothing on stdout"
 
-# --- docs/bench.md and --help name the same options ---------------------------
-# From --help: the option column, lines that begin with spaces and a dash.
-help_opts=$(printf '%s\n' "$HELP" | sed -n 's/^ \{4,\}\(-[^ ,]*\(, --[^ ]*\)\{0,1\}\).*/\1/p' |
-	tr ',' '\n' | tr -d ' ' | grep -E '^-' | sort -u)
-# From the docs: the first cell of the rows of the options table.
-doc_opts=$(sed -n '/^## Options/,/^## /p' "$DOCS" | grep -E '^\| `-' | cut -d'|' -f2 |
-	grep -oE -- '(^|[ `,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ `,]//' | sort -u)
+# --- each command's doc and its --help name the same options -----------------
+# The option column of --help: lines that begin with spaces and a dash.
+help_options() {
+	"$PERFENG_BIN" "$1" --help | sed -n 's/^ \{4,\}\(-[^ ,]*\(, --[^ ]*\)\{0,1\}\).*/\1/p' |
+		tr ',' '\n' | tr -d ' ' | grep -E '^-' | sort -u
+}
+# The first cell of the rows of the options table under heading $2 of doc $1.
+doc_options() {
+	awk -v h="$2" 'index($0, h) == 1 { on = 1; next } on && /^## / { on = 0 } on' "$1" |
+		grep -E '^\| `-' | cut -d'|' -f2 |
+		grep -oE -- '(^|[ `,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ `,]//' | sort -u
+}
+check_docs() {	# command doc heading minimum
+	local cmd=$1 doc=$2 heading=$3 min=$4 help_opts doc_opts o missing=
+	help_opts=$(help_options "$cmd")
+	doc_opts=$(doc_options "$doc" "$heading")
+	num_ok "$(printf '%s\n' "$help_opts" | grep -c .)" '>=' "$min" "$cmd --help shows at least $min options (the parse of --help works)"
+	num_ok "$(printf '%s\n' "$doc_opts" | grep -c .)" '>=' "$min" "$doc '$heading' has at least $min options (the parse of the docs works)"
+	for o in $help_opts; do
+		printf '%s\n' "$doc_opts" | grep -qxF -- "$o" || missing="$missing $o"
+	done
+	is "$missing" "" "every option of $cmd --help is in $doc's options table"
+	missing=
+	# -h/--help is handled before the option table, so --help does not list itself.
+	for o in $doc_opts; do
+		case $o in -h | --help) continue ;; esac
+		printf '%s\n' "$help_opts" | grep -qxF -- "$o" || missing="$missing $o"
+	done
+	is "$missing" "" "every option of $doc's table for $cmd is in $cmd --help"
+}
+DOCDIR=$(dirname "$0")/../../docs
+check_docs bench "$DOCS" "## Options" 30
+check_docs compare "$DOCDIR/compare.md" "## Options" 6
+check_docs history "$DOCDIR/history.md" "## Options" 6
+check_docs runs "$DOCDIR/store.md" '## `perfeng runs`' 4
+check_docs import "$DOCDIR/store.md" '## `perfeng import`' 3
 
-num_ok "$(printf '%s\n' "$help_opts" | grep -c .)" '>=' 30 "bench --help shows at least 30 options (the parse of --help works)"
-num_ok "$(printf '%s\n' "$doc_opts" | grep -c .)" '>=' 30 "docs/bench.md's options table has at least 30 options (the parse of the docs works)"
-
-missing=
-for o in $help_opts; do
-	printf '%s\n' "$doc_opts" | grep -qxF -- "$o" || missing="$missing $o"
-done
-is "$missing" "" "every option of bench --help is in docs/bench.md's options table"
-
-# -h/--help is handled before the option table, so --help does not list itself.
-missing=
-for o in $doc_opts; do
-	case $o in -h | --help) continue ;; esac
-	printf '%s\n' "$help_opts" | grep -qxF -- "$o" || missing="$missing $o"
-done
-is "$missing" "" "every option of docs/bench.md's options table is in bench --help"
-
-# Every long option the docs mention anywhere exists.
+# Every long option docs/bench.md mentions anywhere exists.
+help_opts=$(help_options bench)
 missing=
 for o in $(grep -oE -- '--[a-z][a-z-]+' "$DOCS" | sort -u); do
 	printf '%s\n' "$help_opts" | grep -qxF -- "$o" || case $o in --help) ;; *) missing="$missing $o" ;; esac
 done
 is "$missing" "" "every --option that docs/bench.md mentions is a real option"
+
+# perfeng help CMD is CMD --help for every command in the table.
+for c in bench compare history runs import; do
+	a=$("$PERFENG_BIN" help "$c"; echo "rc=$?")
+	b=$("$PERFENG_BIN" "$c" --help; echo "rc=$?")
+	is "$a" "$b" "perfeng help $c is perfeng $c --help"
+done
 
 done_testing
