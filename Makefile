@@ -19,9 +19,9 @@ CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 # Libraries found through pkg-config, with the plain -l flags as a fallback.
 # libpq is only compiled against: src/store/postgres.c loads it with dlopen.
-DEP_PKGS = jansson sqlite3
+DEP_PKGS = jansson sqlite3 zlib
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) libpq 2>/dev/null || echo -I/usr/include/postgresql)
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null || echo -ljansson -lsqlite3) -ldl
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lz) -ldl -lpthread
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -Isrc $(DEP_CFLAGS) -D_GNU_SOURCE -MMD -MP
 LIBS = $(DEP_LIBS) -lm
 # The store's tests talk to their PostgreSQL server directly.

@@ -5,8 +5,8 @@
 set -eu
 
 pkgs="make gcc clang libclang-rt-14-dev pkg-config libjansson-dev libcmocka-dev
-      libsqlite3-dev libpq-dev postgresql sqlite3
-      perl git hyperfine jq procps bsdextrautils bc libxml2-utils"
+      libsqlite3-dev libpq-dev postgresql sqlite3 zlib1g-dev
+      perl git hyperfine jq procps bsdextrautils bc libxml2-utils curl wrk"
 
 missing=""
 for p in $pkgs; do
@@ -14,6 +14,9 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
+# Node.js and npm (for the test that reads our HdrHistogram logs with the
+# hdr-histogram-js package): any installation will do, Debian's or another.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

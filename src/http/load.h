@@ -1,0 +1,82 @@
+/*
+ * The load generator's engine: N threads, each with its own epoll loop and
+ * its share of the connections, sending HTTP/1.1 requests closed-loop (each
+ * connection sends when it can) or open-loop at a target rate (each request
+ * has an intended time, and latency counts from it: coordinated omission
+ * corrected, the uncorrected figure kept beside it). Latency goes into
+ * per-thread HdrHistograms merged at the end; nothing is allocated per
+ * request. It does not parse options nor print.
+ */
+#ifndef PE_HTTP_LOAD_H
+#define PE_HTTP_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "stats/hdr.h"
+
+/* Latencies are recorded in microseconds, from 1 us to an hour, 3 digits. */
+#define LOAD_HDR_LOWEST 1
+#define LOAD_HDR_HIGHEST 3600000000LL
+#define LOAD_HDR_DIGITS 3
+#define LOAD_MAX_PIPELINE 64
+
+struct load_request {
+	char *buf;		/* the whole request, ready to write */
+	size_t len;
+	int head;		/* a HEAD request: responses have no body */
+};
+
+enum load_err {
+	LOAD_ERR_CONNECT = 0,
+	LOAD_ERR_TIMEOUT,
+	LOAD_ERR_READ,
+	LOAD_ERR_WRITE,
+	LOAD_ERR_PARSE,
+	LOAD_ERR_NR
+};
+
+struct load_opts {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	const struct load_request *reqs;	/* used round robin */
+	size_t nreqs;
+	unsigned threads;
+	unsigned connections;
+	unsigned pipeline;		/* requests in flight per connection, >= 1 */
+	uint64_t duration_ns;		/* 0: bounded by requests */
+	uint64_t requests;		/* 0: bounded by duration */
+	double rate;			/* requests per second over all connections; 0: closed model */
+	uint64_t timeout_ns;		/* per request */
+	uint64_t connect_timeout_ns;
+	/* Called once a second by one thread with the merged interval (may be NULL). */
+	void (*interval)(void *ctx, unsigned second, const struct hdr *h, uint64_t responses,
+			 uint64_t errors);
+	void *interval_ctx;
+	/* Set to stop early (Ctrl-C); polled by every thread. */
+	volatile int *stop;
+};
+
+struct load_result {
+	uint64_t sent, responses, bytes_in, bytes_out;
+	uint64_t errors[LOAD_ERR_NR];
+	uint64_t status[6];		/* by class: [1] 1xx .. [5] 5xx, [0] other */
+	uint64_t connects;		/* connections opened (reconnects included) */
+	unsigned established;		/* connections open at the same time, at most */
+	uint64_t unfinished;		/* in flight when the run ended */
+	struct hdr latency;		/* from the intended time (corrected), us */
+	struct hdr latency_raw;		/* from the actual send, us */
+	uint64_t elapsed_ns;
+	int interrupted;
+};
+
+/*
+ * Runs the load. Returns 0 (res filled; hdr_release its histograms), or -1
+ * with pe_error() set when it could not start (threads, sockets).
+ */
+int load_run(const struct load_opts *o, struct load_result *res);
+
+const char *load_err_name(enum load_err e);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Service-level objectives as users write them on the command line:
+ * "p99<200ms", "p50<=20ms", "error_rate<0.1%", "rps>1000", "max<1s",
+ * "mean<5ms". A list of them is checked against a result's metrics and gives
+ * a pass/fail table and the exit code of the command.
+ */
+#ifndef PE_SLO_H
+#define PE_SLO_H
+
+enum slo_op { SLO_LT, SLO_LE, SLO_GT, SLO_GE };
+enum slo_kind { SLO_TIME, SLO_RATIO, SLO_RATE };
+
+struct slo {
+	char metric[16];	/* "p99", "p99.9", "p50", "max", "mean", "error_rate", "rps" */
+	double percentile;	/* for pNN: 0..100; else -1 */
+	enum slo_op op;
+	enum slo_kind kind;
+	double threshold;	/* seconds for times, a fraction for error_rate, per second for rps */
+	char text[64];		/* as given */
+};
+
+/* Parses one objective; returns 0 or -1 with pe_error() naming it and what is expected. */
+int slo_parse(const char *s, struct slo *o);
+
+/* Whether value meets the objective. */
+int slo_met(const struct slo *o, double value);
+
+const char *slo_op_text(enum slo_op op);
+
+#endif

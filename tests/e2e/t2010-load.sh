@@ -1,0 +1,120 @@
+#!/bin/bash
+# perfeng load against the test server (tests/helpers/pe-httpd) on loopback:
+# exact request counts at the server, each fault counted in its kind, the
+# open model's coordinated-omission correction, SLO gates as exit codes,
+# usage errors. Every run is bounded (-n or -d, and run_pe's timeout).
+. "$(dirname "$0")/lib.sh"
+
+HTTPD=$H/pe-httpd
+[ -x "$HTTPD" ] || { echo "Bail out! no $HTTPD (make build-tests)"; exit 1; }
+SPID=
+trap '_rc=$?; [ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null; (exit $_rc); _tap_exit' EXIT
+
+"$HTTPD" -p 0 -T 120 >"$T/httpd.out" 2>"$T/httpd.err" &
+SPID=$!
+wait_for 10 grep -q '^port [0-9][0-9]*$' "$T/httpd.out"
+PORT=$(sed -n '1s/^port //p' "$T/httpd.out")
+U=http://127.0.0.1:$PORT
+stats() { curl -s "$U/stats"; }
+served() { stats | jq -r .requests; }
+
+# --- exact counts -----------------------------------------------------------------
+before=$(served)
+run_pe load -c 7 -t 2 -n 1000 --json "$U/"
+rc_is 0 "-n 1000: exit 0"
+echo "$PE_OUT" >"$T/n.json"
+jq_is "$T/n.json" '[.requests, .responses, .unfinished, .connections_requested, .connections_established]' '[1000,1000,0,7,7]' \
+	"-n 1000 over 7 connections: 1000 sent, 1000 answered, 7 connections (1000 is not a multiple of 7)"
+is "$(( $(served) - before ))" 1000 "the server saw exactly 1000 requests"
+jq_is "$T/n.json" '.latency.count' 1000 "1000 latencies recorded"
+jq_ok "$T/n.json" '.latency.p50 <= .latency.p99 and .latency.p99 <= .latency.max and .latency.min > 0' "p50 <= p99 <= max, min > 0"
+jq_is "$T/n.json" '.status["2xx"]' 1000 "all 2xx"
+
+before=$(served)
+run_pe load -c 3 -t 3 -n 10 --pipeline 4 --json "$U/"
+echo "$PE_OUT" >"$T/p.json"
+jq_is "$T/p.json" '[.requests, .responses]' '[10,10]' "--pipeline 4: exactly 10 requests and responses"
+is "$(( $(served) - before ))" 10 "the server saw exactly 10"
+
+run_pe load -c 10 -n 3 --json "$U/"
+echo "$PE_OUT" >"$T/few.json"
+jq_is "$T/few.json" '[.requests, .connections_requested]' '[3,3]' "-n 3 -c 10: 3 connections, no idle one"
+
+# --- duration, closed model ---------------------------------------------------------
+run_pe load -c 4 -d 1s --json "$U/"
+rc_is 0 "-d 1s: exit 0"
+echo "$PE_OUT" >"$T/d.json"
+jq_ok "$T/d.json" '.duration >= 0.99 and .duration < 3' "-d 1s lasts about a second"
+jq_ok "$T/d.json" '.responses > 100 and .requests == .responses + .unfinished' "requests = responses + in flight at the end"
+jq_ok "$T/d.json" '(.per_second | length) >= 1 and (.per_second[0].rps > 0)' "a per-second series"
+jq_is "$T/d.json" '.model' '"closed"' "closed model"
+
+# --- faults, each in its kind ---------------------------------------------------------
+fault() {	# path jq-filter desc
+	run_pe load -c 2 -n 6 --timeout 300ms --json "$U/$1"
+	echo "$PE_OUT" >"$T/f.json"
+	jq_is "$T/f.json" "$2" "$3" "/$1: $4"
+}
+fault never '[.responses, .errors.timeout]' '[0,6]' "6 requests never answered: 6 timeouts (counted by the timer, no late response needed)"
+fault close-mid '[.responses, .errors.read]' '[0,6]' "closed mid-response: 6 read errors"
+fault reset '[.responses, .errors.read]' '[0,6]' "reset: 6 read errors"
+fault bad-status '[.responses, .errors.parse]' '[0,6]' "malformed status line: 6 parse errors"
+fault bad-header '[.responses, .errors.parse]' '[0,6]' "malformed header: 6 parse errors"
+fault big-header/70000 '[.responses, .errors.parse]' '[0,6]' "70 kB header: 6 parse errors"
+fault bad-chunk '[.responses, .errors.parse]' '[0,6]' "bad chunk size: 6 parse errors"
+fault status/503 '[.responses, .errors.status_5xx, .error_rate]' '[6,6,1]' "503: 6 responses, 6 in 5xx, error rate 1"
+fault status/404 '[.responses, .errors.status_4xx]' '[6,6]' "404: 6 in 4xx"
+fault close '[.responses, .errors.read, .connections_opened >= 6]' '[6,0,true]' "Connection: close: 6 responses, reconnects, no error"
+fault chunked/5000 '[.responses, .bytes_in > 30000]' '[6,true]' "chunked bodies: 6 responses"
+run_pe load -c 2 -n 6 -m HEAD --json "$U/head-ok"
+echo "$PE_OUT" >"$T/h.json"
+jq_is "$T/h.json" '[.responses, .errors.parse, .bytes_in < 2000]' '[6,0,true]' "HEAD with Content-Length 1000: no body read, 6 responses"
+
+run_pe load -c 2 -d 1s "http://127.0.0.1:1/"
+rc_is 3 "a port nobody listens on: exit 3"
+like "$PE_ERR" "cannot connect to 127\.0\.0\.1:1" "the message names the address"
+like "$PE_OUT" "errors: connect [1-9]" "connect errors are counted"
+
+# --- open model: coordinated omission ----------------------------------------------------
+# every other second the server pauses 500 ms: at 100 req/s, requests pile up
+# behind the pause; from their intended times they waited up to 0.5 s.
+run_pe load -c 2 -d 2.5s -R 100 --json "$U/stall/2/500"
+rc_is 0 "-R 100 against a stalling server: exit 0"
+echo "$PE_OUT" >"$T/o.json"
+jq_is "$T/o.json" '.model' '"open"' "open model"
+jq_ok "$T/o.json" '.latency.p99 > 0.2' "corrected p99 shows the 500 ms stall (> 200 ms)"
+jq_ok "$T/o.json" '.latency.p50 >= .latency_uncorrected.p50 and .latency.p90 > .latency_uncorrected.p90' \
+	"the uncorrected figures understate it"
+jq_ok "$T/o.json" '(.requests / .duration) > 80 and (.requests / .duration) < 120' "about 100 req/s sent (achieved against target)"
+
+# --- SLOs ------------------------------------------------------------------------------
+run_pe load -c 2 -n 200 --slo 'p99<10s' --slo 'error_rate<1%' --slo 'rps>1' "$U/"
+rc_is 0 "SLOs met: exit 0"
+like "$PE_OUT" 'p99<10s .* pass' "the table says pass"
+run_pe load -c 2 -n 20 --slo 'p50<1ms' --slo 'error_rate<0.1%' "$U/delay/20"
+rc_is 1 "p50<1ms against a 20 ms server: exit 1"
+like "$PE_OUT" 'p50<1ms .* FAIL' "the table names the failed SLO"
+like "$PE_ERR" "1 of 2 SLOs failed" "and stderr says how many"
+run_pe load -c 2 -n 10 --json --slo 'error_rate<50%' "$U/status/500"
+echo "$PE_OUT" >"$T/s.json"
+rc_is 1 "error_rate<50% with all 500s: exit 1"
+jq_is "$T/s.json" '.slo[0] | [.slo, .value, .met]' '["error_rate<50%",1,false]' "the JSON has the SLO, its value and the verdict"
+
+# --- usage errors -----------------------------------------------------------------------
+for args in "$U/" "-n 10" "-n 10 ftp://x/" "-n 10 -c 0 $U/" "-n 10 --slo p99~1ms $U/" \
+	"-n 10 --slo bogus<1 $U/" "-n 10 -H NoColon $U/" "-n 10 -R 0 $U/" "-n 10 --pipeline 65 $U/" \
+	"-n 10 -m get $U/" "-n 10 https://127.0.0.1:1/"; do
+	# shellcheck disable=SC2086
+	run_pe load $args
+	rc_is 2 "perfeng load $args: usage error, exit 2"
+done
+run_pe load -n 1 "http://no-such-host.invalid/"
+rc_is 3 "a host that does not resolve: exit 3"
+
+run_pe load -n 1 -b @/nonexistent/body "$U/"
+rc_is 3 "-b @FILE that cannot be read: exit 3"
+
+kill -TERM "$SPID"
+wait "$SPID" 2>/dev/null
+SPID=
+done_testing

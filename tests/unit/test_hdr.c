@@ -1,0 +1,906 @@
+/*
+ * Tests of stats/hdr (HdrHistogram) and out/hlog (its interval log).
+ * Expected values come from the layout worked by hand in the comments and
+ * from an independent implementation of HdrHistogram's published algorithms
+ * (Java AbstractHistogram) in a few lines of Python 3:
+ *
+ *   import math
+ *   class H:
+ *       def __init__(s, lo, hi, d):
+ *           s.unit = lo.bit_length() - 1
+ *           s.hmag = math.ceil(math.log2(2 * 10**d)) - 1
+ *           s.sc = 1 << (s.hmag + 1); s.half = s.sc // 2
+ *           s.mask = (s.sc - 1) << s.unit
+ *           s.bc = 1; t = s.sc << s.unit
+ *           while t <= hi:
+ *               if t > (2**63 - 1) // 2: s.bc += 1; break
+ *               t <<= 1; s.bc += 1
+ *           s.n = (s.bc + 1) * s.half; s.c = [0] * s.n
+ *       def bucket(s, v): return (v | s.mask).bit_length() - 1 - s.unit - s.hmag
+ *       def idx(s, v):
+ *           b = s.bucket(v)
+ *           return ((b + 1) << s.hmag) + (v >> (b + s.unit)) - s.half
+ *       def val(s, i):
+ *           b = (i >> s.hmag) - 1; sub = (i & (s.half - 1)) + s.half
+ *           if b < 0: sub -= s.half; b = 0
+ *           return sub << (b + s.unit)
+ *       def size(s, v): return 1 << (s.unit + s.bucket(v))
+ *       def lowq(s, v): return s.val(s.idx(v))
+ *       def highq(s, v): return s.lowq(v) + s.size(v) - 1
+ *       def rec(s, v, k=1): s.c[s.idx(v)] += k
+ *       def pct(s, p):
+ *           tot = sum(s.c)
+ *           r = min(max(math.nextafter(p, -math.inf), 0.0), 100.0)
+ *           want = max(math.ceil(r * tot / 100.0), 1); run = 0
+ *           for i, c in enumerate(s.c):
+ *               run += c
+ *               if run >= want:
+ *                   return s.lowq(s.val(i)) if p == 0.0 else s.highq(s.val(i))
+ *       def mid(s, i): return s.lowq(s.val(i)) + (s.size(s.val(i)) >> 1)
+ *       def mean(s): return sum(c * s.mid(i) for i, c in enumerate(s.c)) / sum(s.c)
+ *       def std(s):
+ *           m = s.mean()
+ *           return math.sqrt(sum(c * (s.mid(i) - m) ** 2 for i, c in enumerate(s.c)) / sum(s.c))
+ *
+ * Its printed results are next to each asserted value.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "out/hlog.h"
+#include "stats/hdr.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+#define LO 1
+#define HI 3600000000LL	/* 1 us .. 1 h */
+
+#define assert_close(actual, expected, rel)                                    \
+	do {                                                                   \
+		double a__ = (actual), e__ = (expected);                       \
+		if (!(fabs(a__ - e__) <= (rel) * fabs(e__)))                   \
+			fail_msg("%s = %.17g, want %.17g", #actual, a__, e__); \
+	} while (0)
+
+static void init(struct hdr *h)
+{
+	if (hdr_init(h, LO, HI, 3) < 0)
+		fail_msg("hdr_init: %s", pe_errmsg());
+}
+
+static void assert_same_counts(const struct hdr *a, const struct hdr *b)
+{
+	assert_int_equal(a->counts_len, b->counts_len);
+	for (int32_t i = 0; i < a->counts_len; i++)
+		if (a->counts[i] != b->counts[i])
+			fail_msg("counts[%d]: %lld != %lld", i, (long long)a->counts[i],
+				 (long long)b->counts[i]);
+	assert_int_equal(a->total, b->total);
+	assert_int_equal(hdr_min(a), hdr_min(b));
+	assert_int_equal(hdr_max(a), hdr_max(b));
+}
+
+/* --- layout -------------------------------------------------------------------- */
+
+static void test_layout(void **state)
+{
+	struct hdr h;
+
+	(void)state;
+	/*
+	 * 1 us .. 1 h, 3 digits. Unit resolution up to 2 * 10^3 = 2000 needs
+	 * 2^11 = 2048 sub-buckets (magnitude 11, half 1024 = 2^10); lowest 1
+	 * gives unit_magnitude 0 and mask 2047. Bucket 0 reaches 2048, each
+	 * further bucket doubles: 2^11 .. 2^32 > 3.6e9 > 2^31 is 21 doublings,
+	 * so 22 buckets, and (22 + 1) * 1024 = 23552 counts (HdrHistogram's
+	 * documented 1 h / 3 digits example; its C tests check the same).
+	 */
+	init(&h);
+	assert_int_equal(h.unit_magnitude, 0);
+	assert_int_equal(h.sub_bucket_half_count_magnitude, 10);
+	assert_int_equal(h.sub_bucket_count, 2048);
+	assert_int_equal(h.sub_bucket_half_count, 1024);
+	assert_int_equal(h.sub_bucket_mask, 2047);
+	assert_int_equal(h.bucket_count, 22);
+	assert_int_equal(h.counts_len, 23552);
+	assert_int_equal(h.total, 0);
+	assert_int_equal(h.min, INT64_MAX);
+	assert_int_equal(h.max, 0);
+	hdr_release(&h);
+
+	/* Up to INT64_MAX: 2^11 doubles to 2^62 (52 buckets), and one more for the rest. */
+	assert_int_equal(hdr_init(&h, 1, INT64_MAX, 3), 0);
+	assert_int_equal(h.bucket_count, 53);
+	assert_int_equal(h.counts_len, 54 * 1024);
+	/* The last value still has a range that ends at INT64_MAX, without overflow. */
+	assert_int_equal(hdr_highest_equivalent(&h, INT64_MAX), INT64_MAX);
+	assert_int_equal(hdr_lowest_equivalent(&h, INT64_MAX), INT64_MAX - ((INT64_C(1) << 52) - 1));
+	assert_int_equal(hdr_record(&h, INT64_MAX), 0);
+	assert_int_equal(hdr_max(&h), INT64_MAX);
+	hdr_release(&h);
+
+	/* 5 digits: 2 * 10^5 -> 2^18 = 262144; 2^18 .. 2^32 is 14 doublings: 15 buckets. */
+	assert_int_equal(hdr_init(&h, 1, HI, 5), 0);
+	assert_int_equal(h.sub_bucket_count, 262144);
+	assert_int_equal(h.sub_bucket_half_count_magnitude, 17);
+	assert_int_equal(h.bucket_count, 15);
+	assert_int_equal(h.counts_len, 16 * 131072);
+	hdr_release(&h);
+
+	/* lowest 1000: unit 2^9 = 512; mask 2047 << 9; 2^20 .. 2^42 > 3.6e12: 23 buckets. */
+	assert_int_equal(hdr_init(&h, 1000, 3600000000000LL, 3), 0);
+	assert_int_equal(h.unit_magnitude, 9);
+	assert_int_equal(h.sub_bucket_mask, 2047 << 9);
+	assert_int_equal(h.bucket_count, 23);
+	assert_int_equal(h.counts_len, 24576);
+	hdr_release(&h);
+
+	/* The smallest: 1..2, 1 digit: 2 * 10 -> 32 sub-buckets, one bucket. */
+	assert_int_equal(hdr_init(&h, 1, 2, 1), 0);
+	assert_int_equal(h.sub_bucket_count, 32);
+	assert_int_equal(h.bucket_count, 1);
+	assert_int_equal(h.counts_len, 32);
+	hdr_release(&h);
+}
+
+static void test_init_errors(void **state)
+{
+	static const struct { int64_t lo, hi; int sig; const char *msg; } bad[] = {
+		{ 0, HI, 3, "lowest" }, { -5, HI, 3, "lowest" },
+		{ 1, HI, 0, "digits" }, { 1, HI, 6, "digits" },
+		{ 10, 19, 3, "twice" }, { 1, 1, 3, "twice" },
+		{ INT64_C(1) << 50, INT64_MAX, 5, "64 bits" },
+	};
+	struct hdr h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (hdr_init(&h, bad[i].lo, bad[i].hi, bad[i].sig) != -1)
+			fail_msg("hdr_init(%lld, %lld, %d) was accepted", (long long)bad[i].lo,
+				 (long long)bad[i].hi, bad[i].sig);
+		if (!strstr(pe_errmsg(), bad[i].msg))
+			fail_msg("message '%s' lacks '%s'", pe_errmsg(), bad[i].msg);
+		assert_null(h.counts);
+		hdr_release(&h);	/* safe after a failure */
+	}
+}
+
+static void test_equivalents(void **state)
+{
+	/* value, index, lowest and highest equivalent (Python: h.idx, h.lowq, h.highq) */
+	static const int64_t t[][4] = {
+		{ 0, 0, 0, 0 },
+		{ 1, 1, 1, 1 },
+		{ 2047, 2047, 2047, 2047 },	/* last of bucket 0: unit steps */
+		{ 2048, 2048, 2048, 2049 },	/* bucket 1: steps of 2 */
+		{ 2049, 2048, 2048, 2049 },
+		{ 4095, 3071, 4094, 4095 },
+		{ 4096, 3072, 4096, 4099 },	/* bucket 2: steps of 4 */
+		{ 10000, 4322, 10000, 10007 },
+		{ 1000000, 11169, 999936, 1000447 },
+		{ 3600000000LL, 23220, 3598712832LL, 3600809983LL },
+	};
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(hdr_lowest_equivalent(&h, t[i][0]), t[i][2]);
+		assert_int_equal(hdr_highest_equivalent(&h, t[i][0]), t[i][3]);
+		hdr_reset(&h);
+		assert_int_equal(hdr_record(&h, t[i][0]), 0);
+		assert_int_equal(h.counts[t[i][1]], 1);
+	}
+	hdr_release(&h);
+}
+
+/* --- recording and queries --------------------------------------------------------- */
+
+static void test_million(void **state)
+{
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	for (int64_t v = 1; v <= 1000000; v++)
+		assert_int_equal(hdr_record(&h, v), 0);
+	assert_int_equal(h.total, 1000000);
+	assert_int_equal(h.overflow, 0);
+	/* Python: h.pct(p) for each p after h.rec(v) for v in 1..1000000 */
+	assert_int_equal(hdr_value_at_percentile(&h, 0), 1);
+	assert_int_equal(hdr_value_at_percentile(&h, 50), 500223);
+	assert_int_equal(hdr_value_at_percentile(&h, 90), 900095);
+	assert_int_equal(hdr_value_at_percentile(&h, 99), 990207);
+	assert_int_equal(hdr_value_at_percentile(&h, 99.9), 999423);
+	assert_int_equal(hdr_value_at_percentile(&h, 99.99), 999935);
+	assert_int_equal(hdr_value_at_percentile(&h, 100), 1000447);
+	assert_int_equal(hdr_value_at_percentile(&h, 250), 1000447);	/* clamped */
+	assert_int_equal(hdr_value_at_percentile(&h, -3), 1);
+	assert_int_equal(hdr_max(&h), 1000447);	/* highest equivalent of 1000000 */
+	assert_int_equal(hdr_min(&h), 1);
+	assert_int_equal(h.max, 1000000);
+	/* Python: '%.17g' % h.mean() -> 500001.01350399997, h.std() -> 288675.14069910959 */
+	assert_close(hdr_mean(&h), 500001.01350399997, 1e-12);
+	assert_close(hdr_stddev(&h), 288675.14069910959, 1e-12);
+	hdr_release(&h);
+}
+
+static void test_percentile_rounding(void **state)
+{
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	assert_int_equal(hdr_value_at_percentile(&h, 50), 0);	/* empty */
+	assert_int_equal(hdr_max(&h), 0);
+	assert_int_equal(hdr_min(&h), 0);
+	assert_true(hdr_mean(&h) == 0 && hdr_stddev(&h) == 0);
+	for (int64_t v = 1; v <= 1000; v++)
+		hdr_record(&h, v);
+	/* Below 2048 every value is exact: the k-th of 1..n is k. */
+	assert_int_equal(hdr_value_at_percentile(&h, 99.9), 999);
+	assert_int_equal(hdr_value_at_percentile(&h, 99), 990);
+	assert_int_equal(hdr_value_at_percentile(&h, 33.3), 333);
+	assert_int_equal(hdr_value_at_percentile(&h, 50), 500);
+	assert_int_equal(hdr_value_at_percentile(&h, 100), 1000);
+	assert_int_equal(hdr_value_at_percentile(&h, 0.1), 1);
+	assert_int_equal(hdr_value_at_percentile(&h, 0.10001), 2);
+	for (int64_t v = 1001; v <= 10000; v++)
+		hdr_record(&h, v);
+	/*
+	 * 0.07% of 10000 is the 7th value, but 0.07 * 10000 / 100 rounds to
+	 * 7.000000000000001 and a plain ceil() would take the 8th; HdrHistogram
+	 * takes one ulp off the percentile first. Python: h.pct(0.07) -> 7,
+	 * h.pct(0.14) -> 14, math.ceil(0.07 * 10000 / 100.0) -> 8.
+	 */
+	assert_int_equal(hdr_value_at_percentile(&h, 0.07), 7);
+	assert_int_equal(hdr_value_at_percentile(&h, 0.14), 14);
+	assert_int_equal(hdr_value_at_percentile(&h, NAN), 1);
+	hdr_release(&h);
+}
+
+#define MAX_STEPS 1024
+
+struct steps {
+	int n;
+	int64_t value[MAX_STEPS], count[MAX_STEPS];
+	double pct[MAX_STEPS];
+};
+
+static void collect(int64_t value, double percentile, int64_t count, void *ctx)
+{
+	struct steps *s = ctx;
+
+	if (s->n < MAX_STEPS) {
+		s->value[s->n] = value;
+		s->pct[s->n] = percentile;
+		s->count[s->n] = count;
+	}
+	s->n++;
+}
+
+static void test_percentile_steps(void **state)
+{
+	/*
+	 * HdrHistogram's PercentileIterator at 5 ticks per half distance over
+	 * 1..1000, ported to Python (see hdr_percentiles): 52 steps, starting
+	 * (1, 0.0, 1), (100, 10.0, 100), ... (500, 50.0, 500), (550, 55.0, 550)
+	 * and ending (1000, 99.90234375, 1000), (1000, 100.0, 1000).
+	 */
+	static const int64_t first_v[] = { 1, 100, 200, 300, 400, 500, 550, 600, 650, 700, 750, 775 };
+	static const double first_p[] = { 0, 10, 20, 30, 40, 50, 55, 60, 65, 70, 75, 77.5 };
+	static struct steps s;
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	hdr_percentiles(&h, 5, collect, &s);
+	assert_int_equal(s.n, 0);
+	for (int64_t v = 1; v <= 1000; v++)
+		hdr_record(&h, v);
+	hdr_percentiles(&h, 5, collect, &s);
+	assert_int_equal(s.n, 52);
+	for (int i = 0; i < 12; i++) {
+		assert_int_equal(s.value[i], first_v[i]);
+		assert_int_equal(s.count[i], first_v[i]);
+		assert_close(s.pct[i], first_p[i], 1e-12);
+	}
+	assert_int_equal(s.value[46], 999);
+	assert_close(s.pct[46], 99.82421875, 1e-15);
+	assert_int_equal(s.value[50], 1000);
+	assert_close(s.pct[50], 99.90234375, 1e-15);
+	assert_int_equal(s.value[51], 1000);
+	assert_true(s.pct[51] == 100.0);
+	assert_int_equal(s.count[51], 1000);
+	hdr_release(&h);
+}
+
+static void test_add(void **state)
+{
+	struct hdr a, b, whole, other;
+
+	(void)state;
+	init(&a);
+	init(&b);
+	init(&whole);
+	for (int64_t v = 1; v <= 1000000; v++) {
+		hdr_record(v <= 500000 ? &a : &b, v);
+		hdr_record(&whole, v);
+	}
+	hdr_record(&b, HI + 1);
+	assert_int_equal(hdr_add(&a, &b), 0);
+	assert_same_counts(&a, &whole);
+	assert_int_equal(a.overflow, 1);
+	assert_int_equal(a.min, 1);
+	assert_int_equal(a.max, 1000000);
+	assert_int_equal(hdr_value_at_percentile(&a, 99), 990207);
+
+	/* Adding an empty histogram changes nothing. */
+	hdr_reset(&b);
+	assert_int_equal(hdr_add(&a, &b), 0);
+	assert_int_equal(a.total, 1000000);
+	assert_int_equal(a.min, 1);
+
+	assert_int_equal(hdr_init(&other, 1, HI, 2), 0);
+	assert_int_equal(hdr_add(&a, &other), -1);
+	assert_non_null(strstr(pe_errmsg(), "cannot add"));
+	hdr_release(&other);
+	hdr_release(&a);
+	hdr_release(&b);
+	hdr_release(&whole);
+}
+
+static void test_overflow(void **state)
+{
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	assert_int_equal(hdr_record(&h, HI), 0);
+	assert_int_equal(hdr_record(&h, HI + 1), -1);
+	assert_int_equal(hdr_record(&h, INT64_MAX), -1);
+	assert_int_equal(hdr_record(&h, -1), -1);
+	assert_int_equal(hdr_record(&h, INT64_MIN), -1);
+	assert_int_equal(hdr_record_n(&h, HI + 1, 10), -1);
+	assert_int_equal(hdr_record_n(&h, 5, -1), -1);
+	assert_int_equal(hdr_record_n(&h, 5, 0), 0);
+	assert_int_equal(h.overflow, 14);
+	assert_int_equal(h.total, 1);
+	assert_int_equal(h.min, HI);
+	assert_int_equal(hdr_max(&h), 3600809983LL);
+	/* Values below lowest (here 0) are counted at index 0, as HdrHistogram does. */
+	assert_int_equal(hdr_record_n(&h, 0, 3), 0);
+	assert_int_equal(h.counts[0], 3);
+	assert_int_equal(h.total, 4);
+	assert_int_equal(hdr_min(&h), 0);
+	hdr_release(&h);
+}
+
+static void test_reset(void **state)
+{
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	for (int64_t v = 3; v < HI; v = v * 3 + 1)
+		hdr_record_n(&h, v, v);
+	hdr_record(&h, -1);
+	hdr_reset(&h);
+	for (int32_t i = 0; i < h.counts_len; i++)
+		if (h.counts[i])
+			fail_msg("counts[%d] = %lld after reset", i, (long long)h.counts[i]);
+	assert_int_equal(h.total, 0);
+	assert_int_equal(h.overflow, 0);
+	assert_int_equal(h.min, INT64_MAX);
+	assert_int_equal(h.max, 0);
+	assert_int_equal(hdr_value_at_percentile(&h, 50), 0);
+	hdr_record(&h, 7);
+	assert_int_equal(hdr_value_at_percentile(&h, 50), 7);
+	hdr_release(&h);
+}
+
+/* --- encoding ------------------------------------------------------------------- */
+
+static void roundtrip(const struct hdr *h)
+{
+	struct strbuf enc = STRBUF_INIT, b64 = STRBUF_INIT, bytes = STRBUF_INIT;
+	struct hdr d;
+
+	if (hdr_encode_compressed(h, &enc) < 0)
+		fail_msg("encode: %s", pe_errmsg());
+	base64_encode(enc.buf, enc.len, &b64);
+	assert_int_equal(base64_decode(b64.buf, b64.len, &bytes), 0);
+	assert_int_equal(bytes.len, enc.len);
+	assert_memory_equal(bytes.buf, enc.buf, enc.len);
+	if (hdr_decode_compressed(bytes.buf, bytes.len, &d) < 0)
+		fail_msg("decode: %s", pe_errmsg());
+	assert_int_equal(d.lowest, h->lowest);
+	assert_int_equal(d.highest, h->highest);
+	assert_int_equal(d.sig_figs, h->sig_figs);
+	assert_same_counts(&d, h);
+	assert_int_equal(hdr_value_at_percentile(&d, 99.9), hdr_value_at_percentile(h, 99.9));
+	hdr_release(&d);
+	strbuf_release(&enc);
+	strbuf_release(&b64);
+	strbuf_release(&bytes);
+}
+
+static void test_roundtrip(void **state)
+{
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	roundtrip(&h);				/* empty */
+	hdr_record(&h, 0);
+	roundtrip(&h);				/* a count at index 0 only */
+	for (int64_t v = 1; v <= 1000000; v++)
+		hdr_record(&h, v);
+	roundtrip(&h);
+	hdr_reset(&h);
+	hdr_record(&h, HI);			/* the last index, after a long run of zeros */
+	hdr_record_n(&h, 12345, INT64_C(1) << 60);	/* a 9-byte LEB128 count */
+	hdr_record_n(&h, 77, 300);		/* a 2-byte one */
+	roundtrip(&h);
+	hdr_release(&h);
+
+	assert_int_equal(hdr_init(&h, 1000, 3600000000000LL, 2), 0);
+	for (int64_t v = 1; v < 3600000000000LL; v = v * 7 + 3)
+		hdr_record(&h, v);
+	roundtrip(&h);
+	hdr_release(&h);
+}
+
+/*
+ * Past 2^53 values doubles lose counts: the rank of 100% must still be the
+ * last count, and the percentile walk must still end, at 100% and the total
+ * (found by fuzz_hdr_decode: p100 was 100 instead of the max, and the walk
+ * never ended).
+ */
+static void test_huge_counts(void **state)
+{
+	static struct steps s;
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	hdr_record_n(&h, 7, INT64_C(28710447624486912));
+	hdr_record_n(&h, 100, 980);
+	hdr_record_n(&h, 25000, 19);
+	hdr_record(&h, 3000000);
+	assert_int_equal(h.total, INT64_C(28710447624487912));
+	assert_int_equal(hdr_value_at_percentile(&h, 100), 3000319);
+	assert_int_equal(hdr_value_at_percentile(&h, 50), 7);
+	for (int ticks = 1; ticks <= 5; ticks++) {
+		s.n = 0;
+		hdr_percentiles(&h, ticks, collect, &s);
+		assert_in_range(s.n, 2, MAX_STEPS);
+		assert_int_equal(s.value[s.n - 1], 3000319);
+		assert_int_equal(s.count[s.n - 1], h.total);
+		assert_true(s.pct[s.n - 1] == 100.0);
+	}
+	roundtrip(&h);
+	hdr_release(&h);
+}
+
+/* The V2 bytes under the compression, against a hand encoding. */
+static void test_v2_bytes(void **state)
+{
+	static const unsigned char head[] = {
+		0x1c, 0x84, 0x93, 0x13,			/* V2 cookie | word size 0x10 */
+		0, 0, 0, 3,				/* payload length */
+		0, 0, 0, 0,				/* normalizing index offset */
+		0, 0, 0, 3,				/* digits */
+		0, 0, 0, 0, 0, 0, 0, 1,			/* lowest */
+		0, 0, 0, 0, 0xd6, 0x93, 0xa4, 0x00,	/* highest 3600000000 */
+		0x3f, 0xf0, 0, 0, 0, 0, 0, 0,		/* 1.0 */
+	};
+	struct strbuf enc = STRBUF_INIT;
+	unsigned char raw[256];
+	uLongf rawlen = sizeof(raw);
+	struct hdr h;
+
+	(void)state;
+	init(&h);
+	/*
+	 * Counts 1 at 0, four zeros, 2 at 5: ZigZag 1 -> 2, a run of four zeros
+	 * is -4 -> 7, 2 -> 4.
+	 */
+	hdr_record(&h, 0);
+	hdr_record_n(&h, 5, 2);
+	assert_int_equal(hdr_encode_compressed(&h, &enc), 0);
+	assert_memory_equal(enc.buf, "\x1c\x84\x93\x14", 4);
+	assert_int_equal(((unsigned char)enc.buf[4] << 24 | (unsigned char)enc.buf[5] << 16 |
+			  (unsigned char)enc.buf[6] << 8 | (unsigned char)enc.buf[7]), enc.len - 8);
+	assert_int_equal(uncompress(raw, &rawlen, (const Bytef *)enc.buf + 8, (uLong)enc.len - 8), Z_OK);
+	assert_int_equal(rawlen, sizeof(head) + 3);
+	assert_memory_equal(raw, head, sizeof(head));
+	assert_memory_equal(raw + sizeof(head), "\x02\x07\x04", 3);
+	strbuf_release(&enc);
+	hdr_release(&h);
+}
+
+/*
+ * Written by hdr-histogram-js 3.0.1 (tests/helpers/hlog-js): build({
+ * lowestDiscernibleValue: 1, highestTrackableValue: 3600000000,
+ * numberOfSignificantValueDigits: 3, bitBucketSize: 64 }), recordValue() of
+ * 1, 2, 3, 100, 100, 2500, 10000, 1000000, encodeIntoCompressedBase64(). It
+ * writes a normalizing index offset of 1 and the conversion ratio as the
+ * integer 1; both are ignored, as by HdrHistogram's own readers.
+ */
+static void test_decode_js(void **state)
+{
+	static const char js[] = "HISTFAAAADN4nJNpmSzMwMAgwMDAwMjAwMDMAAEgNsO1yUsY4HwmJqb9jCw/FZn+yjP9zmICAJ7KB9U=";
+	struct strbuf bytes = STRBUF_INIT;
+	struct hdr d, want;
+
+	(void)state;
+	assert_int_equal(base64_decode(js, strlen(js), &bytes), 0);
+	if (hdr_decode_compressed(bytes.buf, bytes.len, &d) < 0)
+		fail_msg("decode: %s", pe_errmsg());
+	init(&want);
+	for (int i = 0; i < 8; i++)
+		hdr_record(&want, (int64_t[]){ 1, 2, 3, 100, 100, 2500, 10000, 1000000 }[i]);
+	assert_same_counts(&d, &want);
+	assert_int_equal(d.total, 8);
+	assert_int_equal(hdr_value_at_percentile(&d, 50), 100);
+	assert_int_equal(hdr_max(&d), 1000447);
+	hdr_release(&d);
+	hdr_release(&want);
+	strbuf_release(&bytes);
+}
+
+/* A compressed histogram around raw V2 bytes, for the decoder's error paths. */
+static void wrap(struct strbuf *out, const void *raw, size_t n)
+{
+	uLongf clen = compressBound((uLong)n);
+	unsigned char *p;
+
+	strbuf_reset(out);
+	strbuf_grow(out, 8 + clen);
+	p = (unsigned char *)out->buf;
+	assert_int_equal(compress(p + 8, &clen, raw, (uLong)n), Z_OK);
+	memcpy(p, "\x1c\x84\x93\x14", 4);
+	p[4] = (unsigned char)(clen >> 24);
+	p[5] = (unsigned char)(clen >> 16);
+	p[6] = (unsigned char)(clen >> 8);
+	p[7] = (unsigned char)clen;
+	out->len = 8 + clen;
+}
+
+static size_t v2(unsigned char *p, uint32_t cookie, uint32_t plen, uint32_t sig, uint64_t lo,
+		 uint64_t hi, const void *payload, size_t n)
+{
+	uint64_t f[] = { (uint64_t)cookie << 32 | plen, sig, lo, hi, UINT64_C(0x3ff0000000000000) };
+
+	for (int i = 0; i < 5; i++)
+		for (int k = 0; k < 8; k++)
+			p[i * 8 + k] = (unsigned char)(f[i] >> (56 - 8 * k));
+	memcpy(p + 40, payload, n);
+	return 40 + n;
+}
+
+static void expect_decode_error(const void *buf, size_t len, const char *msg)
+{
+	struct hdr d;
+
+	if (hdr_decode_compressed(buf, len, &d) != -1)
+		fail_msg("decoded; want an error with '%s'", msg);
+	if (!strstr(pe_errmsg(), msg))
+		fail_msg("message '%s' lacks '%s'", pe_errmsg(), msg);
+	assert_null(d.counts);
+}
+
+static void test_decode_errors(void **state)
+{
+	/* 23553 = counts_len + 1 zeros: ZigZag 47105 = LEB128 81 f0 02 */
+	static const unsigned char run_past[] = { 0x81, 0xf0, 0x02 };
+	/* 23552 zeros (ZigZag 47103: ff ef 02), then a count of 1 */
+	static const unsigned char count_past[] = { 0xff, 0xef, 0x02, 0x02 };
+	static const unsigned char unfinished[] = { 0x02, 0x80 };
+	/* INT64_MAX twice: ZigZag 2^64 - 2, nine bytes each */
+	static const unsigned char huge[] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					      0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct strbuf good = STRBUF_INIT, b = STRBUF_INIT;
+	unsigned char raw[128];
+	size_t n;
+	struct hdr h, d;
+
+	(void)state;
+	init(&h);
+	for (int64_t v = 1; v < 100000; v += 7)
+		hdr_record(&h, v);
+	assert_int_equal(hdr_encode_compressed(&h, &good), 0);
+
+	expect_decode_error("", 0, "too short");
+	expect_decode_error(good.buf, 7, "too short");
+	expect_decode_error("\xde\xad\xbe\xef\0\0\0\0", 8, "cookie 0xdeadbeef");
+	expect_decode_error("\x1c\x84\x93\x13\0\0\0\0", 8, "not that of a V2 compressed");
+	expect_decode_error(good.buf, good.len - 1, "does not match");
+	strbuf_add(&b, good.buf, good.len);
+	strbuf_addch(&b, 0);
+	expect_decode_error(b.buf, b.len, "does not match");
+
+	/* Every truncation, with the length field fixed up, and every flipped bit. */
+	for (size_t len = 8; len < good.len; len++) {
+		strbuf_reset(&b);
+		strbuf_add(&b, good.buf, len);
+		b.buf[4] = b.buf[5] = 0;
+		b.buf[6] = (char)((len - 8) >> 8);
+		b.buf[7] = (char)(len - 8);
+		expect_decode_error(b.buf, b.len, "compressed data");
+	}
+	for (size_t bit = 8 * 8; bit < good.len * 8; bit++) {
+		strbuf_reset(&b);
+		strbuf_add(&b, good.buf, good.len);
+		b.buf[bit / 8] ^= (char)(1 << (bit % 8));
+		if (hdr_decode_compressed(b.buf, b.len, &d) == 0)
+			hdr_release(&d);
+	}
+
+	n = v2(raw, 0x1c849304, 0, 3, 1, HI, "", 0);
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "not that of a V2 histogram");
+	wrap(&b, raw, 39);
+	expect_decode_error(b.buf, b.len, "ends inside the header");
+	n = v2(raw, 0x1c849313, 0, 9, 1, HI, "", 0);
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "digits");
+	n = v2(raw, 0x1c849313, 0, 3, 0, HI, "", 0);
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "lowest");
+	n = v2(raw, 0x1c849313, 0, 3, 100, 150, "", 0);
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "twice");
+	n = v2(raw, 0x1c849313, 0x7fffffff, 3, 1, HI, "\x02", 1);
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "longer than");
+	n = v2(raw, 0x1c849313, 5, 3, 1, HI, "\x02\x02", 2);
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "ends inside the counts");
+	n = v2(raw, 0x1c849313, 1, 3, 1, HI, "\x02\x02", 2);
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "data after the payload");
+	n = v2(raw, 0x1c849313, sizeof(run_past), 3, 1, HI, run_past, sizeof(run_past));
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "zeros passes the last");
+	n = v2(raw, 0x1c849313, sizeof(count_past), 3, 1, HI, count_past, sizeof(count_past));
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "more than the 23552 counts");
+	n = v2(raw, 0x1c849313, sizeof(unfinished), 3, 1, HI, unfinished, sizeof(unfinished));
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "runs past the end");
+	n = v2(raw, 0x1c849313, sizeof(huge), 3, 1, HI, huge, sizeof(huge));
+	wrap(&b, raw, n);
+	expect_decode_error(b.buf, b.len, "overflows");
+
+	/* The same builder with a valid payload decodes: the errors above are the payloads'. */
+	n = v2(raw, 0x1c849303, 3, 3, 1, HI, "\x02\x07\x04", 3);
+	wrap(&b, raw, n);
+	assert_int_equal(hdr_decode_compressed(b.buf, b.len, &d), 0);
+	assert_int_equal(d.total, 3);
+	assert_int_equal(d.counts[5], 2);
+	assert_int_equal(hdr_max(&d), 5);
+	hdr_release(&d);
+
+	strbuf_release(&good);
+	strbuf_release(&b);
+	hdr_release(&h);
+}
+
+/* --- base64 ----------------------------------------------------------------------- */
+
+static void test_base64(void **state)
+{
+	/* RFC 4648, section 10 */
+	static const char *const vec[][2] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	static const char *const bad[] = {
+		"Zg=", "Zg", "Z===", "====", "Zg==Zg==", "Zm9v Zg==", "Zm9v\n", "Zh==", "Zm9=",
+		"Zm-v", "Zm_v", "Zg=a", "Z=g=", "\xc3\xa9\xc3\xa9",
+	};
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char all[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		strbuf_reset(&sb);
+		base64_encode(vec[i][0], strlen(vec[i][0]), &sb);
+		assert_string_equal(strbuf_str(&sb), vec[i][1]);
+		strbuf_reset(&sb);
+		assert_int_equal(base64_decode(vec[i][1], strlen(vec[i][1]), &sb), 0);
+		assert_int_equal(sb.len, strlen(vec[i][0]));
+		assert_string_equal(strbuf_str(&sb), vec[i][0]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, "keep");
+		if (base64_decode(bad[i], strlen(bad[i]), &sb) != -1)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_string_equal(sb.buf, "keep");	/* left as it was */
+		assert_true(pe_errmsg()[0] != '\0');
+	}
+	/* Every byte value, appended after what is there. */
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)(255 - i);
+	strbuf_reset(&sb);
+	base64_encode(all, sizeof(all), &sb);
+	assert_int_equal(sb.len, 344);
+	{
+		struct strbuf back = STRBUF_INIT;
+
+		strbuf_addstr(&back, "x");
+		assert_int_equal(base64_decode(sb.buf, sb.len, &back), 0);
+		assert_int_equal(back.len, 257);
+		assert_memory_equal(back.buf + 1, all, sizeof(all));
+		strbuf_release(&back);
+	}
+	strbuf_release(&sb);
+}
+
+/* --- the interval log -------------------------------------------------------------- */
+
+#define LOG_START 1700000000.123	/* Tue Nov 14 22:13:20 UTC 2023 */
+
+/*
+ * The log that tests/e2e/t2090-hlog-js.sh reads with hdr-histogram-js.
+ * Interval 0 (0.000, 1 s): 1..10000 us once each. Python: total 10000,
+ * max h.highq(10000) = 10007 (10.007 ms), p50 5003, p99 9903. Interval 1
+ * (1.000, 1 s): 980 x 100 us, 19 x 25000 us, 1 x 3 s: total 1000, max
+ * 3000319 (3000.319 ms), p50 100, p99 25007. Both added: total 11000, p50
+ * 4523, p99 9911.
+ */
+static void known_interval(struct hdr *h, int i)
+{
+	hdr_reset(h);
+	if (i == 0) {
+		for (int64_t v = 1; v <= 10000; v++)
+			hdr_record(h, v);
+	} else {
+		hdr_record_n(h, 100, 980);
+		hdr_record_n(h, 25000, 19);
+		hdr_record(h, 3000000);
+	}
+}
+
+static int write_known_log(const char *path)
+{
+	struct hlog l;
+	struct hdr h;
+	int rc = 0;
+
+	if (hlog_open(&l, path, LOG_START) < 0)
+		return -1;
+	init(&h);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		known_interval(&h, i);
+		rc = hlog_interval(&l, LOG_START + i, 1.0, &h);
+	}
+	hdr_release(&h);
+	if (hlog_close(&l) < 0)
+		rc = -1;
+	return rc;
+}
+
+static void test_hlog(void **state)
+{
+	static const char *const head[] = {
+		"#[StartTime: 1700000000.123 (seconds since epoch), Tue Nov 14 22:13:20 UTC 2023]\n",
+		"#[BaseTime: 1700000000.123 (seconds since epoch)]\n",
+		"#[Histogram log format version 1.3]\n",
+		"\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n",
+	};
+	static const char *const prefix[] = { "0.000,1.000,10.007,", "1.000,1.000,3000.319," };
+	char path[] = "/tmp/perfeng-test-hdr.XXXXXX", line[4096];
+	struct strbuf bytes = STRBUF_INIT;
+	struct hdr want, got;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	if (write_known_log(path) < 0)
+		fail_msg("%s", pe_errmsg());
+	f = fopen(path, "r");
+	assert_non_null(f);
+	for (int i = 0; i < 4; i++) {
+		assert_non_null(fgets(line, sizeof(line), f));
+		assert_string_equal(line, head[i]);
+	}
+	init(&want);
+	for (int i = 0; i < 2; i++) {
+		size_t n;
+
+		assert_non_null(fgets(line, sizeof(line), f));
+		assert_int_equal(strncmp(line, prefix[i], strlen(prefix[i])), 0);
+		n = strlen(line);
+		assert_true(n > 0 && line[n - 1] == '\n');
+		assert_memory_equal(line + strlen(prefix[i]), "HISTFAAA", 8);
+		strbuf_reset(&bytes);
+		assert_int_equal(base64_decode(line + strlen(prefix[i]), n - 1 - strlen(prefix[i]), &bytes), 0);
+		assert_int_equal(hdr_decode_compressed(bytes.buf, bytes.len, &got), 0);
+		known_interval(&want, i);
+		assert_same_counts(&got, &want);
+		hdr_release(&got);
+	}
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(path);
+	hdr_release(&want);
+	strbuf_release(&bytes);
+}
+
+static void test_hlog_errors(void **state)
+{
+	struct hlog l;
+	struct hdr h;
+
+	(void)state;
+	assert_int_equal(hlog_open(&l, "/nonexistent-dir/x.hlog", 0), -1);
+	assert_non_null(strstr(pe_errmsg(), "'/nonexistent-dir/x.hlog'"));
+	assert_int_equal(hlog_close(&l), 0);	/* nothing open: nothing to do */
+
+	/* /dev/full takes the buffered header and fails on the flush: the close reports it. */
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	init(&h);
+	hdr_record(&h, 42);
+	assert_int_equal(hlog_open(&l, "/dev/full", 1.5), 0);
+	hlog_interval(&l, 2.5, 1, &h);
+	assert_int_equal(hlog_close(&l), -1);
+	assert_non_null(strstr(pe_errmsg(), "cannot write histogram log '/dev/full'"));
+	hdr_release(&h);
+}
+
+/*
+ * `test_hdr --write-hlog PATH` writes the known log and exits: the e2e test
+ * t2090-hlog-js.sh reads it with hdr-histogram-js.
+ */
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_equivalents),
+		cmocka_unit_test(test_million),
+		cmocka_unit_test(test_percentile_rounding),
+		cmocka_unit_test(test_percentile_steps),
+		cmocka_unit_test(test_huge_counts),
+		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_v2_bytes),
+		cmocka_unit_test(test_decode_js),
+		cmocka_unit_test(test_decode_errors),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_hlog),
+		cmocka_unit_test(test_hlog_errors),
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--write-hlog")) {
+		if (write_known_log(argv[2]) < 0) {
+			fprintf(stderr, "test_hdr: %s\n", pe_errmsg());
+			return 1;
+		}
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
