@@ -1,0 +1,56 @@
+#!/bin/bash
+# perfeng load against wrk, side by side in one run, on the same server
+# (tests/helpers/pe-httpd, on loopback) with the same threads, connections
+# and duration. Prints, for each tool: requests/s it drove, and the CPU it
+# spent per request (user + system of the tool's process / requests): on a
+# shared machine the client's CPU is taken from the server, so the cheaper
+# client measures the server more truly. Each pair runs REPS times,
+# alternating which tool goes first.
+#
+# Usage: bench/load-vs-wrk.sh [DURATION_S [CONNECTIONS [REPS]]]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dur=${1:-5}
+conns=${2:-50}
+reps=${3:-3}
+threads=$(nproc)
+
+scripts/install-deps.sh
+make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
+tmp=$(mktemp -d)
+obj/tests/helpers/pe-httpd -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
+spid=$!
+trap 'kill $spid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do grep -q '^port' "$tmp/httpd.out" && break; sleep 0.1; done
+url=http://127.0.0.1:$(sed -n '1s/^port //p' "$tmp/httpd.out")/
+
+echo "perfeng load vs wrk — $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "$(./perfeng --version); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null); server: pe-httpd, $threads threads"
+echo "each: $threads threads, $conns connections, ${dur}s, keep-alive, GET /"
+echo
+
+run_pe() {
+	/usr/bin/time -f '%U %S' -o "$tmp/time" ./perfeng load -t "$threads" -c "$conns" -d "${dur}s" --json "$url" >"$tmp/pe.json"
+	local n cpu
+	n=$(jq .responses "$tmp/pe.json")
+	cpu=$(awk '{print $1 + $2}' "$tmp/time")
+	echo "perfeng $(jq .rps "$tmp/pe.json") $n $cpu"
+}
+run_wrk() {
+	/usr/bin/time -f '%U %S' -o "$tmp/time" wrk -t "$threads" -c "$conns" -d "${dur}s" "$url" >"$tmp/wrk.txt"
+	local n rps cpu
+	n=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
+	rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
+	cpu=$(awk '{print $1 + $2}' "$tmp/time")
+	echo "wrk $rps $n $cpu"
+}
+for r in $(seq "$reps"); do
+	if [ $((r % 2)) = 1 ]; then run_pe; run_wrk; else run_wrk; run_pe; fi
+done >"$tmp/rows"
+awk '
+	{ rps[$1] += $2; n[$1] += $3; cpu[$1] += $4; k[$1]++ }
+	END {
+		for (t in rps) printf "%-8s %10.0f req/s  %6.2f us CPU/request  (%d runs)\n", t, rps[t] / k[t], cpu[t] / n[t] * 1e6, k[t]
+		printf "ratio perfeng/wrk: throughput %.3f, CPU per request %.3f\n", (rps["perfeng"] / k["perfeng"]) / (rps["wrk"] / k["wrk"]), (cpu["perfeng"] / n["perfeng"]) / (cpu["wrk"] / n["wrk"])
+	}' "$tmp/rows"
