@@ -20,9 +20,11 @@
 #include "cmd/cmd.h"
 #include "http/load.h"
 #include "http/url.h"
+#include "out/hlog.h"
 #include "out/format.h"
 #include "stats/hdr.h"
 #include "stats/slo.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
 #include "util/strbuf.h"
@@ -47,16 +49,22 @@ static int cb_add(const struct option *opt, const char **args)
 /* The live display and the per-second series, fed by the engine each second. */
 struct live {
 	int tty;
+	struct hlog *hlog;		/* --hlog, or NULL */
+	double start;			/* Unix seconds at the start */
+	int hlog_failed;
 	double *rps, *p99_ms;
 	uint64_t *errors;
 	size_t n, alloc;
 	uint64_t total;
 };
 
-static void on_interval(void *ctx, unsigned second, const struct hdr *h, uint64_t responses,
-			uint64_t errors)
+static void on_interval(void *ctx, unsigned second, double length, const struct hdr *h,
+			uint64_t responses, uint64_t errors)
 {
 	struct live *l = ctx;
+
+	if (l->hlog && !l->hlog_failed && hlog_interval(l->hlog, l->start + second, length, h) < 0)
+		l->hlog_failed = 1;	/* reported after the run */
 	double p99 = h->total ? (double)hdr_value_at_percentile(h, 99) / 1000 : NAN;
 
 	if (l->n == l->alloc) {
@@ -65,7 +73,7 @@ static void on_interval(void *ctx, unsigned second, const struct hdr *h, uint64_
 		l->p99_ms = xrealloc(l->p99_ms, l->alloc * sizeof(*l->p99_ms));
 		l->errors = xrealloc(l->errors, l->alloc * sizeof(*l->errors));
 	}
-	l->rps[l->n] = (double)responses;
+	l->rps[l->n] = length > 0 ? (double)responses / length : 0;
 	l->p99_ms[l->n] = p99;
 	l->errors[l->n] = errors;
 	l->n++;
@@ -294,7 +302,7 @@ int cmd_load(int argc, char **argv)
 {
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
-	const char *method = "GET", *body_arg = NULL, *rate_arg = NULL;
+	const char *method = "GET", *body_arg = NULL, *rate_arg = NULL, *hlog_path = NULL;
 	int json = 0, latency = 0, npos, rc, status = PE_EXIT_OK;
 	struct strlist headers = { 0 }, slos_arg = { 0 };
 	struct option opts[] = {
@@ -315,6 +323,7 @@ int cmd_load(int argc, char **argv)
 		OPT_FLAG(0, "latency", &latency, "print the full latency distribution"),
 		OPT_CALLBACK(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails", cb_add, 1),
 		OPT_FLAG(0, "json", &json, "print JSON instead of the text"),
+		OPT_STRING(0, "hlog", &hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
 		OPT_END(),
 	};
 	struct http_url u;
@@ -324,6 +333,7 @@ int cmd_load(int argc, char **argv)
 	struct strbuf body = STRBUF_INIT;
 	struct slo *slos = NULL;
 	struct live live = { 0 };
+	struct hlog hlog;
 	struct sigaction sa = { 0 }, old_int, old_term;
 	double rate = 0;
 	int failed = 0;
@@ -387,6 +397,14 @@ int cmd_load(int argc, char **argv)
 	o.interval_ctx = &live;
 	o.stop = &load_stop;
 	live.tty = isatty(STDERR_FILENO) && !json;
+	live.start = (double)clock_realtime_us() / 1e6;
+	if (hlog_path) {
+		if (hlog_open(&hlog, hlog_path, live.start) < 0) {
+			status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: %s", pe_errmsg());
+			goto out;
+		}
+		live.hlog = &hlog;
+	}
 
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -398,6 +416,8 @@ int cmd_load(int argc, char **argv)
 	sigaction(SIGTERM, &old_term, NULL);
 	if (live.tty)
 		fputs("\r\033[K", stderr);
+	if (live.hlog && hlog_close(&hlog) < 0)
+		live.hlog_failed = 1;
 	if (rc < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
@@ -467,7 +487,9 @@ int cmd_load(int argc, char **argv)
 		failed += !met;
 	}
 	fflush(stdout);
-	if (res.interrupted)
+	if (live.hlog_failed)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: cannot write '%s'; the results are above", hlog_path);
+	else if (res.interrupted)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the results so far are shown");
 	else if (!res.responses && res.errors[LOAD_ERR_CONNECT])
 		status = cmd_fail(PE_EXIT_RUNTIME, "cannot connect to %s:%s: every connection attempt failed",

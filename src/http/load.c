@@ -191,23 +191,26 @@ static void record_response(struct worker *w, struct conn *c, uint64_t now)
 static void interval_report(struct shared *sh)
 {
 	for (;;) {
-		unsigned r = sh->reported;
+		unsigned r = sh->reported, last = 0;
 		struct slot *sl = &sh->slots[r % LOAD_SLOTS];
 
-		for (unsigned t = 0; t < sh->nthreads; t++)
+		for (unsigned t = 0; t < sh->nthreads; t++) {
 			if (sh->flushed[t] <= r && !sh->exited[t])
 				return;
-		if (sh->o->interval)
-			sh->o->interval(sh->o->interval_ctx, r, &sl->h, sl->responses, sl->errors);
+			if (sh->flushed[t] > last)
+				last = sh->flushed[t];
+		}
+		if (r >= last)	/* nobody flushed second r: the run ended before it */
+			return;
+		if (sh->o->interval) {
+			double into = (double)(clock_now_ns() - sh->start) / 1e9 - r;
+
+			sh->o->interval(sh->o->interval_ctx, r, into < 1 ? into : 1, &sl->h,
+					sl->responses, sl->errors);
+		}
 		hdr_reset(&sl->h);
 		sl->responses = sl->errors = 0;
 		sh->reported++;
-		/* past the last second anyone flushed: nothing more to report */
-		int any = 0;
-		for (unsigned t = 0; t < sh->nthreads; t++)
-			any |= sh->flushed[t] > sh->reported;
-		if (!any)
-			return;
 	}
 }
 

@@ -50,9 +50,13 @@ struct load_opts {
 	double rate;			/* requests per second over all connections; 0: closed model */
 	uint64_t timeout_ns;		/* per request */
 	uint64_t connect_timeout_ns;
-	/* Called once a second by one thread with the merged interval (may be NULL). */
-	void (*interval)(void *ctx, unsigned second, const struct hdr *h, uint64_t responses,
-			 uint64_t errors);
+	/*
+	 * Called once a second by one thread, under a lock, with the merged
+	 * interval: its number, its length in seconds (1, or less for the last
+	 * one), latencies, responses and errors. May be NULL.
+	 */
+	void (*interval)(void *ctx, unsigned second, double length, const struct hdr *h,
+			 uint64_t responses, uint64_t errors);
 	void *interval_ctx;
 	/* Set to stop early (Ctrl-C); polled by every thread. */
 	volatile int *stop;

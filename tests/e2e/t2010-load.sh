@@ -87,6 +87,16 @@ jq_ok "$T/o.json" '.latency.p50 >= .latency_uncorrected.p50 and .latency.p90 > .
 	"the uncorrected figures understate it"
 jq_ok "$T/o.json" '(.requests / .duration) > 80 and (.requests / .duration) < 120' "about 100 req/s sent (achieved against target)"
 
+# --- --hlog: an interval log, one line a second --------------------------------------------
+run_pe load -c 2 -d 1.5s --hlog "$T/l.hlog" "$U/"
+rc_is 0 "--hlog: exit 0"
+like "$(sed -n 3p "$T/l.hlog")" '^#\[Histogram log format version 1\.3\]$' "the log says its format"
+is "$(grep -c '^[0-9]' "$T/l.hlog")" 2 "two intervals for 1.5 s"
+like "$(grep '^[0-9]' "$T/l.hlog" | tail -1)" '^1\.000,0\.5[0-9]*,[0-9.]+,HISTF' "the last one starts at 1 s and lasts about 0.5 s"
+run_pe load -c 2 -n 5 --hlog /nonexistent/dir/l.hlog "$U/"
+rc_is 3 "--hlog in a directory that does not exist: exit 3"
+like "$PE_ERR" "/nonexistent/dir/l\.hlog" "the message names the file"
+
 # --- SLOs ------------------------------------------------------------------------------
 run_pe load -c 2 -n 200 --slo 'p99<10s' --slo 'error_rate<1%' --slo 'rps>1' "$U/"
 rc_is 0 "SLOs met: exit 0"
