@@ -67,8 +67,9 @@ void hdr_percentiles(const struct hdr *h, int ticks_per_half,
 		     void (*fn)(int64_t value, double percentile, int64_t count, void *ctx), void *ctx);
 
 /*
- * The V2 compressed encoding (cookie 0x1c849304, zlib-deflated V2 payload
- * with its cookie 0x1c849303 and ZigZag LEB128 counts), appended to out as
+ * The V2 compressed encoding (cookie 0x1c849304 | 0x10 word size, zlib-deflated
+ * V2 payload with its cookie 0x1c849303 | 0x10 and ZigZag LEB128 counts, as
+ * Java, C and JavaScript write them; decoding ignores the word-size bits), appended to out as
  * bytes; and its decoding into a new histogram (hdr_release it). Returns 0
  * or -1 with pe_error().
  */

@@ -804,7 +804,8 @@ static void test_hlog(void **state)
 		"\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n",
 	};
 	static const char *const prefix[] = { "0.000,1.000,10.007,", "1.000,1.000,3000.319," };
-	char path[] = "/tmp/perfeng-test-hdr.XXXXXX", line[4096];
+	const char *tmp = getenv("TMPDIR");
+	char path[4096], line[4096];
 	struct strbuf bytes = STRBUF_INIT;
 	struct hdr want, got;
 	FILE *f;
@@ -813,6 +814,7 @@ static void test_hlog(void **state)
 	(void)state;
 	setenv("TZ", "UTC", 1);
 	tzset();
+	snprintf(path, sizeof(path), "%s/perfeng-test-hdr.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
