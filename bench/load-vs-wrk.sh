@@ -1,7 +1,8 @@
 #!/bin/bash
 # perfeng load against wrk, side by side in one run, on the same server
-# (tests/helpers/pe-httpd, on loopback) with the same threads, connections
-# and duration. Prints, for each tool: requests/s it drove, and the CPU it
+# (nginx, Debian's, one worker, on loopback, serving a small static file;
+# or tests/helpers/pe-httpd with SERVER=pe-httpd) with the same threads,
+# connections and duration. Prints, for each tool: requests/s it drove, and the CPU it
 # spent per request (user + system of the tool's process / requests): on a
 # shared machine the client's CPU is taken from the server, so the cheaper
 # client measures the server more truly. Each pair runs REPS times,
@@ -16,18 +17,49 @@ conns=${2:-50}
 reps=${3:-3}
 threads=$(nproc)
 
+server=${SERVER:-nginx}
 scripts/install-deps.sh
+if [ "$server" = nginx ] && ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; then
+	[ "$(id -u)" = 0 ] || { echo "bench/load-vs-wrk.sh: needs nginx (apt-get install nginx-light)" >&2; exit 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+fi
 make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
 tmp=$(mktemp -d)
-obj/tests/helpers/pe-httpd -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
-spid=$!
 trap 'kill $spid 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 50); do grep -q '^port' "$tmp/httpd.out" && break; sleep 0.1; done
-url=http://127.0.0.1:$(sed -n '1s/^port //p' "$tmp/httpd.out")/
+if [ "$server" = nginx ]; then
+	port=$((20000 + RANDOM % 20000))
+	mkdir -p "$tmp/www" "$tmp/logs"
+	printf 'hello from nginx\n' >"$tmp/www/index.html"
+	cat >"$tmp/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/logs/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000;
+	client_body_temp_path $tmp/cb; proxy_temp_path $tmp/pt; fastcgi_temp_path $tmp/ft;
+	uwsgi_temp_path $tmp/ut; scgi_temp_path $tmp/st;
+	server { listen 127.0.0.1:$port; root $tmp/www; }
+}
+CONF
+	"$(command -v nginx || echo /usr/sbin/nginx)" -p "$tmp" -c "$tmp/nginx.conf" &
+	spid=$!
+	url=http://127.0.0.1:$port/index.html
+	for _ in $(seq 50); do curl -sf "$url" >/dev/null && break; sleep 0.1; done
+	server_desc="nginx $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/.*\///'), 1 worker, a 17-byte file"
+else
+	obj/tests/helpers/pe-httpd -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
+	spid=$!
+	for _ in $(seq 50); do grep -q '^port' "$tmp/httpd.out" && break; sleep 0.1; done
+	url=http://127.0.0.1:$(sed -n '1s/^port //p' "$tmp/httpd.out")/
+	server_desc="pe-httpd, $threads threads"
+fi
 
 echo "perfeng load vs wrk — $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "$(./perfeng --version); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null); server: pe-httpd, $threads threads"
-echo "each: $threads threads, $conns connections, ${dur}s, keep-alive, GET /"
+echo "$(./perfeng --version); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null); server: $server_desc"
+echo "each: $threads threads, $conns connections, ${dur}s, keep-alive, GET $url"
 echo
 
 run_pe() {

@@ -110,6 +110,12 @@ echo "$PE_OUT" >"$T/s.json"
 rc_is 1 "error_rate<50% with all 500s: exit 1"
 jq_is "$T/s.json" '.slo[0] | [.slo, .value, .met]' '["error_rate<50%",1,false]' "the JSON has the SLO, its value and the verdict"
 
+# --- Ctrl-C: the summary of what was measured, exit 130 ---------------------------------
+timeout -k 10 --preserve-status -s INT 1 "$PERFENG_BIN" load -c 2 -d 30s --json "$U/" >"$T/int.json" 2>"$T/int.err" \
+	&& PE_RC=0 || PE_RC=$?
+is "$PE_RC" 130 "SIGINT during -d 30s: exit 130 (and well before 30 s)"
+jq_ok "$T/int.json" '.interrupted and .responses > 0 and .duration < 10' "the JSON summary of what was measured, marked interrupted"
+
 # --- usage errors -----------------------------------------------------------------------
 for args in "$U/" "-n 10" "-n 10 ftp://x/" "-n 10 -c 0 $U/" "-n 10 --slo p99~1ms $U/" \
 	"-n 10 --slo bogus<1 $U/" "-n 10 -H NoColon $U/" "-n 10 -R 0 $U/" "-n 10 --pipeline 65 $U/" \
