@@ -212,7 +212,9 @@ int cmd_history(int argc, char **argv)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--svg: cannot write '%s'", svg);
 		goto out;
 	}
-	is_time = !strcmp(metric, "wall") || !strcmp(metric, "user") || !strcmp(metric, "system");
+	/* times in seconds: bench's wall/user/system, load's percentiles */
+	is_time = !strcmp(metric, "wall") || !strcmp(metric, "user") || !strcmp(metric, "system") ||
+		  (metric[0] == 'p' && metric[1] >= '0' && metric[1] <= '9');
 
 	if (json) {
 		json_t *root = json_object(), *pts = json_array(), *cpj = json_array();

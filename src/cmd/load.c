@@ -24,6 +24,8 @@
 #include "out/format.h"
 #include "stats/hdr.h"
 #include "stats/slo.h"
+#include "store/store.h"
+#include "sys/env.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
@@ -86,6 +88,87 @@ static void on_interval(void *ctx, unsigned second, double length, const struct 
 		fprintf(stderr, "\r\033[K  %3us  %8.0f req/s  p99 %s  errors %llu", second + 1,
 			(double)responses, b, (unsigned long long)errors);
 	}
+}
+
+/*
+ * --save: a run of kind "load" with the metrics compare and history read:
+ * rps and error_rate over the seconds of the run (one sample a second, so
+ * compare can test them), p50..p999 with the per-second p99 as samples of
+ * p99 and the whole corrected histogram kept as p99's blob.
+ */
+static int save_run(struct store *st, const char *name, const struct strlist *tags,
+		    const char *invocation, const struct load_result *r, const struct live *l,
+		    int64_t started, int64_t ended)
+{
+	static const struct { const char *name; double p; } ps[] = {
+		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 },
+	};
+	struct store_run run = { 0 };
+	struct store_metric *m;
+	struct env_info env;
+	struct strbuf blob = STRBUF_INIT;
+	double *x = xcalloc(l->n + 1, sizeof(*x));
+	double secs = (double)r->elapsed_ns / 1e9;
+	size_t k;
+	int rc;
+
+	env_collect(&env, 1);
+	env_loadavg(env.loadavg_after);
+	run.kind = xstrdup("load");
+	run.name = xstrdup(name);
+	run.started = started;
+	run.ended = ended;
+	run.version = xstrdup(perfeng_version);
+	run.command_line = xstrdup(invocation);
+	run.hostname = xstrdup(env.hostname);
+	run.cpu_model = xstrdup(env.cpu_model);
+	run.governor = xstrdup(env.governor);
+	run.kernel = xstrdup(env.kernel);
+	run.cores = env.cores;
+	run.loadavg_before = env.loadavg_before[0];
+	run.loadavg_after = env.loadavg_after[0];
+	run.git_commit = xstrdup(env.git_commit);
+	run.git_branch = xstrdup(env.git_branch);
+	run.git_dirty = env.git_dirty;
+	for (size_t t = 0; t < tags->n; t++)
+		store_run_add_tag(&run, tags->v[t]);
+
+	m = store_run_add_metric(&run, "rps", "req/s", 1);
+	store_metric_set_samples(m, l->rps, l->n);
+	if (!l->n)
+		m->mean = secs > 0 ? (double)r->responses / secs : NAN;
+	for (k = 0; k < l->n; k++)
+		x[k] = l->rps[k] + (double)l->errors[k] > 0 ? (double)l->errors[k] / (l->rps[k] + (double)l->errors[k]) : 0;
+	m = store_run_add_metric(&run, "error_rate", "", 0);
+	store_metric_set_samples(m, x, l->n);
+	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
+		m = store_run_add_metric(&run, ps[i].name, "s", 0);
+		if (!strcmp(ps[i].name, "p99")) {
+			size_t n = 0;
+
+			for (k = 0; k < l->n; k++)
+				if (!isnan(l->p99_ms[k]))
+					x[n++] = l->p99_ms[k] / 1e3;
+			store_metric_set_samples(m, x, n);
+			if (hdr_encode_compressed(&r->latency, &blob) == 0) {
+				m->blob_len = blob.len;
+				m->blob = strbuf_detach(&blob);
+			}
+		} else {
+			store_metric_set_samples(m, NULL, 0);
+		}
+		/* the summary is the whole run's, from its histogram */
+		m->mean = r->latency.total ? (double)hdr_value_at_percentile(&r->latency, ps[i].p) / 1e6 : NAN;
+		m->median = m->mean;
+	}
+	free(x);
+	rc = store_save(st, &run);
+	if (!rc)
+		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
+			store_location(st));
+	store_run_release(&run);
+	strbuf_release(&blob);
+	return rc;
 }
 
 static volatile int load_stop;
@@ -303,6 +386,10 @@ int cmd_load(int argc, char **argv)
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
 	const char *method = "GET", *body_arg = NULL, *rate_arg = NULL, *hlog_path = NULL;
+	const char *save = NULL, *store_spec = NULL;
+	struct strlist tags = { 0 };
+	char *invocation = NULL;
+	int64_t started = 0;
 	int json = 0, latency = 0, npos, rc, status = PE_EXIT_OK;
 	struct strlist headers = { 0 }, slos_arg = { 0 };
 	struct option opts[] = {
@@ -324,6 +411,10 @@ int cmd_load(int argc, char **argv)
 		OPT_CALLBACK(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails", cb_add, 1),
 		OPT_FLAG(0, "json", &json, "print JSON instead of the text"),
 		OPT_STRING(0, "hlog", &hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
+		OPT_GROUP("Results store:"),
+		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
+		OPT_CALLBACK(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)", cb_add, 1),
+		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
 	struct http_url u;
@@ -334,15 +425,32 @@ int cmd_load(int argc, char **argv)
 	struct slo *slos = NULL;
 	struct live live = { 0 };
 	struct hlog hlog;
+	struct store *st = NULL;
 	struct sigaction sa = { 0 }, old_int, old_term;
 	double rate = 0;
 	int failed = 0;
 
+	{
+		/* perfeng's own command line for the record, URL passwords elided */
+		char **v = xcalloc((size_t)argc + 1, sizeof(*v));
+		struct strbuf sb = STRBUF_INIT;
+
+		for (int i = 0; i < argc; i++)
+			v[i] = store_elide_password(argv[i]);
+		for (int i = 0; i < argc; i++) {
+			strbuf_addf(&sb, "%s%s", i ? " " : "perfeng ", v[i]);
+			free(v[i]);
+		}
+		free(v);
+		invocation = strbuf_detach(&sb);
+	}
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, load_usage, opts);
 		free(headers.v);
 		free(slos_arg.v);
+		free(tags.v);
+		free(invocation);
 		return PE_EXIT_OK;
 	}
 	if (!rc && npos != 1)
@@ -361,6 +469,12 @@ int cmd_load(int argc, char **argv)
 		slos = xcalloc(slos_arg.n + 1, sizeof(*slos));
 	for (size_t i = 0; !rc && i < slos_arg.n; i++)
 		rc = slo_parse(slos_arg.v[i], &slos[i]);
+	if (!rc && (tags.n || store_spec) && !save)
+		rc = pe_error("--tag and --store need --save NAME");
+	if (!rc && save)
+		rc = store_check_name(save);
+	for (size_t i = 0; !rc && i < tags.n; i++)
+		rc = store_check_tag(tags.v[i]);
 	if (!rc)
 		rc = http_url_parse(argv[0], &u);
 	if (!rc && body_arg && read_body(body_arg, &body) < 0) {
@@ -396,6 +510,11 @@ int cmd_load(int argc, char **argv)
 	o.interval = on_interval;
 	o.interval_ctx = &live;
 	o.stop = &load_stop;
+	/* the store is opened before the load: a bad path or URL fails now */
+	if (save && store_open(store_spec, &st) < 0) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto out;
+	}
 	live.tty = isatty(STDERR_FILENO) && !json;
 	live.start = (double)clock_realtime_us() / 1e6;
 	if (hlog_path) {
@@ -411,6 +530,7 @@ int cmd_load(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
+	started = clock_realtime_us();
 	rc = load_run(&o, &res);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -487,6 +607,12 @@ int cmd_load(int argc, char **argv)
 		failed += !met;
 	}
 	fflush(stdout);
+	if (st && res.interrupted)
+		cmd_warn("interrupted: nothing saved to the store");
+	else if (st && save_run(st, save, &tags, invocation, &res, &live, started, clock_realtime_us()) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
+	if (status != PE_EXIT_OK)
+		goto done;	/* a failed save is the verdict */
 	if (live.hlog_failed)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: cannot write '%s'; the results are above", hlog_path);
 	else if (res.interrupted)
@@ -496,6 +622,7 @@ int cmd_load(int argc, char **argv)
 				  u.host, u.port);
 	else if (failed)
 		status = cmd_fail(PE_EXIT_VERDICT, "%d of %zu SLOs failed", failed, slos_arg.n);
+done:
 	hdr_release(&res.latency);
 	hdr_release(&res.latency_raw);
 out:
@@ -503,6 +630,10 @@ out:
 	free(slos);
 	free(headers.v);
 	free(slos_arg.v);
+	free(tags.v);
+	free(invocation);
+	if (st)
+		store_close(st);
 	free(live.rps);
 	free(live.p99_ms);
 	free(live.errors);

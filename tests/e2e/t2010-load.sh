@@ -116,6 +116,27 @@ timeout -k 10 --preserve-status -s INT 1 "$PERFENG_BIN" load -c 2 -d 30s --json 
 is "$PE_RC" 130 "SIGINT during -d 30s: exit 130 (and well before 30 s)"
 jq_ok "$T/int.json" '.interrupted and .responses > 0 and .duration < 10' "the JSON summary of what was measured, marked interrupted"
 
+# --- --save: runs that compare and history read ---------------------------------------------
+export PERFENG_STORE=$T/store.db
+run_pe load -c 2 -d 1.2s --save api --tag base "$U/"
+rc_is 0 "--save: exit 0"
+like "$PE_ERR" "saved as run 1 \(api\)" "it says where it saved"
+run_pe load -c 2 -d 1.2s --save api "$U/delay/2"
+run_pe runs list api --json
+echo "$PE_OUT" >"$T/runs.json"
+jq_is "$T/runs.json" '[.[] | .kind]' '["load","load"]' "two runs of kind load"
+jq_is "$T/runs.json" '[.[0].metrics[].name]' '["rps","error_rate","p50","p90","p99","p999"]' "with rps, error_rate and the percentiles"
+jq_ok "$T/runs.json" '(.[1].metrics[] | select(.name == "p50") | .mean) > 0.002' "the second run's p50 shows the 2 ms delay"
+run_pe compare api@base api@latest --metric p99 --json
+rc_is 0 "compare of the two load runs: exit 0"
+run_pe load -n 5 --tag x "$U/"
+rc_is 2 "--tag without --save: exit 2"
+run_pe load -n 5 --save 123 "$U/"
+rc_is 2 "--save with a name that reads as an id: exit 2"
+run_pe load -n 5 --save api --store "$T" "$U/"
+rc_is 3 "--store that is a directory: exit 3, before any request"
+unset PERFENG_STORE
+
 # --- usage errors -----------------------------------------------------------------------
 for args in "$U/" "-n 10" "-n 10 ftp://x/" "-n 10 -c 0 $U/" "-n 10 --slo p99~1ms $U/" \
 	"-n 10 --slo bogus<1 $U/" "-n 10 -H NoColon $U/" "-n 10 -R 0 $U/" "-n 10 --pipeline 65 $U/" \
