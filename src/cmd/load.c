@@ -171,6 +171,40 @@ static int save_run(struct store *st, const char *name, const struct strlist *ta
 	return rc;
 }
 
+/* "10s:100,1m:2000,30s:0": DUR:RATE stages, the rate moving linearly to RATE over DUR. */
+static int parse_stages(const char *arg, struct load_stage **out, size_t *n, uint64_t *total)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	size_t k = 0;
+
+	*out = NULL;
+	*total = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		struct load_stage st;
+
+		if (!colon) {
+			free(copy);
+			return pe_error("--stages: '%s' is not DURATION:RATE", tok);
+		}
+		*colon = '\0';
+		if (parse_duration_ns(tok, &st.duration_ns) < 0 || !st.duration_ns ||
+		    parse_double(colon + 1, &st.rate) < 0 || st.rate < 0) {
+			free(copy);
+			return pe_error("--stages: '%s:%s' is not DURATION:RATE with a duration above 0 "
+					"and a rate of 0 or more", tok, colon + 1);
+		}
+		*out = xrealloc(*out, (k + 1) * sizeof(**out));
+		(*out)[k++] = st;
+		*total += st.duration_ns;
+	}
+	free(copy);
+	if (!k)
+		return pe_error("--stages: no stage in '%s'", arg);
+	*n = k;
+	return 0;
+}
+
 static volatile int load_stop;
 
 static void on_signal(int sig)
@@ -305,7 +339,7 @@ static void print_dist(int64_t value, double percentile, int64_t count, void *ct
 }
 
 static void print_text(const char *url, const struct load_opts *o, const struct load_result *r,
-		       int latency_dist)
+		       int latency_dist, double target)
 {
 	double secs = (double)r->elapsed_ns / 1e9;
 	char a[48], b[48];
@@ -320,8 +354,8 @@ static void print_text(const char *url, const struct load_opts *o, const struct 
 	       (unsigned long long)r->sent, (unsigned long long)r->responses,
 	       secs > 0 ? (double)r->responses / secs : 0.0);
 	if (o->rate > 0)
-		printf(" (target %.1f req/s, achieved %.1f%%)", o->rate,
-		       secs > 0 ? (double)r->sent / secs / o->rate * 100 : 0.0);
+		printf(" (target %.1f req/s%s, achieved %.1f%%)", target, o->nstages ? " on average" : "",
+		       secs > 0 ? (double)r->sent / secs / target * 100 : 0.0);
 	printf("\n\n");
 	if (r->latency.total) {
 		enum time_unit u = time_unit_for((double)hdr_value_at_percentile(&r->latency, 99) / 1e6);
@@ -386,7 +420,10 @@ int cmd_load(int argc, char **argv)
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
 	const char *method = "GET", *body_arg = NULL, *rate_arg = NULL, *hlog_path = NULL;
-	const char *save = NULL, *store_spec = NULL;
+	const char *save = NULL, *store_spec = NULL, *stages_arg = NULL;
+	struct load_stage *stages = NULL;
+	size_t nstages = 0;
+	uint64_t stages_total = 0;
 	struct strlist tags = { 0 };
 	char *invocation = NULL;
 	int64_t started = 0;
@@ -399,6 +436,7 @@ int cmd_load(int argc, char **argv)
 		OPT_DURATION('d', "duration", &duration, "<DUR>", "run for DUR (this or -n is required)"),
 		OPT_UINT('n', "requests", &requests, "<N>", "send exactly N requests in all, then stop"),
 		OPT_STRING('R', "rate", &rate_arg, "<RATE>", "open model: RATE requests/s over all connections, latency from each intended time"),
+		OPT_STRING(0, "stages", &stages_arg, "<DUR:RATE,...>", "open model with a changing rate: from 0, linearly to each RATE over its DUR"),
 		OPT_UINT(0, "pipeline", &pipeline, "<N>", "requests in flight per connection (default 1)"),
 		OPT_DURATION(0, "timeout", &timeout, "<DUR>", "a request without a response after DUR fails (default 10s)"),
 		OPT_DURATION(0, "connect-timeout", &connect_timeout, "<DUR>", "a connect that takes longer fails (default 5s)"),
@@ -427,7 +465,7 @@ int cmd_load(int argc, char **argv)
 	struct hlog hlog;
 	struct store *st = NULL;
 	struct sigaction sa = { 0 }, old_int, old_term;
-	double rate = 0;
+	double rate = 0, target = 0;
 	int failed = 0;
 
 	{
@@ -455,6 +493,12 @@ int cmd_load(int argc, char **argv)
 	}
 	if (!rc && npos != 1)
 		rc = pe_error("load needs one URL");
+	if (!rc && stages_arg && (rate_arg || duration || requests))
+		rc = pe_error("--stages sets the rate and the duration: it goes without -R, -d and -n");
+	if (!rc && stages_arg && parse_stages(stages_arg, &stages, &nstages, &stages_total) == 0)
+		duration = stages_total;
+	else if (stages_arg && !rc)
+		rc = -1;
 	if (!rc && !duration && !requests)
 		rc = pe_error("give -d DURATION or -n REQUESTS: a load test is always bounded");
 	if (!rc && (!connections || connections > 100000))
@@ -504,7 +548,19 @@ int cmd_load(int argc, char **argv)
 	o.pipeline = (unsigned)pipeline;
 	o.duration_ns = duration;
 	o.requests = requests;
-	o.rate = rate;
+	o.rate = stages ? 1 : rate;	/* with stages, any rate > 0 says "open model" */
+	target = rate;
+	if (stages) {	/* the average: the area under the stages over their length */
+		double area = 0, r0 = 0;
+
+		for (size_t i = 0; i < nstages; i++) {
+			area += (r0 + stages[i].rate) / 2 * ((double)stages[i].duration_ns / 1e9);
+			r0 = stages[i].rate;
+		}
+		target = area / ((double)stages_total / 1e9);
+	}
+	o.stages = stages;
+	o.nstages = nstages;
 	o.timeout_ns = timeout;
 	o.connect_timeout_ns = connect_timeout;
 	o.interval = on_interval;
@@ -564,8 +620,8 @@ int cmd_load(int argc, char **argv)
 		json_object_set_new(root, "connections_requested", json_integer(o.connections));
 		json_object_set_new(root, "connections_established", json_integer(res.established));
 		json_object_set_new(root, "connections_opened", json_integer((json_int_t)res.connects));
-		json_object_set_new(root, "model", json_string(rate > 0 ? "open" : "closed"));
-		json_object_set_new(root, "target_rate", rate > 0 ? json_real(rate) : json_null());
+		json_object_set_new(root, "model", json_string(o.rate > 0 ? "open" : "closed"));
+		json_object_set_new(root, "target_rate", o.rate > 0 ? json_real(target) : json_null());
 		json_object_set_new(root, "duration", json_real(secs));
 		json_object_set_new(root, "requests", json_integer((json_int_t)res.sent));
 		json_object_set_new(root, "responses", json_integer((json_int_t)res.responses));
@@ -587,7 +643,7 @@ int cmd_load(int argc, char **argv)
 		putchar('\n');
 		json_decref(root);
 	} else {
-		print_text(argv[0], &o, &res, latency);
+		print_text(argv[0], &o, &res, latency, target);
 	}
 	for (size_t i = 0; i < slos_arg.n; i++) {
 		double v = result_metric(&res, &slos[i]);
@@ -632,6 +688,7 @@ out:
 	free(slos_arg.v);
 	free(tags.v);
 	free(invocation);
+	free(stages);
 	if (st)
 		store_close(st);
 	free(live.rps);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -44,7 +45,7 @@ struct conn {
 	const struct load_request *wreq;	/* a request partly written */
 	size_t wpos;
 	uint64_t next_send;		/* open model: intended time of the next request */
-	uint64_t interval_ns;		/* open model: time between this connection's requests */
+	double next_k;			/* open model: its number in the whole schedule */
 	uint64_t connect_deadline;
 	uint64_t reconnect_at;
 	int64_t remaining;		/* -n: requests this connection still sends; -1: unbounded */
@@ -94,6 +95,43 @@ struct shared {
 	unsigned established;		/* open connections now, all workers */
 	unsigned established_max;
 };
+
+/*
+ * The intended time of request number k of the open model: when the
+ * expected count, the integral of the rate from the start, reaches k + 1/2
+ * (so a constant rate r puts request k at (k + 1/2)/r, spread evenly).
+ * With stages the rate is piecewise linear and the count piecewise
+ * quadratic. NEVER when the schedule ends before k.
+ */
+static uint64_t schedule_time(const struct shared *sh, double k)
+{
+	const struct load_opts *o = sh->o;
+	double n = k + 0.5, t0 = 0, r0 = 0;
+
+	if (!o->nstages)
+		return sh->start + (uint64_t)(n / o->rate * 1e9);
+	for (size_t i = 0; i < o->nstages; i++) {
+		double d = (double)o->stages[i].duration_ns / 1e9, r1 = o->stages[i].rate;
+		double area = (r0 + r1) / 2 * d, a, t;
+
+		if (n > area) {
+			n -= area;
+			t0 += d;
+			r0 = r1;
+			continue;
+		}
+		/* solve r0 t + (r1 - r0)/(2d) t^2 = n for t in [0, d] */
+		a = (r1 - r0) / (2 * d);
+		if (fabs(a) < 1e-12)
+			t = r0 > 0 ? n / r0 : d;
+		else
+			t = (-r0 + sqrt(r0 * r0 + 4 * a * n)) / (2 * a);
+		if (t < 0)
+			t = 0;
+		return sh->start + (uint64_t)((t0 + t) * 1e9);
+	}
+	return NEVER;
+}
 
 /* --- the timer heap: each connection sits in it with its next event time ---- */
 
@@ -350,8 +388,10 @@ static void conn_send(struct worker *w, struct conn *c, uint64_t now)
 			c->sent[slot] = now;
 			c->intended[slot] = o->rate > 0 ? c->next_send : now;
 			c->head_req[slot] = (unsigned char)q->head;
-			if (o->rate > 0)
-				c->next_send += c->interval_ns;
+			if (o->rate > 0) {
+				c->next_k += o->connections;	/* request k goes to connection k % C */
+				c->next_send = schedule_time(w->sh, c->next_k);
+			}
 			c->inflight++;
 			if (c->remaining > 0)
 				c->remaining--;
@@ -613,8 +653,8 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 			c->remaining = -1;
 		if (o->rate > 0) {
 			/* each connection sends every connections/rate s, staggered evenly */
-			c->interval_ns = (uint64_t)((double)o->connections / o->rate * 1e9);
-			c->next_send = sh->start + (uint64_t)((double)g / o->rate * 1e9);
+			c->next_k = g;
+			c->next_send = schedule_time(sh, c->next_k);
 		}
 	}
 	w->nheap = n;

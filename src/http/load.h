@@ -37,6 +37,12 @@ enum load_err {
 	LOAD_ERR_NR
 };
 
+/* A stage of the open model: the rate moves linearly to `rate` over `duration_ns`. */
+struct load_stage {
+	uint64_t duration_ns;
+	double rate;
+};
+
 struct load_opts {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -48,6 +54,12 @@ struct load_opts {
 	uint64_t duration_ns;		/* 0: bounded by requests */
 	uint64_t requests;		/* 0: bounded by duration */
 	double rate;			/* requests per second over all connections; 0: closed model */
+	/*
+	 * With stages (rate must then be > 0, any value): the target rate starts
+	 * at 0 and follows them; duration_ns should be their sum.
+	 */
+	const struct load_stage *stages;
+	size_t nstages;
 	uint64_t timeout_ns;		/* per request */
 	uint64_t connect_timeout_ns;
 	/*

@@ -97,6 +97,19 @@ run_pe load -c 2 -n 5 --hlog /nonexistent/dir/l.hlog "$U/"
 rc_is 3 "--hlog in a directory that does not exist: exit 3"
 like "$PE_ERR" "/nonexistent/dir/l\.hlog" "the message names the file"
 
+# --- --stages: the count is the area under the rate ------------------------------------------
+before=$(served)
+run_pe load -c 4 --stages 1s:200,1s:200,1s:0 --json "$U/"
+rc_is 0 "--stages: exit 0"
+echo "$PE_OUT" >"$T/st.json"
+jq_is "$T/st.json" '[.requests, .model]' '[400,"open"]' "0->200 over 1 s, 200 for 1 s, 200->0 over 1 s: exactly 100 + 200 + 100 requests"
+is "$(( $(served) - before ))" 400 "the server saw 400"
+jq_ok "$T/st.json" '(.target_rate * 1000 | round) == 133333' "the average target is 400 / 3 s"
+run_pe load --stages 1s:10 -d 5s "$U/"
+rc_is 2 "--stages with -d: usage error"
+run_pe load --stages 1s "$U/"
+rc_is 2 "--stages without a rate: usage error"
+
 # --- SLOs ------------------------------------------------------------------------------
 run_pe load -c 2 -n 200 --slo 'p99<10s' --slo 'error_rate<1%' --slo 'rps>1' "$U/"
 rc_is 0 "SLOs met: exit 0"
