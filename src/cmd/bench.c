@@ -552,22 +552,6 @@ static void show_failure(const struct bench_failure *f)
 		fprintf(stderr, "perfeng: use -i/--ignore-failure to benchmark it anyway.\n");
 }
 
-/*
- * perfeng's own command line, for the record: argv joined, with the
- * password of any URL (--store postgres://u:pw@...) elided, since the record
- * goes into the store, the JSON export and `runs show`.
- */
-static char *join_invocation(int argc, char **argv)
-{
-	char **v = xcalloc((size_t)argc + 1, sizeof(*v)), *s;
-
-	for (int i = 0; i < argc; i++)
-		v[i] = store_elide_password(argv[i]);
-	s = argv_join(v);
-	argv_free(v);
-	return s;
-}
-
 /* --save: the runs as the JSON export describes them, through the importer. */
 static int save_results(struct store *st, const struct bench_report *rep, const struct bench_args *b)
 {
@@ -655,7 +639,7 @@ int cmd_bench(int argc, char **argv)
 	int npos, rc, status = PE_EXIT_OK;
 
 	bench_opts_init(&b.o);
-	invocation = join_invocation(argc, argv);	/* before options_parse reorders argv */
+	invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, bench_usage, opts);
@@ -787,7 +771,7 @@ int cmd_bench(int argc, char **argv)
 	rep.shell = b.shell;
 	rep.opts = &b.o;
 	rep.version = perfeng_version;
-	rep.invocation = invocation;	/* "bench -r 5 ...": argv[0] is the command */
+	rep.invocation = invocation;
 	rep.interrupted = rc > 0;
 	rep.reference_given = b.reference != NULL;
 	for (size_t i = 0; i < n; i++) {

@@ -468,20 +468,7 @@ int cmd_load(int argc, char **argv)
 	double rate = 0, target = 0;
 	int failed = 0;
 
-	{
-		/* perfeng's own command line for the record, URL passwords elided */
-		char **v = xcalloc((size_t)argc + 1, sizeof(*v));
-		struct strbuf sb = STRBUF_INIT;
-
-		for (int i = 0; i < argc; i++)
-			v[i] = store_elide_password(argv[i]);
-		for (int i = 0; i < argc; i++) {
-			strbuf_addf(&sb, "%s%s", i ? " " : "perfeng ", v[i]);
-			free(v[i]);
-		}
-		free(v);
-		invocation = strbuf_detach(&sb);
-	}
+	invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, load_usage, opts);

@@ -450,7 +450,7 @@ json_t *out_bench_json_doc(const struct bench_report *r)
 	json_object_set_new(pe, "kind", json_string("bench"));
 	json_object_set_new(pe, "started", json__time(r->started_us));
 	json_object_set_new(pe, "ended", json__time(r->ended_us));
-	json_object_set_new(pe, "invocation", r->invocation ? json_sprintf("perfeng %s", r->invocation) : json_null());
+	json_object_set_new(pe, "invocation", r->invocation ? json_string(r->invocation) : json_null());
 	json_object_set_new(pe, "reference", r->n >= 2 ? json_string(r->cmds[r->reference].name) : json_null());
 	json_object_set_new(pe, "noise", jreal(r->noise));
 	json_object_set_new(pe, "shell", r->shell ? json_string(r->shell) : json_null());

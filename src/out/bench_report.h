@@ -35,7 +35,7 @@ struct bench_report {
 	const char *shell;			/* NULL: no shell */
 	const struct bench_opts *opts;
 	const char *version;
-	const char *invocation;			/* perfeng's own command line */
+	const char *invocation;			/* perfeng's own command line, "perfeng bench ..." */
 	int64_t started_us, ended_us;		/* Unix time of the benchmark */
 	int interrupted;
 };

@@ -13,6 +13,7 @@
 
 #include "stats/describe.h"
 #include "store/store_impl.h"
+#include "util/argv.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -160,6 +161,19 @@ char *store_elide_password(const char *spec)
 	free(pw[0]);
 	free(pw[1]);
 	return out;
+}
+
+char *store_command_line(int argc, char *const *argv)
+{
+	char **v = xcalloc((size_t)argc + 1, sizeof(*v)), *joined, *line;
+
+	for (int i = 0; i < argc; i++)
+		v[i] = store_elide_password(argv[i]);
+	joined = argv_join(v);
+	argv_free(v);
+	line = xasprintf("perfeng %s", joined);
+	free(joined);
+	return line;
 }
 
 int store_save(struct store *s, struct store_run *run)

@@ -131,6 +131,13 @@ int store_check_tag(const char *tag);
 /* spec with the password of a URL elided (a new string); other text is copied as it is. */
 char *store_elide_password(const char *spec);
 
+/*
+ * The command line to record with a run: "perfeng " and argv joined with
+ * shell quoting, the password of any URL in it elided (a --store URL must
+ * not end up in the store, the JSON or `runs show`). A new string.
+ */
+char *store_command_line(int argc, char *const *argv);
+
 void store_run_release(struct store_run *r);
 void store_runs_free(struct store_run *runs, size_t n);
 
