@@ -35,17 +35,6 @@
 
 static const char bench_usage[] = "perfeng bench [options] <command>...";
 
-struct string_list {
-	const char **v;
-	size_t n, alloc;
-};
-
-static void string_list_add(struct string_list *l, const char *s)
-{
-	ALLOC_GROW(l->v, l->n + 1, l->alloc);
-	l->v[l->n++] = s;
-}
-
 /* One parameter and its values, from -P or -L. */
 struct param_spec {
 	const char *name;
@@ -70,12 +59,6 @@ struct bench_args {
 	int ignore_failure, interleave, quiet, json, no_counters, no_shell;
 };
 
-
-static int cb_string_list(const struct option *opt, const char **a)
-{
-	string_list_add(opt->value, a[0]);
-	return 0;
-}
 
 static int cb_scan(const struct option *opt, const char **a)
 {
@@ -592,11 +575,11 @@ int cmd_bench(int argc, char **argv)
 		OPT_GROUP("Commands:"),
 		OPT_STRING('S', "shell", &b.shell, "<SHELL>", "run commands through SHELL -c (default: none, split and exec)"),
 		OPT_FLAG('N', NULL, &b.no_shell, "no shell (the default; as hyperfine's -N)"),
-		OPT_CALLBACK('n', "command-name", &b.names, "<NAME>", "name for the next command (repeatable)", cb_string_list, 1),
-		OPT_CALLBACK('s', "setup", &b.setup, "<CMD>", "run CMD once before the runs of each command", cb_string_list, 1),
-		OPT_CALLBACK('p', "prepare", &b.prepare, "<CMD>", "run CMD before each run", cb_string_list, 1),
-		OPT_CALLBACK(0, "conclude", &b.conclude, "<CMD>", "run CMD after each run", cb_string_list, 1),
-		OPT_CALLBACK('c', "cleanup", &b.cleanup, "<CMD>", "run CMD once after the runs of each command", cb_string_list, 1),
+		OPT_LIST('n', "command-name", &b.names, "<NAME>", "name for the next command (repeatable)"),
+		OPT_LIST('s', "setup", &b.setup, "<CMD>", "run CMD once before the runs of each command"),
+		OPT_LIST('p', "prepare", &b.prepare, "<CMD>", "run CMD before each run"),
+		OPT_LIST(0, "conclude", &b.conclude, "<CMD>", "run CMD after each run"),
+		OPT_LIST('c', "cleanup", &b.cleanup, "<CMD>", "run CMD once after the runs of each command"),
 		OPT_CALLBACK('P', "parameter-scan", &b, "<VAR> <MIN> <MAX>", "benchmark for VAR = MIN..MAX, as {VAR} in commands", cb_scan, 3),
 		OPT_STRING('D', "parameter-step-size", &b.step, "<STEP>", "step of --parameter-scan (default 1)"),
 		OPT_CALLBACK('L', "parameter-list", &b, "<VAR> <A,B,...>", "benchmark for each value of VAR (repeatable)", cb_list, 2),
@@ -616,7 +599,7 @@ int cmd_bench(int argc, char **argv)
 		OPT_FLAG('q', "quiet", &b.quiet, "no progress bar and no notes on standard error"),
 		OPT_GROUP("Results store:"),
 		OPT_STRING(0, "save", &b.save, "<NAME>", "save the results as runs named NAME (NAME/<command> for several)"),
-		OPT_CALLBACK(0, "tag", &b.tags, "<TAG>", "tag the saved runs (repeatable)", cb_string_list, 1),
+		OPT_LIST(0, "tag", &b.tags, "<TAG>", "tag the saved runs (repeatable)"),
 		OPT_STRING(0, "store", &b.store, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};

@@ -15,6 +15,7 @@
 
 #include "cmd/cmd.h"
 #include "out/format.h"
+#include "out/json.h"
 #include "stats/compare.h"
 #include "store/import_json.h"
 #include "store/store.h"
@@ -247,11 +248,6 @@ static void print_markdown(const struct side *a, const struct side *b, const str
 	}
 }
 
-static json_t *jnum(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *side_json(const struct side *sd)
 {
 	return json_pack("{s:s,s:o,s:s,s:s,s:s,s:s}", "ref", sd->ref,
@@ -275,8 +271,8 @@ static void print_json(const struct side *a, const struct side *b, const struct 
 
 		json_array_append_new(ms, json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:[oo],s:o,s:s}",
 			"metric", r->a->name, "unit", r->a->unit, "higher_is_better", r->a->higher_is_better,
-			"old", jnum(r->a->mean), "new", jnum(r->b->mean), "change", jnum(r->change),
-			"change_ci95", jnum(r->ci[0]), jnum(r->ci[1]), "p_value", jnum(r->p),
+			"old", json_num(r->a->mean), "new", json_num(r->b->mean), "change", json_num(r->change),
+			"change_ci95", json_num(r->ci[0]), json_num(r->ci[1]), "p_value", json_num(r->p),
 			"verdict", cv_name(r->verdict)));
 	}
 	json_object_set_new(root, "metrics", ms);
@@ -286,26 +282,17 @@ static void print_json(const struct side *a, const struct side *b, const struct 
 	json_decref(root);
 }
 
-static int cb_metric(const struct option *opt, const char **args)
-{
-	struct { const char **v; size_t n; } *l = opt->value;
-
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n++] = args[0];
-	return 0;
-}
-
 int cmd_compare(int argc, char **argv)
 {
 	const char *store_spec = NULL, *fail_on = NULL;
 	double noise = 0.01, max_regression = -1;
 	int json = 0, markdown = 0, npos, rc, status = PE_EXIT_OK;
-	struct { const char **v; size_t n; } only = { 0 };
+	struct string_list only = { 0 };
 	struct option opts[] = {
 		OPT_PERCENT(0, "noise", &noise, "<P>", "changes within ±P are unchanged (default 1%)"),
 		OPT_STRING(0, "fail-on", &fail_on, "regression", "exit 1 when any metric regressed"),
 		OPT_PERCENT(0, "max-regression", &max_regression, "<P>", "exit 1 when a metric regressed by more than P"),
-		OPT_CALLBACK(0, "metric", &only, "<NAME>", "compare only this metric (repeatable)", cb_metric, 1),
+		OPT_LIST(0, "metric", &only, "<NAME>", "compare only this metric (repeatable)"),
 		OPT_FLAG(0, "json", &json, "print JSON"),
 		OPT_FLAG(0, "markdown", &markdown, "print a Markdown table for a pull request"),
 		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),

@@ -22,6 +22,7 @@
 #include "http/url.h"
 #include "out/hlog.h"
 #include "out/format.h"
+#include "out/json.h"
 #include "stats/hdr.h"
 #include "stats/slo.h"
 #include "store/store.h"
@@ -33,20 +34,6 @@
 #include "util/xalloc.h"
 
 static const char load_usage[] = "perfeng load [options] <url>";
-
-struct strlist {
-	const char **v;
-	size_t n;
-};
-
-static int cb_add(const struct option *opt, const char **args)
-{
-	struct strlist *l = opt->value;
-
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n++] = args[0];
-	return 0;
-}
 
 /* The live display and the per-second series, fed by the engine each second. */
 struct live {
@@ -96,7 +83,7 @@ static void on_interval(void *ctx, unsigned second, double length, const struct 
  * compare can test them), p50..p999 with the per-second p99 as samples of
  * p99 and the whole corrected histogram kept as p99's blob.
  */
-static int save_run(struct store *st, const char *name, const struct strlist *tags,
+static int save_run(struct store *st, const char *name, const struct string_list *tags,
 		    const char *invocation, const struct load_result *r, const struct live *l,
 		    int64_t started, int64_t ended)
 {
@@ -242,7 +229,7 @@ static int read_body(const char *arg, struct strbuf *body)
 	return 0;
 }
 
-static int build_request(const struct http_url *u, const char *method, const struct strlist *headers,
+static int build_request(const struct http_url *u, const char *method, const struct string_list *headers,
 			 const struct strbuf *body, struct load_request *r)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -393,11 +380,6 @@ static void print_text(const char *url, const struct load_opts *o, const struct 
 		       (unsigned long long)r->unfinished);
 }
 
-static json_t *jnum(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *latency_json(const struct hdr *h)
 {
 	static const struct { const char *k; double p; } ps[] = {
@@ -424,11 +406,11 @@ int cmd_load(int argc, char **argv)
 	struct load_stage *stages = NULL;
 	size_t nstages = 0;
 	uint64_t stages_total = 0;
-	struct strlist tags = { 0 };
+	struct string_list tags = { 0 };
 	char *invocation = NULL;
 	int64_t started = 0;
 	int json = 0, latency = 0, npos, rc, status = PE_EXIT_OK;
-	struct strlist headers = { 0 }, slos_arg = { 0 };
+	struct string_list headers = { 0 }, slos_arg = { 0 };
 	struct option opts[] = {
 		OPT_GROUP("Load:"),
 		OPT_UINT('c', "connections", &connections, "<N>", "connections to keep open (default 10)"),
@@ -442,16 +424,16 @@ int cmd_load(int argc, char **argv)
 		OPT_DURATION(0, "connect-timeout", &connect_timeout, "<DUR>", "a connect that takes longer fails (default 5s)"),
 		OPT_GROUP("Requests:"),
 		OPT_STRING('m', "method", &method, "<METHOD>", "request method (default GET)"),
-		OPT_CALLBACK('H', "header", &headers, "<HEADER>", "'Name: value' header (repeatable)", cb_add, 1),
+		OPT_LIST('H', "header", &headers, "<HEADER>", "'Name: value' header (repeatable)"),
 		OPT_STRING('b', "body", &body_arg, "<BODY|@FILE>", "request body, or @FILE to read it from a file"),
 		OPT_GROUP("Results:"),
 		OPT_FLAG(0, "latency", &latency, "print the full latency distribution"),
-		OPT_CALLBACK(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails", cb_add, 1),
+		OPT_LIST(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails"),
 		OPT_FLAG(0, "json", &json, "print JSON instead of the text"),
 		OPT_STRING(0, "hlog", &hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
 		OPT_GROUP("Results store:"),
 		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
-		OPT_CALLBACK(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)", cb_add, 1),
+		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
 		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
@@ -596,10 +578,10 @@ int cmd_load(int argc, char **argv)
 		json_object_set_new(errs, "status_5xx", json_integer((json_int_t)res.status[5]));
 		for (size_t i = 0; i < live.n; i++)
 			json_array_append_new(series, json_pack("{s:I,s:f,s:I,s:o}", "second", (json_int_t)i + 1,
-				"rps", live.rps[i], "errors", (json_int_t)live.errors[i], "p99", jnum(live.p99_ms[i] / 1e3)));
+				"rps", live.rps[i], "errors", (json_int_t)live.errors[i], "p99", json_num(live.p99_ms[i] / 1e3)));
 		for (size_t i = 0; i < slos_arg.n; i++) {
 			double v = result_metric(&res, &slos[i]);
-			json_array_append_new(sj, json_pack("{s:s,s:o,s:b}", "slo", slos[i].text, "value", jnum(v),
+			json_array_append_new(sj, json_pack("{s:s,s:o,s:b}", "slo", slos[i].text, "value", json_num(v),
 							    "met", slo_met(&slos[i], v)));
 		}
 		json_object_set_new(root, "url", json_string(argv[0]));
@@ -613,8 +595,8 @@ int cmd_load(int argc, char **argv)
 		json_object_set_new(root, "requests", json_integer((json_int_t)res.sent));
 		json_object_set_new(root, "responses", json_integer((json_int_t)res.responses));
 		json_object_set_new(root, "unfinished", json_integer((json_int_t)res.unfinished));
-		json_object_set_new(root, "rps", jnum(secs > 0 ? (double)res.responses / secs : NAN));
-		json_object_set_new(root, "error_rate", jnum(res.sent ? (double)total_errors(&res) / (double)res.sent : NAN));
+		json_object_set_new(root, "rps", json_num(secs > 0 ? (double)res.responses / secs : NAN));
+		json_object_set_new(root, "error_rate", json_num(res.sent ? (double)total_errors(&res) / (double)res.sent : NAN));
 		json_object_set_new(root, "errors", errs);
 		json_object_set_new(root, "status", json_pack("{s:I,s:I,s:I,s:I,s:I}", "1xx", (json_int_t)res.status[1],
 			"2xx", (json_int_t)res.status[2], "3xx", (json_int_t)res.status[3],

@@ -12,6 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "out/format.h"
+#include "out/json.h"
 #include "store/import_json.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -24,20 +25,6 @@ static const char runs_usage[] =
 	"   or: perfeng runs tag <run> <tag>\n"
 	"   or: perfeng runs rm <run>...";
 static const char import_usage[] = "perfeng import [--name <name>] [--tag <tag>]... <file>...";
-
-struct strings {
-	const char **v;
-	size_t n;
-};
-
-static int cb_add(const struct option *opt, const char **args)
-{
-	struct strings *l = opt->value;
-
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n++] = args[0];
-	return 0;
-}
 
 static char *fmt_when(char *buf, size_t n, int64_t us)
 {
@@ -57,11 +44,6 @@ static const struct store_metric *find_metric(const struct store_run *r, const c
 	return NULL;
 }
 
-static json_t *jnum(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 /*
  * A run as JSON; with the sample count and the samples when the run was
  * read whole (store_list leaves nsamples 0: "n" would say 0 samples).
@@ -77,14 +59,14 @@ static json_t *run_json(const struct store_run *r, int whole)
 		const struct store_metric *m = &r->metrics[i];
 		json_t *jm = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o}", "name", m->name,
 				       "unit", m->unit, "higher_is_better", m->higher_is_better,
-				       "mean", jnum(m->mean), "stddev", jnum(m->stddev),
-				       "median", jnum(m->median), "min", jnum(m->min), "max", jnum(m->max));
+				       "mean", json_num(m->mean), "stddev", json_num(m->stddev),
+				       "median", json_num(m->median), "min", json_num(m->min), "max", json_num(m->max));
 		if (whole)
 			json_object_set_new(jm, "n", json_integer((json_int_t)m->nsamples));
 		if (whole && m->samples) {
 			json_t *a = json_array();
 			for (size_t k = 0; k < m->nsamples; k++)
-				json_array_append_new(a, jnum(m->samples[k]));
+				json_array_append_new(a, json_num(m->samples[k]));
 			json_object_set_new(jm, "samples", a);
 		}
 		json_array_append_new(ms, jm);
@@ -99,8 +81,8 @@ static json_t *run_json(const struct store_run *r, int whole)
 	json_object_set_new(o, "command_line", json_string(r->command_line));
 	json_object_set_new(o, "environment", json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:o}",
 		"hostname", r->hostname, "cpu_model", r->cpu_model, "governor", r->governor,
-		"kernel", r->kernel, "cores", r->cores, "loadavg_before", jnum(r->loadavg_before),
-		"loadavg_after", jnum(r->loadavg_after)));
+		"kernel", r->kernel, "cores", r->cores, "loadavg_before", json_num(r->loadavg_before),
+		"loadavg_after", json_num(r->loadavg_after)));
 	json_object_set_new(o, "git", *r->git_commit ?
 			    json_pack("{s:s,s:s,s:o}", "commit", r->git_commit, "branch", r->git_branch,
 				      "dirty", r->git_dirty < 0 ? json_null() : json_boolean(r->git_dirty)) :
@@ -290,10 +272,10 @@ int cmd_runs(int argc, char **argv)
 int cmd_import(int argc, char **argv)
 {
 	const char *store_spec = NULL, *name = NULL;
-	struct strings tags = { 0 };
+	struct string_list tags = { 0 };
 	struct option opts[] = {
 		OPT_STRING(0, "name", &name, "<NAME>", "name of the runs (default: each result's command)"),
-		OPT_CALLBACK(0, "tag", &tags, "<TAG>", "tag the runs (repeatable)", cb_add, 1),
+		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the runs (repeatable)"),
 		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};

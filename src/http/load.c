@@ -66,7 +66,6 @@ struct worker {
 	size_t nheap;
 	char *rbuf;
 	uint64_t end;			/* stop sending at this time (duration) */
-	unsigned open_now;
 	/* results */
 	struct load_result r;
 	struct hdr interval;		/* this second's latencies, flushed each second */
@@ -306,7 +305,6 @@ static void conn_close(struct worker *w, struct conn *c, enum load_err e, uint64
 	}
 	if (c->state == C_OPEN) {
 		conn_established(w, -1);
-		w->open_now--;
 	}
 	if (e < LOAD_ERR_NR && c->inflight)
 		record_error(w, e, c->inflight);
@@ -526,7 +524,6 @@ static void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t n
 			return;
 		}
 		c->state = C_OPEN;
-		w->open_now++;
 		conn_established(w, 1);
 		/* level-triggered EPOLLOUT only while a write is pending */
 		epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);

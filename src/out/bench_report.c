@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "out/format.h"
+#include "out/json.h"
 #include "util/error.h"
 #include "util/xalloc.h"
 
@@ -261,15 +262,9 @@ void out_bench_comparison(FILE *f, const struct bench_report *r)
 
 /* --- JSON ------------------------------------------------------------------ */
 
-/* JSON has no NaN or infinity: they become null. */
-static json_t *jreal(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *jpair(const double v[2])
 {
-	return json_pack("[oo]", jreal(v[0]), jreal(v[1]));
+	return json_pack("[oo]", json_num(v[0]), json_num(v[1]));
 }
 
 static json_t *json__runs_long(const struct bench_command *c, size_t off)
@@ -286,7 +281,7 @@ static json_t *json__runs_double(const struct bench_command *c, size_t off)
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < c->nruns; i++)
-		json_array_append_new(a, jreal(*(const double *)((const char *)&c->runs[i] + off)));
+		json_array_append_new(a, json_num(*(const double *)((const char *)&c->runs[i] + off)));
 	return a;
 }
 
@@ -294,14 +289,14 @@ static json_t *json__summary(const struct summary *s)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "mean", jreal(s->mean));
-	json_object_set_new(o, "stddev", s->n >= 2 ? jreal(s->stddev) : json_null());
-	json_object_set_new(o, "median", jreal(s->median));
-	json_object_set_new(o, "min", jreal(s->min));
-	json_object_set_new(o, "max", jreal(s->max));
-	json_object_set_new(o, "p5", jreal(s->p5));
-	json_object_set_new(o, "p95", jreal(s->p95));
-	json_object_set_new(o, "mad", jreal(s->mad));
+	json_object_set_new(o, "mean", json_num(s->mean));
+	json_object_set_new(o, "stddev", s->n >= 2 ? json_num(s->stddev) : json_null());
+	json_object_set_new(o, "median", json_num(s->median));
+	json_object_set_new(o, "min", json_num(s->min));
+	json_object_set_new(o, "max", json_num(s->max));
+	json_object_set_new(o, "p5", json_num(s->p5));
+	json_object_set_new(o, "p95", json_num(s->p95));
+	json_object_set_new(o, "mad", json_num(s->mad));
 	json_object_set_new(o, "mean_ci95", jpair(s->mean_ci));
 	json_object_set_new(o, "median_ci95", jpair(s->median_ci));
 	return o;
@@ -325,7 +320,7 @@ static json_t *json__counters(const struct bench_report *r, const struct bench_c
 			for (size_t i = 0; i < c->nruns; i++)
 				json_array_append_new(vals, (c->runs[i].ctr_valid & (1u << id)) ?
 						      json_integer((json_int_t)c->runs[i].ctr[id]) : json_null());
-			json_object_set_new(e, "mean", report__ctr_mean(c, id, &m) ? jreal(m) : json_null());
+			json_object_set_new(e, "mean", report__ctr_mean(c, id, &m) ? json_num(m) : json_null());
 			json_object_set_new(e, "values", vals);
 		}
 		json_object_set_new(o, counter_name(id), e);
@@ -340,19 +335,19 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	json_t *o = json_object(), *times = json_array(), *codes = json_array(), *pe, *res;
 
 	for (size_t k = 0; k < c->nruns; k++) {
-		json_array_append_new(times, jreal(c->runs[k].wall));
+		json_array_append_new(times, json_num(c->runs[k].wall));
 		json_array_append_new(codes, c->runs[k].exit_code >= 0 ?
 				      json_integer(c->runs[k].exit_code) : json_null());
 	}
 	/* hyperfine's keys, with hyperfine's meanings */
 	json_object_set_new(o, "command", json_string(c->name));
-	json_object_set_new(o, "mean", jreal(w->mean));
-	json_object_set_new(o, "stddev", w->n >= 2 ? jreal(w->stddev) : json_null());
-	json_object_set_new(o, "median", jreal(w->median));
-	json_object_set_new(o, "user", jreal(r->user[i].mean));
-	json_object_set_new(o, "system", jreal(r->sys[i].mean));
-	json_object_set_new(o, "min", jreal(w->min));
-	json_object_set_new(o, "max", jreal(w->max));
+	json_object_set_new(o, "mean", json_num(w->mean));
+	json_object_set_new(o, "stddev", w->n >= 2 ? json_num(w->stddev) : json_null());
+	json_object_set_new(o, "median", json_num(w->median));
+	json_object_set_new(o, "user", json_num(r->user[i].mean));
+	json_object_set_new(o, "system", json_num(r->sys[i].mean));
+	json_object_set_new(o, "min", json_num(w->min));
+	json_object_set_new(o, "max", json_num(w->max));
 	json_object_set_new(o, "times", times);
 	json_object_set_new(o, "exit_codes", codes);
 	if (c->nparams) {
@@ -368,14 +363,14 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	json_object_set_new(pe, "warmup_runs", json_integer((json_int_t)c->nwarmup));
 	json_object_set_new(pe, "stop_reason", json_string(bench_stop_name(c->stop)));
 	if (r->opts->precision > 0)
-		json_object_set_new(pe, "median_ci_halfwidth_rel", jreal(c->precision_reached));
+		json_object_set_new(pe, "median_ci_halfwidth_rel", json_num(c->precision_reached));
 	json_object_set_new(pe, "wall", json__summary(w));
 	json_object_set_new(pe, "user", json__summary(&r->user[i]));
 	json_object_set_new(pe, "system", json__summary(&r->sys[i]));
 	json_object_set_new(pe, "outliers", json_pack("{s:I,s:I,s:f,s:o}", "count", (json_int_t)w->n_outliers,
 						     "low", (json_int_t)w->n_low_outliers,
 						     "modified_z_threshold", OUTLIER_Z,
-						     "max_abs_modified_z", jreal(w->max_abs_z)));
+						     "max_abs_modified_z", json_num(w->max_abs_z)));
 	res = json_object();
 	json_object_set_new(res, "user", json__runs_double(c, offsetof(struct bench_run, user)));
 	json_object_set_new(res, "system", json__runs_double(c, offsetof(struct bench_run, sys)));
@@ -397,8 +392,8 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	if (r->n >= 2 && i != r->reference && c->nruns && r->cmds[r->reference].nruns) {
 		const struct comparison *cmp = &r->cmp[i];
 		json_object_set_new(pe, "comparison", json_pack("{s:s,s:o,s:o,s:o,s:s}",
-			"reference", r->cmds[r->reference].name, "ratio", jreal(cmp->ratio),
-			"ratio_ci95", jpair(cmp->ratio_ci), "p_value", jreal(cmp->p),
+			"reference", r->cmds[r->reference].name, "ratio", json_num(cmp->ratio),
+			"ratio_ci95", jpair(cmp->ratio_ci), "p_value", json_num(cmp->p),
 			"verdict", verdict_name(cmp->verdict)));
 	}
 	json_object_set_new(o, "perfeng", pe);
@@ -452,11 +447,11 @@ json_t *out_bench_json_doc(const struct bench_report *r)
 	json_object_set_new(pe, "ended", json__time(r->ended_us));
 	json_object_set_new(pe, "invocation", r->invocation ? json_string(r->invocation) : json_null());
 	json_object_set_new(pe, "reference", r->n >= 2 ? json_string(r->cmds[r->reference].name) : json_null());
-	json_object_set_new(pe, "noise", jreal(r->noise));
+	json_object_set_new(pe, "noise", json_num(r->noise));
 	json_object_set_new(pe, "shell", r->shell ? json_string(r->shell) : json_null());
 	json_object_set_new(pe, "shell_spawn_subtracted", r->shell ?
-			    json_pack("{s:o,s:o,s:o}", "wall", jreal(r->opts->shell_wall),
-				      "user", jreal(r->opts->shell_user), "system", jreal(r->opts->shell_sys)) :
+			    json_pack("{s:o,s:o,s:o}", "wall", json_num(r->opts->shell_wall),
+				      "user", json_num(r->opts->shell_user), "system", json_num(r->opts->shell_sys)) :
 			    json_null());
 	json_object_set_new(pe, "interrupted", json_boolean(r->interrupted));
 	json_object_set_new(pe, "counters_excluding_kernel", r->counters && r->counters->enabled ?

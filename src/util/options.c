@@ -4,6 +4,13 @@
 
 #include "util/error.h"
 #include "util/units.h"
+#include "util/xalloc.h"
+
+void string_list_add(struct string_list *l, const char *s)
+{
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n++] = s;
+}
 
 static const struct option *options__find_long(const struct option *opts,
 					       const char *name, size_t len, int *negated)
@@ -69,6 +76,9 @@ static int options__apply(const struct option *o, const char **args, int negated
 		break;
 	case OPTT_STRING:
 		*(const char **)o->value = args[0];
+		return 0;
+	case OPTT_LIST:
+		string_list_add(o->value, args[0]);
 		return 0;
 	case OPTT_DURATION:
 		rc = parse_duration_ns(args[0], o->value);

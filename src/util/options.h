@@ -19,7 +19,16 @@ enum opt_type {
 	OPTT_DURATION,	/* uint64_t nanoseconds */
 	OPTT_PERCENT,	/* double fraction */
 	OPTT_CALLBACK,	/* cb(opt, args) with nargs arguments */
+	OPTT_LIST,	/* struct string_list: each use appends its value */
 };
+
+/* The values of a repeatable option, pointing into argv; free(v) when done. */
+struct string_list {
+	const char **v;
+	size_t n, alloc;
+};
+
+void string_list_add(struct string_list *l, const char *s);
 
 struct option;
 typedef int (*option_cb)(const struct option *opt, const char **args);
@@ -42,6 +51,7 @@ struct option {
 #define OPT_STRING(s, l, v, a, h) { OPTT_STRING, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_DURATION(s, l, v, a, h) { OPTT_DURATION, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_PERCENT(s, l, v, a, h) { OPTT_PERCENT, (s), (l), (v), (a), (h), NULL, 1 }
+#define OPT_LIST(s, l, v, a, h) { OPTT_LIST, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_CALLBACK(s, l, v, a, h, cb, n) { OPTT_CALLBACK, (s), (l), (v), (a), (h), (cb), (n) }
 
 #define OPT_HELP 1

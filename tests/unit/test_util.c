@@ -437,6 +437,28 @@ static void test_options_short(void **state)
 	assert_string_equal(pe_errmsg(), "option '-r' takes a value; give it apart from '-ir'");
 }
 
+/* A repeatable option collects its values in order, from both spellings. */
+static void test_options_list(void **state)
+{
+	struct string_list tags = { 0 };
+	struct option opts[] = {
+		OPT_LIST('t', "tag", &tags, "<TAG>", "tag"),
+		OPT_END(),
+	};
+	char *argv[] = { "cmd", "--tag", "a", "pos", "-tb", "--tag=c", NULL };
+	int npos = -1;
+
+	(void)state;
+	assert_int_equal(options_parse(6, argv, opts, &npos), 0);
+	assert_int_equal(npos, 1);
+	assert_string_equal(argv[0], "pos");
+	assert_int_equal(tags.n, 3);
+	assert_string_equal(tags.v[0], "a");
+	assert_string_equal(tags.v[1], "b");
+	assert_string_equal(tags.v[2], "c");
+	free(tags.v);
+}
+
 static void test_options_callbacks(void **state)
 {
 	char *a1[] = { "x", "--parameter-with-a-long-name", "n", "v", "--range", "k", "1", "9", NULL };
@@ -683,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_options_long),
 		cmocka_unit_test(test_options_short),
 		cmocka_unit_test(test_options_callbacks),
+		cmocka_unit_test(test_options_list),
 		cmocka_unit_test(test_options_positional),
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_help),
