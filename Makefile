@@ -18,10 +18,13 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 # Libraries found through pkg-config, with the plain -l flags as a fallback.
-# libpq is only compiled against: src/store/postgres.c loads it with dlopen.
-DEP_PKGS = jansson sqlite3 zlib
-DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) libpq 2>/dev/null || echo -I/usr/include/postgresql)
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lz) -ldl -lpthread
+# libpq and OpenSSL are only compiled against: src/store/postgres.c and
+# src/http/tls.c load them with dlopen when a postgres:// store or an https://
+# URL asks for them, which keeps perfeng's own resident set (the floor under
+# bench's max-RSS figures) small.
+DEP_PKGS = jansson sqlite3 zlib libdw libelf
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) libpq openssl 2>/dev/null || echo -I/usr/include/postgresql)
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lz -ldw -lelf) -ldl -lpthread
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -Isrc $(DEP_CFLAGS) -D_GNU_SOURCE -MMD -MP
 LIBS = $(DEP_LIBS) -lm
 # The store's tests talk to their PostgreSQL server directly.
@@ -52,13 +55,17 @@ LIB_SRC := $(sort $(wildcard src/*/*.c))
 MAIN_SRC := src/main.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+# tests/helpers/lib*.c are shared libraries (workloads that live in a .so,
+# fake vendor libraries); every other helper is a program.
+HELPER_SO_SRC := $(sort $(wildcard tests/helpers/lib*.c))
+HELPER_SRC := $(filter-out $(HELPER_SO_SRC),$(sort $(wildcard tests/helpers/*.c)))
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 E2E_TESTS := $(sort $(wildcard tests/e2e/t*.sh))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%)
+HELPER_SO := $(HELPER_SO_SRC:tests/helpers/%.c=$(O)/tests/helpers/%.so)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(O)/examples/%)
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -94,8 +101,16 @@ $(PERFENG): $(O)/src/main.o $(O)/libperfeng.a
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LIBS) $(TEST_LIBS)
 
+# A helper may add libraries of its own: $(O)/tests/helpers/x: HELPER_LIBS = ...
 $(O)/tests/helpers/%: $(O)/tests/helpers/%.o
-	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lm -lpthread
+	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(HELPER_LIBS) -lm -lpthread
+
+$(O)/tests/helpers/%.pic.o: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(O)/tests/helpers/%.so: $(O)/tests/helpers/%.pic.o
+	$(QUIET_LINK)$(CC) $(CFLAGS) -shared -o $@ $^
 
 $(O)/examples/%: $(O)/examples/%.o
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lm
@@ -129,12 +144,12 @@ TEST_ENV = CMOCKA_MESSAGE_OUTPUT=TAP PERFENG_BIN=$(abspath $(PERFENG)) PERFENG_B
 deps:
 	$(Q)scripts/install-deps.sh
 
-build-tests: $(PERFENG) $(UNIT_BIN) $(HELPER_BIN) $(EXAMPLE_BIN)
+build-tests: $(PERFENG) $(UNIT_BIN) $(HELPER_SO) $(HELPER_BIN) $(EXAMPLE_BIN)
 
 test: build-tests
 	$(Q)$(TEST_ENV) prove -j2 $(PROVE_FLAGS) $(UNIT_BIN) $(E2E_TESTS)
 
-test-asan: $(ASAN_UNIT_BIN) $(HELPER_BIN)
+test-asan: $(ASAN_UNIT_BIN) $(HELPER_SO) $(HELPER_BIN)
 	$(Q)$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 prove -j2 $(PROVE_FLAGS) $(ASAN_UNIT_BIN)
 
