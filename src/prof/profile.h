@@ -1,0 +1,73 @@
+/*
+ * A profile: call stacks aggregated into a tree of frames with weights
+ * (samples, or nanoseconds for off-CPU time). The sampler and the readers of
+ * folded stacks and `perf script` text fill it; the renderers (top table,
+ * folded, SVG flame graph, pprof, speedscope) walk it. It is not a sample
+ * log: two identical stacks become one path with the summed weight.
+ *
+ * Strings (frame names, modules, files) are interned in the profile and live
+ * as long as it does, so frames compare by pointer.
+ */
+#ifndef PE_PROF_PROFILE_H
+#define PE_PROF_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum frame_kind {
+	FRAME_USER,	/* a function in an executable or shared library */
+	FRAME_KERNEL,	/* a kernel function ([k] or _[k] in folded stacks) */
+	FRAME_INLINE,	/* inlined into its parent frame (--inline; _[i]) */
+	FRAME_JIT,	/* from a /tmp/perf-PID.map JIT map (_[j]) */
+	FRAME_PROCESS,	/* the process (comm) or thread name at the root */
+	FRAME_UNKNOWN,	/* no symbol: the name reads "module+0xOFFSET" */
+};
+
+struct frame {
+	const char *name;	/* interned; never NULL */
+	const char *module;	/* interned basename of the binary, or NULL */
+	const char *file;	/* interned source file (--lines), or NULL */
+	unsigned line;		/* source line when file is set */
+	enum frame_kind kind;
+};
+
+struct profile_node {
+	struct frame frame;
+	uint64_t self;		/* weight of stacks that end here */
+	uint64_t total;		/* self plus the totals of the children */
+	struct profile_node *parent;
+	struct profile_node *child;	/* first child */
+	struct profile_node *next;	/* next sibling */
+	void *data;		/* free for a renderer walking the tree */
+};
+
+struct profile_table;	/* interning and child lookup; private to profile.c */
+
+struct profile {
+	struct profile_node root;	/* synthetic root named "all"; its total is the sum */
+	const char *unit;		/* "samples" or "nanoseconds" (static string) */
+	uint64_t period_ns;		/* nanoseconds one sample stands for; 0 if unknown */
+	const char *event;		/* e.g. "cpu-clock", "cycles", "off-cpu"; static or interned */
+	uint64_t samples;		/* stacks added (count, not weight) */
+	uint64_t lost;			/* samples the kernel dropped (PERF_RECORD_LOST) */
+	size_t nodes;			/* nodes in the tree, root excluded */
+	struct profile_table *table;
+};
+
+void profile_init(struct profile *p, const char *unit);
+void profile_release(struct profile *p);
+
+/* Returns the interned copy of s[0..len), owned by p. */
+const char *profile_intern(struct profile *p, const char *s, size_t len);
+
+/*
+ * Adds one stack with its weight. frames[0] is the outermost frame (process
+ * name or _start/main), frames[n-1] the leaf. The strings in frames must be
+ * interned in p. n == 0 adds the weight to the root's self.
+ */
+void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64_t weight);
+
+/* Adds every stack of src into dst (interning src's strings into dst). */
+void profile_merge(struct profile *dst, const struct profile *src);
+
+#endif
