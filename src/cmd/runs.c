@@ -99,6 +99,40 @@ static void print_json(json_t *j)
 	json_decref(j);
 }
 
+/*
+ * The one figure a list row shows for a run: the metric users look at first
+ * for its kind (bench: wall median; load: mean requests per second), else the
+ * run's first metric. Writes "name value" into buf.
+ */
+static char *headline(char *buf, size_t n, const struct store_run *r)
+{
+	static const struct { const char *kind, *metric; } first[] = {
+		{ "bench", "wall" }, { "load", "rps" }, { "diagnose", "wall" },
+	};
+	const struct store_metric *m = NULL;
+	char v[48];
+
+	for (size_t i = 0; !m && i < sizeof(first) / sizeof(first[0]); i++)
+		if (!strcmp(r->kind, first[i].kind))
+			m = find_metric(r, first[i].metric);
+	if (!m && r->nmetrics)
+		m = &r->metrics[0];
+	if (!m)
+		return snprintf(buf, n, "-"), buf;
+	double x = isfinite(m->median) ? m->median : m->mean;
+	if (!isfinite(x))
+		snprintf(v, sizeof(v), "n/a");
+	else if (!strcmp(m->unit, "s"))
+		fmt_time(v, sizeof(v), x, TU_AUTO);
+	else {
+		fmt_count(v, sizeof(v), x);
+		if (*m->unit)
+			snprintf(v + strlen(v), sizeof(v) - strlen(v), " %s", m->unit);
+	}
+	snprintf(buf, n, "%s %s", m->name, v);
+	return buf;
+}
+
 static int runs_list(struct store *st, const char *name, const char *tag, size_t limit, int json)
 {
 	struct store_query q = { .name = name, .tag = tag, .limit = limit };
@@ -116,21 +150,18 @@ static int runs_list(struct store *st, const char *name, const char *tag, size_t
 		printf("no runs%s%s%s%s in %s\n", name ? " named '" : "", name ? name : "",
 		       name ? "'" : "", tag ? " with that tag" : "", store_location(st));
 	} else {
-		printf("%6s  %-19s  %-24s  %-12s  %12s  %s\n", "id", "started (UTC)", "name",
-		       "commit", "wall median", "tags");
+		printf("%6s  %-19s  %-24s  %-8s  %-12s  %-18s  %s\n", "id", "started (UTC)", "name",
+		       "kind", "commit", "headline", "tags");
 		for (size_t i = 0; i < n; i++) {
 			const struct store_run *r = &runs[i];
-			const struct store_metric *w = find_metric(r, "wall");
-			char when[32], med[48] = "n/a", tags[256] = "";
+			char when[32], head[64], tags[256] = "";
 			size_t off = 0;
 
-			if (w && isfinite(w->median))
-				fmt_time(med, sizeof(med), w->median, TU_AUTO);
 			for (size_t k = 0; k < r->ntags && off < sizeof(tags); k++)
 				off += (size_t)snprintf(tags + off, sizeof(tags) - off, "%s%s", k ? "," : "", r->tags[k]);
-			printf("%6lld  %-19s  %-24.24s  %-12.12s  %12s  %s\n", (long long)r->id,
-			       fmt_when(when, sizeof(when), r->started), r->name,
-			       *r->git_commit ? r->git_commit : "-", med, tags);
+			printf("%6lld  %-19s  %-24.24s  %-8.8s  %-12.12s  %-18s  %s\n", (long long)r->id,
+			       fmt_when(when, sizeof(when), r->started), r->name, r->kind,
+			       *r->git_commit ? r->git_commit : "-", headline(head, sizeof(head), r), tags);
 		}
 	}
 	store_runs_free(runs, n);

@@ -142,6 +142,9 @@ jq_is "$T/runs.json" '[.[0].metrics[].name]' '["rps","error_rate","p50","p90","p
 jq_ok "$T/runs.json" '(.[1].metrics[] | select(.name == "p50") | .mean) > 0.002' "the second run's p50 shows the 2 ms delay"
 run_pe compare api@base api@latest --metric p99 --json
 rc_is 0 "compare of the two load runs: exit 0"
+run_pe runs list api
+like "$(printf '%s\n' "$PE_OUT" | sed -n 2p)" ' api +load +.* rps [0-9]+(\.[0-9]+)? req/s +base$' \
+	"runs list shows a load run's requests per second as its headline"
 run_pe load -n 5 --tag x "$U/"
 rc_is 2 "--tag without --save: exit 2"
 run_pe load -n 5 --save 123 "$U/"

@@ -49,11 +49,11 @@ jq_ok "$T/list.json" '[.[].metrics[]|select(.name=="wall")|.n // 2] | all(. == 2
 run_pe runs list svc
 rc_is 0 "runs list svc (text): exit 0"
 is "$(printf '%s\n' "$PE_OUT" | sed -n 1p)" \
-	"    id  started (UTC)        name                      commit         wall median  tags" "the text list has its header"
+	"    id  started (UTC)        name                      kind      commit        headline            tags" "the text list has its header"
 is "$(printf '%s\n' "$PE_OUT" | wc -l)" 5 "then one line per run"
 like "$(printf '%s\n' "$PE_OUT" | sed -n 3p)" \
-	'^     2  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  svc {23}- +[0-9.]+ (ns|µs|ms|s)  rc$' \
-	"a row: id, start time, name, no commit (-), the wall median, the tags"
+	'^     2  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  svc {23}bench     - {13}wall [0-9.]+ (ns|µs|ms|s) +rc$' \
+	"a row: id, start time, name, kind, no commit (-), the wall median, the tags"
 run_pe runs list nosuch
 rc_is 0 "runs list of a name with no runs: exit 0"
 is "$PE_OUT" "no runs named 'nosuch' in $T/results.db" "it says there are none, and where it looked"
