@@ -9,8 +9,8 @@
 # --timeout, run_pe's own limit).
 . "$(dirname "$0")/lib.sh"
 
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || skip_all "no nginx (apt-get install nginx-light)"
+. "$(dirname "$0")/../helpers/nginx.sh"
+[ -x "$(nginx_bin)" ] || skip_all "no nginx (apt-get install nginx-light)"
 command -v openssl >/dev/null || skip_all "no openssl CLI"
 HTTPD=$H/pe-httpd
 NPID= SPID=
@@ -36,36 +36,24 @@ printf 'hello over tls\n' >"$T/www/index.html"
 chmod a+rx "$T" "$T/www"	# nginx's worker may run as another user (nobody, when we are root)
 chmod a+r "$T/www/index.html"
 start_nginx() {
-	cat >"$T/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/logs/error.log;
-events { worker_connections 1024; }
-http {
+	nginx_start "$T" "
 	log_format pe '\$connection \$connection_requests sni=\$ssl_server_name \$ssl_protocol reused=\$ssl_session_reused \$request_method \$uri \$status';
 	access_log $T/logs/access.log pe;
-	keepalive_requests 1000000;
 	ssl_protocols TLSv1.2 TLSv1.3;
-	client_body_temp_path $T/cb; proxy_temp_path $T/pt; fastcgi_temp_path $T/ft;
-	uwsgi_temp_path $T/ut; scgi_temp_path $T/st;
 	server {
 		listen 127.0.0.1:$PORT ssl;
 		ssl_certificate $T/server.crt;
 		ssl_certificate_key $T/server.key;
 		root $T/www;
-		location = /close { keepalive_timeout 0; return 200 "bye\n"; }
+		location = /close { keepalive_timeout 0; return 200 \"bye\\n\"; }
 	}
 	server {
 		listen 127.0.0.1:$PORT2 ssl;
 		ssl_certificate $T/self.crt;
 		ssl_certificate_key $T/self.key;
 		root $T/www;
-	}
-}
-CONF
-	"$NGINX" -p "$T" -c "$T/nginx.conf" 2>>"$T/logs/start.err" &
-	NPID=$!
+	}"
+	NPID=$NGINX_PID
 }
 for _ in 1 2 3 4 5 6 7 8; do
 	PORT=$((20000 + RANDOM % 40000)); PORT2=$((PORT + 1))
