@@ -173,15 +173,17 @@ static int parse_stages(const char *arg, struct load_stage **out, size_t *n, uin
 		struct load_stage st;
 
 		if (!colon) {
-			free(copy);
-			return pe_error("--stages: '%s' is not DURATION:RATE", tok);
+			pe_error("--stages: '%s' is not DURATION:RATE", tok);
+			free(copy);	/* after the message: tok points into it */
+			return -1;
 		}
 		*colon = '\0';
 		if (parse_duration_ns(tok, &st.duration_ns) < 0 || !st.duration_ns ||
 		    parse_double(colon + 1, &st.rate) < 0 || st.rate < 0) {
+			pe_error("--stages: '%s:%s' is not DURATION:RATE with a duration above 0 "
+				 "and a rate of 0 or more", tok, colon + 1);
 			free(copy);
-			return pe_error("--stages: '%s:%s' is not DURATION:RATE with a duration above 0 "
-					"and a rate of 0 or more", tok, colon + 1);
+			return -1;
 		}
 		*out = xrealloc(*out, (k + 1) * sizeof(**out));
 		(*out)[k++] = st;

@@ -163,7 +163,7 @@ like "$PE_ERR" "tls: handshake with 127\.0\.0\.1 (failed|did not finish).*is the
 	"the message says the handshake failed, and why it may have"
 echo "$PE_OUT" >"$T/h.json"
 jq_is "$T/h.json" '[.responses, .errors.tls]' '[0,4]' "4 tls errors, no hang"
-kill -KILL "$SPID" 2>/dev/null
+kill -TERM "$SPID" 2>/dev/null
 wait "$SPID" 2>/dev/null
 SPID=
 
