@@ -44,12 +44,17 @@ static ssize_t tls_io_read(struct conn *c, void *buf, size_t n)
 	return r;
 }
 
-/* A write that waits for readable data is retried by conn_read, which ends in conn_send. */
+/*
+ * A write that waits for readable data is not woken by EPOLLOUT but retried
+ * by conn_read, which ends in conn_send.
+ */
 static ssize_t tls_io_write(struct conn *c, const void *buf, size_t n)
 {
 	enum tls_status want = TLS_OK;
+	ssize_t r = tls_write(c->tls, buf, n, &want);
 
-	return tls_write(c->tls, buf, n, &want);
+	c->write_wants_in = r < 0 && want == TLS_WANT_READ;
+	return r;
 }
 
 static int tls_io_pending(const struct conn *c)
@@ -154,7 +159,7 @@ static void conn_close(struct worker *w, struct conn *c, enum load_err e, uint64
 	c->head = 0;
 	c->parsing = 0;
 	c->wreq = NULL;
-	c->read_wants_out = 0;
+	c->read_wants_out = c->write_wants_in = 0;
 	c->state = C_IDLE_CLOSED;
 	c->reconnect_at = e == LOAD_ERR_CONNECT ? now + LOAD_RECONNECT_NS : now;
 	if (c->remaining == 0 || (w->end && now >= w->end))
@@ -465,7 +470,7 @@ void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now)
 	if (c->state == C_OPEN && (ev & EPOLLOUT))
 		conn_send(w, c, now);
 	if (c->state == C_OPEN) {
-		uint32_t out = c->wreq || c->read_wants_out ? EPOLLOUT : 0;
+		uint32_t out = (c->wreq && !c->write_wants_in) || c->read_wants_out ? EPOLLOUT : 0;
 		struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP | out, .data.ptr = c };
 
 		if ((ev & EPOLLOUT) != out)

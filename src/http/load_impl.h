@@ -40,7 +40,8 @@ struct conn {
 	int fd;
 	enum conn_state state;
 	struct tls_conn *tls;		/* https: its TLS session, else NULL */
-	int read_wants_out;		/* a TLS read waits for the socket to be writable */
+	unsigned char read_wants_out;	/* a TLS read waits for the socket to be writable */
+	unsigned char write_wants_in;	/* a TLS write waits for it to be readable */
 	struct http_parser parser;
 	int parsing;			/* a response has started arriving */
 	/* requests in flight, oldest first: actual and intended send times */
