@@ -118,7 +118,8 @@ static void record_response(struct worker *w, struct conn *c, uint64_t now)
 	int cls = c->parser.status / 100;
 
 	hdr_record(&w->r.latency, us > 0 ? us : 1);
-	hdr_record(&w->r.latency_raw, raw > 0 ? raw : 1);
+	if (w->sh->o->rate > 0)	/* closed model: the same as latency, added at the end */
+		hdr_record(&w->r.latency_raw, raw > 0 ? raw : 1);
 	hdr_record(&w->interval, us > 0 ? us : 1);
 	w->r.responses++;
 	w->iv_responses++;
@@ -136,11 +137,13 @@ static void conn_established(struct worker *w, int delta)
 {
 	struct shared *sh = w->sh;
 
-	pthread_mutex_lock(&sh->lock);
-	sh->established += (unsigned)delta;
-	if (sh->established > sh->established_max)
-		sh->established_max = sh->established;
-	pthread_mutex_unlock(&sh->lock);
+	/* no lock: a run that reconnects for each request comes here twice a request */
+	unsigned now = __atomic_add_fetch(&sh->established, (unsigned)delta, __ATOMIC_RELAXED);
+	unsigned max = __atomic_load_n(&sh->established_max, __ATOMIC_RELAXED);
+
+	while (now > max && !__atomic_compare_exchange_n(&sh->established_max, &max, now, 1,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 /*

@@ -355,7 +355,7 @@ int load_run(const struct load_opts *o, struct load_result *res)
 			res->status[s] += w->r.status[s];
 		if (w->r.latency.counts) {
 			hdr_add(&res->latency, &w->r.latency);
-			hdr_add(&res->latency_raw, &w->r.latency_raw);
+			hdr_add(&res->latency_raw, o->rate > 0 ? &w->r.latency_raw : &w->r.latency);
 		}
 		worker_release(w);
 	}
