@@ -114,7 +114,7 @@ const struct conn_io *conn_io_for(const struct load_opts *o);
 void conn_connect(struct worker *w, struct conn *c, uint64_t now);
 void conn_timer(struct worker *w, struct conn *c, uint64_t now);
 void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now);
-/* At the end of the run: closes c where it is open. */
+/* Frees c's TLS session and closes its socket, where it has them. */
 void conn_release(struct conn *c);
 
 #endif
