@@ -152,6 +152,15 @@ is "$(new | awk '{print $1}' | sort -u | wc -l)" 20 "nginx saw 20 connections"
 is "$(new | grep -c 'reused=r')" 19 "nginx resumed 19 sessions (all but the first)"
 jq_is "$T/c.json" '.tls.resumed' 19 "perfeng counts the same 19 resumed"
 
+mark
+printf 'GET /index.html\nHEAD /index.html\n' >"$T/reqs.txt"
+run_pe load -c 2 -n 40 --timeout 10s --cacert "$T/ca.crt" --requests-file "$T/reqs.txt" --json "https://localhost:$PORT"
+rc_is 0 "--requests-file with paths under an https:// URL: exit 0"
+echo "$PE_OUT" >"$T/q.json"
+jq_is "$T/q.json" '[.responses, .tls.handshakes]' '[40,2]' "40 responses on 2 TLS connections"
+is "$(new | awk '{print $6, $7, $8}' | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" "20 GET 20 HEAD " \
+	"nginx logged 20 GET and 20 HEAD of /index.html"
+
 # --- a server that does not speak TLS, bad set-ups ----------------------------------------------
 "$HTTPD" -p 0 -T 60 >"$T/httpd.out" 2>"$T/httpd.err" &
 SPID=$!
