@@ -13,7 +13,8 @@
 [ -x "$(nginx_bin)" ] || skip_all "no nginx (apt-get install nginx-light)"
 command -v openssl >/dev/null || skip_all "no openssl CLI"
 HTTPD=$H/pe-httpd
-NPID= SPID=
+NPID=
+SPID=
 trap '_rc=$?; [ -n "$NPID" ] && kill "$NPID" 2>/dev/null; [ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null; (exit $_rc); _tap_exit' EXIT
 
 # --- certificates ---------------------------------------------------------------
@@ -28,7 +29,10 @@ openssl x509 -req -in "$T/server.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcrea
 # shellcheck disable=SC2046
 openssl req -x509 $(ec) -keyout "$T/self.key" -out "$T/self.crt" -days 2 -subj /CN=other.example \
 	-addext subjectAltName=DNS:other.example 2>/dev/null
-[ -s "$T/server.crt" ] && [ -s "$T/self.crt" ] || { echo "Bail out! openssl could not make the certificates"; exit 1; }
+if ! [ -s "$T/server.crt" ] || ! [ -s "$T/self.crt" ]; then
+	echo "Bail out! openssl could not make the certificates"
+	exit 1
+fi
 
 # --- nginx on two free loopback ports ---------------------------------------------
 mkdir -p "$T/www" "$T/logs"

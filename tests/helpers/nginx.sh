@@ -26,5 +26,6 @@ $conf
 }
 CONF
 	"$(nginx_bin)" -p "$dir" -c "$dir/nginx.conf" 2>>"$dir/logs/start.err" &
+	# shellcheck disable=SC2034 # for the caller
 	NGINX_PID=$!
 }
