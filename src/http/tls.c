@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -166,6 +167,12 @@ int tls_client_new(const char *host, int insecure, const char *cafile, struct tl
 		return pe_error("tls: cannot make a context: %s", r ? r : "unknown error");
 	}
 	SSL_CTX_set_verify(tc->ctx, insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	if (cafile && access(cafile, R_OK) < 0) {	/* OpenSSL would only say "system lib" */
+		int e = errno;
+
+		tls_client_free(tc);
+		return pe_error("--cacert: cannot read '%s': %s", cafile, strerror(e));
+	}
 	if (cafile && SSL_CTX_load_verify_locations(tc->ctx, cafile, NULL) != 1) {
 		r = tls__reason();
 		tls_client_free(tc);
@@ -212,7 +219,10 @@ struct tls_conn *tls_conn_new(struct tls_client *tc, int fd, struct tls_sessions
 		return NULL;
 	}
 	ok = SSL_set_fd(ssl, fd) == 1 && SSL_set_ex_data(ssl, 0, s) == 1;
-	/* the request buffers stay put, but a retried write may come with more bytes */
+	/*
+	 * Partial writes, as write(2) makes them, for requests larger than a
+	 * record; a write retried after WANT_WRITE passes the same bytes.
+	 */
 	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (ok && !tc->ip)
 		ok = SSL_set_tlsext_host_name(ssl, tc->host) == 1;
