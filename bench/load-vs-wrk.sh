@@ -6,9 +6,11 @@
 # spent per request (user + system of the tool's process / requests): on a
 # shared machine the client's CPU is taken from the server, so the cheaper
 # client measures the server more truly. Each pair runs REPS times,
-# alternating which tool goes first.
+# alternating which tool goes first. SCHEME=https measures over TLS (nginx
+# only: a self-signed certificate made here with the openssl CLI; neither
+# tool verifies it, wrk never does and perfeng runs with --insecure).
 #
-# Usage: bench/load-vs-wrk.sh [DURATION_S [CONNECTIONS [REPS]]]
+# Usage: [SERVER=nginx|pe-httpd] [SCHEME=http|https] bench/load-vs-wrk.sh [DURATION_S [CONNECTIONS [REPS]]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,12 @@ reps=${3:-3}
 threads=$(nproc)
 
 server=${SERVER:-nginx}
+scheme=${SCHEME:-http}
+case $scheme in
+http) tls_opt= ;;
+https) tls_opt=--insecure; [ "$server" = nginx ] || { echo "bench/load-vs-wrk.sh: SCHEME=https needs SERVER=nginx" >&2; exit 2; } ;;
+*) echo "bench/load-vs-wrk.sh: SCHEME is http or https" >&2; exit 2 ;;
+esac
 scripts/install-deps.sh
 if [ "$server" = nginx ] && ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench/load-vs-wrk.sh: needs nginx (apt-get install nginx-light)" >&2; exit 1; }
@@ -27,27 +35,24 @@ make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
 tmp=$(mktemp -d)
 trap 'kill $spid 2>/dev/null; rm -rf "$tmp"' EXIT
 if [ "$server" = nginx ]; then
+	. tests/helpers/nginx.sh
 	port=$((20000 + RANDOM % 20000))
-	mkdir -p "$tmp/www" "$tmp/logs"
+	mkdir -p "$tmp/www"
+	chmod a+rx "$tmp" "$tmp/www"	# the worker may run as nobody
 	printf 'hello from nginx\n' >"$tmp/www/index.html"
-	cat >"$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/logs/error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	client_body_temp_path $tmp/cb; proxy_temp_path $tmp/pt; fastcgi_temp_path $tmp/ft;
-	uwsgi_temp_path $tmp/ut; scgi_temp_path $tmp/st;
-	server { listen 127.0.0.1:$port; root $tmp/www; }
-}
-CONF
-	"$(command -v nginx || echo /usr/sbin/nginx)" -p "$tmp" -c "$tmp/nginx.conf" &
-	spid=$!
-	url=http://127.0.0.1:$port/index.html
-	for _ in $(seq 50); do curl -sf "$url" >/dev/null && break; sleep 0.1; done
+	chmod a+r "$tmp/www/index.html"
+	listen="listen 127.0.0.1:$port;"
+	if [ "$scheme" = https ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$tmp/key.pem" \
+			-out "$tmp/cert.pem" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+		listen="listen 127.0.0.1:$port ssl; ssl_certificate $tmp/cert.pem; ssl_certificate_key $tmp/key.pem;"
+		listen="$listen ssl_protocols TLSv1.2 TLSv1.3;"
+	fi
+	nginx_start "$tmp" "	access_log off;
+	server { $listen root $tmp/www; }"
+	spid=$NGINX_PID
+	url=$scheme://127.0.0.1:$port/index.html
+	for _ in $(seq 50); do curl -sfk "$url" >/dev/null && break; sleep 0.1; done
 	server_desc="nginx $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/.*\///'), 1 worker, a 17-byte file"
 else
 	obj/tests/helpers/pe-httpd -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
@@ -63,7 +68,8 @@ echo "each: $threads threads, $conns connections, ${dur}s, keep-alive, GET $url"
 echo
 
 run_pe() {
-	/usr/bin/time -f '%U %S' -o "$tmp/time" ./perfeng load -t "$threads" -c "$conns" -d "${dur}s" --json "$url" >"$tmp/pe.json"
+	# shellcheck disable=SC2086
+	/usr/bin/time -f '%U %S' -o "$tmp/time" ./perfeng load -t "$threads" -c "$conns" -d "${dur}s" $tls_opt --json "$url" >"$tmp/pe.json"
 	local n cpu
 	n=$(jq .responses "$tmp/pe.json")
 	cpu=$(awk '{print $1 + $2}' "$tmp/time")

@@ -19,6 +19,8 @@
 
 #include "cmd/cmd.h"
 #include "http/load.h"
+#include "http/request.h"
+#include "http/tls.h"
 #include "http/url.h"
 #include "out/hlog.h"
 #include "out/format.h"
@@ -33,7 +35,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-static const char load_usage[] = "perfeng load [options] <url>";
+static const char load_usage[] = "perfeng load [options] <url>\n   or: perfeng load [options] --requests-file <file> [<url>]";
 
 /* The live display and the per-second series, fed by the engine each second. */
 struct live {
@@ -171,15 +173,17 @@ static int parse_stages(const char *arg, struct load_stage **out, size_t *n, uin
 		struct load_stage st;
 
 		if (!colon) {
-			free(copy);
-			return pe_error("--stages: '%s' is not DURATION:RATE", tok);
+			pe_error("--stages: '%s' is not DURATION:RATE", tok);
+			free(copy);	/* after the message: tok points into it */
+			return -1;
 		}
 		*colon = '\0';
 		if (parse_duration_ns(tok, &st.duration_ns) < 0 || !st.duration_ns ||
 		    parse_double(colon + 1, &st.rate) < 0 || st.rate < 0) {
+			pe_error("--stages: '%s:%s' is not DURATION:RATE with a duration above 0 "
+				 "and a rate of 0 or more", tok, colon + 1);
 			free(copy);
-			return pe_error("--stages: '%s:%s' is not DURATION:RATE with a duration above 0 "
-					"and a rate of 0 or more", tok, colon + 1);
+			return -1;
 		}
 		*out = xrealloc(*out, (k + 1) * sizeof(**out));
 		(*out)[k++] = st;
@@ -202,66 +206,11 @@ static void on_signal(int sig)
 
 static int read_body(const char *arg, struct strbuf *body)
 {
-	int fd;
-
 	if (arg[0] != '@') {
 		strbuf_addstr(body, arg);
 		return 0;
 	}
-	fd = open(arg + 1, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pe_error("-b: cannot read '%s': %s", arg + 1, strerror(errno));
-	for (;;) {
-		char buf[8192];
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return pe_error("-b: cannot read '%s': %s", arg + 1, strerror(errno));
-		}
-		if (!n)
-			break;
-		strbuf_add(body, buf, (size_t)n);
-	}
-	close(fd);
-	return 0;
-}
-
-static int build_request(const struct http_url *u, const char *method, const struct string_list *headers,
-			 const struct strbuf *body, struct load_request *r)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int has_host = 0, has_ua = 0;
-
-	for (const char *m = method; *m; m++)
-		if (*m < 'A' || *m > 'Z')
-			return pe_error("-m: '%s' is not an HTTP method (GET, POST, HEAD, ...)", method);
-	strbuf_addf(&sb, "%s %s HTTP/1.1\r\n", method, u->path);
-	for (size_t i = 0; i < headers->n; i++) {
-		const char *h = headers->v[i], *colon = strchr(h, ':');
-
-		if (!colon || colon == h || strpbrk(h, "\r\n")) {
-			strbuf_release(&sb);
-			return pe_error("-H: '%s' is not 'Name: value'", h);
-		}
-		has_host |= !strncasecmp(h, "host:", 5);
-		has_ua |= !strncasecmp(h, "user-agent:", 11);
-		strbuf_addf(&sb, "%s\r\n", h);
-	}
-	if (!has_host)
-		strbuf_addf(&sb, "Host: %s\r\n", u->host_header);
-	if (!has_ua)
-		strbuf_addstr(&sb, "User-Agent: perfeng\r\n");
-	if (body->len || !strcmp(method, "POST") || !strcmp(method, "PUT"))
-		strbuf_addf(&sb, "Content-Length: %zu\r\n", body->len);
-	strbuf_addstr(&sb, "\r\n");
-	strbuf_add(&sb, body->buf ? body->buf : "", body->len);
-	r->len = sb.len;
-	r->buf = strbuf_detach(&sb);
-	r->head = !strcmp(method, "HEAD");
-	return 0;
+	return request_read_file("-b", arg + 1, body);
 }
 
 static int resolve(const struct http_url *u, struct load_opts *o)
@@ -337,6 +286,9 @@ static void print_text(const char *url, const struct load_opts *o, const struct 
 	       r->established);
 	if (o->pipeline > 1)
 		printf("  pipeline of %u requests per connection\n", o->pipeline);
+	if (r->tls_version[0])
+		printf("  %s, %s (first connection); %llu handshakes, %llu resumed\n", r->tls_version,
+		       r->tls_cipher, (unsigned long long)r->tls_handshakes, (unsigned long long)r->tls_resumed);
 	printf("  %.2f s: %llu requests sent, %llu responses, %.1f responses/s", secs,
 	       (unsigned long long)r->sent, (unsigned long long)r->responses,
 	       secs > 0 ? (double)r->responses / secs : 0.0);
@@ -366,9 +318,10 @@ static void print_text(const char *url, const struct load_opts *o, const struct 
 	} else {
 		printf("  no response: no latency to show\n");
 	}
-	printf("\n  errors: connect %llu, timeout %llu, read %llu, write %llu, parse %llu; "
+	printf("\n  errors: connect %llu, tls %llu, timeout %llu, read %llu, write %llu, parse %llu; "
 	       "status 4xx %llu, 5xx %llu\n",
-	       (unsigned long long)r->errors[LOAD_ERR_CONNECT], (unsigned long long)r->errors[LOAD_ERR_TIMEOUT],
+	       (unsigned long long)r->errors[LOAD_ERR_CONNECT], (unsigned long long)r->errors[LOAD_ERR_TLS],
+	       (unsigned long long)r->errors[LOAD_ERR_TIMEOUT],
 	       (unsigned long long)r->errors[LOAD_ERR_READ], (unsigned long long)r->errors[LOAD_ERR_WRITE],
 	       (unsigned long long)r->errors[LOAD_ERR_PARSE], (unsigned long long)r->status[4],
 	       (unsigned long long)r->status[5]);
@@ -401,7 +354,7 @@ int cmd_load(int argc, char **argv)
 {
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
-	const char *method = "GET", *body_arg = NULL, *rate_arg = NULL, *hlog_path = NULL;
+	const char *method = NULL, *body_arg = NULL, *reqfile_path = NULL, *cacert = NULL, *rate_arg = NULL, *hlog_path = NULL;
 	const char *save = NULL, *store_spec = NULL, *stages_arg = NULL;
 	struct load_stage *stages = NULL;
 	size_t nstages = 0;
@@ -409,7 +362,7 @@ int cmd_load(int argc, char **argv)
 	struct string_list tags = { 0 };
 	char *invocation = NULL;
 	int64_t started = 0;
-	int json = 0, latency = 0, npos, rc, status = PE_EXIT_OK;
+	int json = 0, latency = 0, insecure = 0, npos, rc, status = PE_EXIT_OK;
 	struct string_list headers = { 0 }, slos_arg = { 0 };
 	struct option opts[] = {
 		OPT_GROUP("Load:"),
@@ -426,6 +379,10 @@ int cmd_load(int argc, char **argv)
 		OPT_STRING('m', "method", &method, "<METHOD>", "request method (default GET)"),
 		OPT_LIST('H', "header", &headers, "<HEADER>", "'Name: value' header (repeatable)"),
 		OPT_STRING('b', "body", &body_arg, "<BODY|@FILE>", "request body, or @FILE to read it from a file"),
+		OPT_STRING(0, "requests-file", &reqfile_path, "<FILE>", "requests, one a line: METHOD URL [BODY_FILE], used round robin"),
+		OPT_GROUP("HTTPS:"),
+		OPT_STRING(0, "cacert", &cacert, "<FILE>", "trust the CA certificates in this PEM file instead of the system's"),
+		OPT_FLAG(0, "insecure", &insecure, "do not verify the server's certificate"),
 		OPT_GROUP("Results:"),
 		OPT_FLAG(0, "latency", &latency, "print the full latency distribution"),
 		OPT_LIST(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails"),
@@ -439,7 +396,11 @@ int cmd_load(int argc, char **argv)
 	};
 	struct http_url u;
 	struct load_opts o;
-	struct load_request req = { 0 };
+	struct load_request *reqs = NULL;
+	size_t nreqs = 0;
+	struct tls_client *tls = NULL;
+	const char *label;
+	char label_buf[320];
 	struct load_result res;
 	struct strbuf body = STRBUF_INIT;
 	struct slo *slos = NULL;
@@ -460,8 +421,12 @@ int cmd_load(int argc, char **argv)
 		free(invocation);
 		return PE_EXIT_OK;
 	}
-	if (!rc && npos != 1)
+	if (!rc && !reqfile_path && npos != 1)
 		rc = pe_error("load needs one URL");
+	if (!rc && reqfile_path && npos > 1)
+		rc = pe_error("load takes at most one URL with --requests-file");
+	if (!rc && reqfile_path && (method || body_arg))
+		rc = pe_error("-m and -b go without --requests-file: its lines give each method and body");
 	if (!rc && stages_arg && (rate_arg || duration || requests))
 		rc = pe_error("--stages sets the rate and the duration: it goes without -R, -d and -n");
 	if (!rc && stages_arg && parse_stages(stages_arg, &stages, &nstages, &stages_total) == 0)
@@ -488,30 +453,41 @@ int cmd_load(int argc, char **argv)
 		rc = store_check_name(save);
 	for (size_t i = 0; !rc && i < tags.n; i++)
 		rc = store_check_tag(tags.v[i]);
-	if (!rc)
+	if (!rc && npos)
 		rc = http_url_parse(argv[0], &u);
 	if (!rc && body_arg && read_body(body_arg, &body) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
-	if (!rc)
-		rc = build_request(&u, method, &headers, &body, &req);
+	if (!rc && reqfile_path) {
+		rc = request_file_build(reqfile_path, npos ? &u : NULL, &headers, &u, &reqs, &nreqs);
+	} else if (!rc) {
+		reqs = xcalloc(1, sizeof(*reqs));
+		rc = request_build(&u, method ? method : "GET", &headers, &body, reqs);
+		nreqs = !rc;
+	}
+	if (!rc && (insecure || cacert) && strcmp(u.scheme, "https"))
+		rc = pe_error("--insecure and --cacert are for https:// URLs");
 	if (rc < 0) {
 		fprintf(stderr, "perfeng load: %s\nsee 'perfeng load --help'\n", pe_errmsg());
 		status = PE_EXIT_USAGE;
 		goto out;
 	}
 	memset(&o, 0, sizeof(o));
-	if (resolve(&u, &o) < 0) {
+	if (resolve(&u, &o) < 0 ||
+	    (!strcmp(u.scheme, "https") && tls_client_new(u.host, insecure, cacert, &tls) < 0)) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
+	o.tls = tls;
+	snprintf(label_buf, sizeof(label_buf), "%s://%s/", u.scheme, u.host_header);
+	label = npos ? argv[0] : label_buf;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (uint64_t)n : 1;
 	}
-	o.reqs = &req;
-	o.nreqs = 1;
+	o.reqs = reqs;
+	o.nreqs = nreqs;
 	o.threads = (unsigned)(threads < connections ? threads : connections);
 	o.connections = (unsigned)connections;
 	o.pipeline = (unsigned)pipeline;
@@ -584,7 +560,12 @@ int cmd_load(int argc, char **argv)
 			json_array_append_new(sj, json_pack("{s:s,s:o,s:b}", "slo", slos[i].text, "value", json_num(v),
 							    "met", slo_met(&slos[i], v)));
 		}
-		json_object_set_new(root, "url", json_string(argv[0]));
+		json_object_set_new(root, "url", json_string(label));
+		json_object_set_new(root, "requests_file", reqfile_path ? json_string(reqfile_path) : json_null());
+		json_object_set_new(root, "tls", !o.tls ? json_null() :
+			json_pack("{s:s?,s:s?,s:I,s:I}", "protocol", res.tls_version[0] ? res.tls_version : NULL,
+				  "cipher", res.tls_cipher[0] ? res.tls_cipher : NULL,
+				  "handshakes", (json_int_t)res.tls_handshakes, "resumed", (json_int_t)res.tls_resumed));
 		json_object_set_new(root, "threads", json_integer(o.threads));
 		json_object_set_new(root, "connections_requested", json_integer(o.connections));
 		json_object_set_new(root, "connections_established", json_integer(res.established));
@@ -612,8 +593,15 @@ int cmd_load(int argc, char **argv)
 		putchar('\n');
 		json_decref(root);
 	} else {
-		print_text(argv[0], &o, &res, latency, target);
+		char head[4200];
+
+		if (reqfile_path)
+			snprintf(head, sizeof(head), "%s (%zu requests from %s, round robin)", label, nreqs, reqfile_path);
+		print_text(reqfile_path ? head : label, &o, &res, latency, target);
 	}
+	if (res.errors[LOAD_ERR_TLS] && res.responses && res.tls_error[0])
+		cmd_warn("%llu TLS handshakes failed, the first: %s",
+			 (unsigned long long)res.errors[LOAD_ERR_TLS], res.tls_error);
 	for (size_t i = 0; i < slos_arg.n; i++) {
 		double v = result_metric(&res, &slos[i]);
 		int met = slo_met(&slos[i], v);
@@ -642,7 +630,9 @@ int cmd_load(int argc, char **argv)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: cannot write '%s'; the results are above", hlog_path);
 	else if (res.interrupted)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the results so far are shown");
-	else if (!res.responses && res.errors[LOAD_ERR_CONNECT])
+	else if (!res.responses && res.errors[LOAD_ERR_TLS] && res.tls_error[0])
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", res.tls_error);
+	else if (!res.responses && (res.errors[LOAD_ERR_CONNECT] || res.errors[LOAD_ERR_TLS]))
 		status = cmd_fail(PE_EXIT_RUNTIME, "cannot connect to %s:%s: every connection attempt failed",
 				  u.host, u.port);
 	else if (failed)
@@ -651,7 +641,10 @@ done:
 	hdr_release(&res.latency);
 	hdr_release(&res.latency_raw);
 out:
-	free(req.buf);
+	for (size_t i = 0; i < nreqs; i++)
+		free(reqs[i].buf);
+	free(reqs);
+	tls_client_free(tls);
 	free(slos);
 	free(headers.v);
 	free(slos_arg.v);

@@ -1,4 +1,4 @@
-#include "http/load.h"
+#include "http/load_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,82 +18,14 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 
-#define LOAD_READ_BUF 65536
 #define LOAD_EVENTS 256
-#define LOAD_RECONNECT_NS (10 * NS_PER_MS)	/* after a failed connect: no busy loop */
-#define NEVER UINT64_MAX
 
 const char *load_err_name(enum load_err e)
 {
-	static const char *const names[LOAD_ERR_NR] = { "connect", "timeout", "read", "write", "parse" };
+	static const char *const names[LOAD_ERR_NR] = { "connect", "timeout", "read", "write", "parse", "tls" };
 
 	return (unsigned)e < LOAD_ERR_NR ? names[e] : "unknown";
 }
-
-enum conn_state { C_IDLE_CLOSED = 0, C_CONNECTING, C_OPEN, C_DONE };
-
-struct conn {
-	int fd;
-	enum conn_state state;
-	struct http_parser parser;
-	int parsing;			/* a response has started arriving */
-	/* requests in flight, oldest first: actual and intended send times */
-	uint64_t sent[LOAD_MAX_PIPELINE], intended[LOAD_MAX_PIPELINE];
-	unsigned char head_req[LOAD_MAX_PIPELINE];	/* that request was HEAD */
-	unsigned head, inflight;
-	size_t next_req;		/* round-robin index into the requests */
-	const struct load_request *wreq;	/* a request partly written */
-	size_t wpos;
-	uint64_t next_send;		/* open model: intended time of the next request */
-	double next_k;			/* open model: its number in the whole schedule */
-	uint64_t connect_deadline;
-	uint64_t reconnect_at;
-	int64_t remaining;		/* -n: requests this connection still sends; -1: unbounded */
-	size_t heap_pos;
-	uint64_t key;			/* its time in the heap */
-};
-
-struct shared;
-
-struct worker {
-	struct shared *sh;
-	unsigned id;
-	pthread_t tid;
-	int epfd;
-	struct conn *conns;
-	unsigned nconns;
-	struct conn **heap;		/* min-heap by conn->key */
-	size_t nheap;
-	char *rbuf;
-	uint64_t end;			/* stop sending at this time (duration) */
-	/* results */
-	struct load_result r;
-	struct hdr interval;		/* this second's latencies, flushed each second */
-	uint64_t iv_responses, iv_errors;
-	unsigned iv_second;
-	int error;
-	char errmsg[256];
-};
-
-/* The per-second intervals from all workers, merged under a lock. */
-#define LOAD_SLOTS 8
-struct slot {
-	struct hdr h;
-	uint64_t responses, errors;
-};
-
-struct shared {
-	const struct load_opts *o;
-	uint64_t start;
-	pthread_mutex_t lock;
-	struct slot slots[LOAD_SLOTS];
-	unsigned nthreads;
-	unsigned *flushed;		/* per worker: seconds flushed so far */
-	int *exited;			/* per worker: it will flush no more */
-	unsigned reported;		/* seconds handed to o->interval so far */
-	unsigned established;		/* open connections now, all workers */
-	unsigned established_max;
-};
 
 /*
  * The intended time of request number k of the open model: when the
@@ -102,7 +34,7 @@ struct shared {
  * With stages the rate is piecewise linear and the count piecewise
  * quadratic. NEVER when the schedule ends before k.
  */
-static uint64_t schedule_time(const struct shared *sh, double k)
+uint64_t load__schedule_time(const struct shared *sh, double k)
 {
 	const struct load_opts *o = sh->o;
 	double n = k + 0.5, t0 = 0, r0 = 0;
@@ -144,7 +76,7 @@ static void heap_swap(struct worker *w, size_t a, size_t b)
 	w->heap[b]->heap_pos = b;
 }
 
-static void heap_fix(struct worker *w, size_t i)
+void load__heap_fix(struct worker *w, size_t i)
 {
 	while (i > 0 && w->heap[(i - 1) / 2]->key > w->heap[i]->key) {
 		heap_swap(w, i, (i - 1) / 2);
@@ -162,63 +94,6 @@ static void heap_fix(struct worker *w, size_t i)
 		heap_swap(w, i, m);
 		i = m;
 	}
-}
-
-/* The time of c's next timer event: a reconnect, a connect or request timeout, a send. */
-static uint64_t conn_next_event(const struct worker *w, const struct conn *c)
-{
-	const struct load_opts *o = w->sh->o;
-	uint64_t t = NEVER;
-
-	switch (c->state) {
-	case C_IDLE_CLOSED:
-		return c->reconnect_at;
-	case C_CONNECTING:
-		return c->connect_deadline;
-	case C_OPEN:
-		if (c->inflight && o->timeout_ns)
-			t = c->sent[c->head] + o->timeout_ns;
-		/* no send is due past the end of the run: nothing to wake up for */
-		if (o->rate > 0 && c->inflight < o->pipeline && c->remaining != 0 && c->next_send < t &&
-		    !(w->end && c->next_send >= w->end))
-			t = c->next_send;
-		return t;
-	default:
-		return NEVER;
-	}
-}
-
-static void conn_reschedule(struct worker *w, struct conn *c)
-{
-	c->key = conn_next_event(w, c);
-	heap_fix(w, c->heap_pos);
-}
-
-/* --- recording ---------------------------------------------------------------- */
-
-static void record_error(struct worker *w, enum load_err e, uint64_t n)
-{
-	w->r.errors[e] += n;
-	w->iv_errors += n;
-}
-
-static void record_response(struct worker *w, struct conn *c, uint64_t now)
-{
-	unsigned i = c->head;
-	int64_t us = (int64_t)((now - c->intended[i]) / NS_PER_US);
-	int64_t raw = (int64_t)((now - c->sent[i]) / NS_PER_US);
-	int cls = c->parser.status / 100;
-
-	hdr_record(&w->r.latency, us > 0 ? us : 1);
-	hdr_record(&w->r.latency_raw, raw > 0 ? raw : 1);
-	hdr_record(&w->interval, us > 0 ? us : 1);
-	w->r.responses++;
-	w->iv_responses++;
-	w->r.status[cls >= 1 && cls <= 5 ? cls : 0]++;
-	if (cls >= 4)
-		w->iv_errors++;
-	c->head = (c->head + 1) % LOAD_MAX_PIPELINE;
-	c->inflight--;
 }
 
 /*
@@ -277,271 +152,6 @@ static void interval_exit(struct worker *w)
 	w->sh->exited[w->id] = 1;
 	interval_report(w->sh);
 	pthread_mutex_unlock(&w->sh->lock);
-}
-
-/* --- connections --------------------------------------------------------------- */
-
-static void conn_established(struct worker *w, int delta)
-{
-	struct shared *sh = w->sh;
-
-	pthread_mutex_lock(&sh->lock);
-	sh->established += (unsigned)delta;
-	if (sh->established > sh->established_max)
-		sh->established_max = sh->established;
-	pthread_mutex_unlock(&sh->lock);
-}
-
-/*
- * Closes c; its requests in flight fail with error e (or are simply gone,
- * e == LOAD_ERR_NR, when the server closed an idle keep-alive connection).
- * It reconnects at once, or after a pause when its connect failed.
- */
-static void conn_close(struct worker *w, struct conn *c, enum load_err e, uint64_t now)
-{
-	if (c->fd >= 0) {
-		close(c->fd);	/* also removes it from epoll */
-		c->fd = -1;
-	}
-	if (c->state == C_OPEN) {
-		conn_established(w, -1);
-	}
-	if (e < LOAD_ERR_NR && c->inflight)
-		record_error(w, e, c->inflight);
-	c->inflight = 0;
-	c->head = 0;
-	c->parsing = 0;
-	c->wreq = NULL;
-	c->state = C_IDLE_CLOSED;
-	c->reconnect_at = e == LOAD_ERR_CONNECT ? now + LOAD_RECONNECT_NS : now;
-	if (c->remaining == 0 || (w->end && now >= w->end))
-		c->state = C_DONE;
-	conn_reschedule(w, c);
-}
-
-/*
- * A connection could not be made: the request it was to send fails as a
- * connect error (so -n counts down, and a dead server cannot keep a run
- * going), and it tries again after a pause.
- */
-static void conn_connect_failed(struct worker *w, struct conn *c, uint64_t now)
-{
-	if (c->fd >= 0) {
-		close(c->fd);
-		c->fd = -1;
-	}
-	record_error(w, LOAD_ERR_CONNECT, 1);
-	w->r.sent++;
-	if (c->remaining > 0)
-		c->remaining--;
-	c->state = C_IDLE_CLOSED;
-	c->reconnect_at = now + LOAD_RECONNECT_NS;
-	if (c->remaining == 0 || (w->end && now >= w->end))
-		c->state = C_DONE;
-	conn_reschedule(w, c);
-}
-
-static void conn_connect(struct worker *w, struct conn *c, uint64_t now)
-{
-	const struct load_opts *o = w->sh->o;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.ptr = c };
-	int one = 1;
-
-	c->fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		conn_connect_failed(w, c, now);
-		return;
-	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	w->r.connects++;
-	if ((connect(c->fd, (const struct sockaddr *)&o->addr, o->addrlen) < 0 && errno != EINPROGRESS) ||
-	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		conn_connect_failed(w, c, now);
-		return;
-	}
-	c->state = C_CONNECTING;
-	c->connect_deadline = o->connect_timeout_ns ? now + o->connect_timeout_ns : NEVER;
-	conn_reschedule(w, c);
-}
-
-/* Writes the pending request, or the next ones while the pipeline has room. */
-static void conn_send(struct worker *w, struct conn *c, uint64_t now)
-{
-	const struct load_opts *o = w->sh->o;
-
-	for (;;) {
-		const struct load_request *q = c->wreq;
-		ssize_t n;
-
-		if (!q) {
-			unsigned slot;
-
-			if (c->inflight >= o->pipeline || c->remaining == 0 || (w->end && now >= w->end))
-				break;
-			if (o->rate > 0 && now < c->next_send)
-				break;
-			q = &o->reqs[c->next_req];
-			c->next_req = (c->next_req + 1) % o->nreqs;
-			slot = (c->head + c->inflight) % LOAD_MAX_PIPELINE;
-			c->sent[slot] = now;
-			c->intended[slot] = o->rate > 0 ? c->next_send : now;
-			c->head_req[slot] = (unsigned char)q->head;
-			if (o->rate > 0) {
-				c->next_k += o->connections;	/* request k goes to connection k % C */
-				c->next_send = schedule_time(w->sh, c->next_k);
-			}
-			c->inflight++;
-			if (c->remaining > 0)
-				c->remaining--;
-			w->r.sent++;
-			c->wreq = q;
-			c->wpos = 0;
-		}
-		n = write(c->fd, q->buf + c->wpos, q->len - c->wpos);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;	/* EPOLLOUT will tell */
-			conn_close(w, c, LOAD_ERR_WRITE, now);
-			return;
-		}
-		w->r.bytes_out += (uint64_t)n;
-		c->wpos += (size_t)n;
-		if (c->wpos < q->len)
-			break;
-		c->wreq = NULL;
-	}
-	conn_reschedule(w, c);
-}
-
-/* A response ended: record it, and close when the server will not keep the connection. */
-static int conn_response_done(struct worker *w, struct conn *c, uint64_t now)
-{
-	int keep = c->parser.keep_alive;
-
-	if (!c->inflight) {	/* a response to no request */
-		conn_close(w, c, LOAD_ERR_PARSE, now);
-		record_error(w, LOAD_ERR_PARSE, 1);
-		return -1;
-	}
-	record_response(w, c, now);
-	c->parsing = 0;
-	if (!keep) {
-		conn_close(w, c, LOAD_ERR_READ, now);
-		return -1;
-	}
-	return 0;
-}
-
-static void conn_read(struct worker *w, struct conn *c, uint64_t now)
-{
-	for (;;) {
-		ssize_t n = read(c->fd, w->rbuf, LOAD_READ_BUF);
-		size_t off = 0;
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			conn_close(w, c, LOAD_ERR_READ, now);
-			return;
-		}
-		w->r.bytes_in += (uint64_t)n;
-		if (n == 0) {
-			if (c->parsing && http_parser_eof(&c->parser) == HTTP_DONE) {
-				if (conn_response_done(w, c, now) < 0)
-					return;
-			}
-			/* closed with requests outstanding: each fails as a read error */
-			conn_close(w, c, LOAD_ERR_READ, now);
-			return;
-		}
-		while (off < (size_t)n) {
-			size_t used = 0;
-			enum http_result res;
-
-			if (!c->parsing) {
-				if (!c->inflight) {
-					record_error(w, LOAD_ERR_PARSE, 1);
-					conn_close(w, c, LOAD_ERR_PARSE, now);
-					return;
-				}
-				http_parser_init(&c->parser, c->head_req[c->head]);
-				c->parsing = 1;
-			}
-			res = http_parser_feed(&c->parser, w->rbuf + off, (size_t)n - off, &used);
-			off += used;
-			if (res == HTTP_ERROR) {
-				conn_close(w, c, LOAD_ERR_PARSE, now);
-				return;
-			}
-			if (res == HTTP_MORE)
-				break;
-			if (conn_response_done(w, c, now) < 0)
-				return;
-		}
-		if (n < LOAD_READ_BUF)
-			break;
-	}
-	conn_send(w, c, now);
-}
-
-/* A timer of c came due: reconnect, connect timeout, request timeout, or a send. */
-static void conn_timer(struct worker *w, struct conn *c, uint64_t now)
-{
-	const struct load_opts *o = w->sh->o;
-
-	switch (c->state) {
-	case C_IDLE_CLOSED:
-		conn_connect(w, c, now);
-		return;
-	case C_CONNECTING:
-		conn_connect_failed(w, c, now);	/* the connect timed out */
-		return;
-	case C_OPEN:
-		if (c->inflight && o->timeout_ns && now >= c->sent[c->head] + o->timeout_ns) {
-			conn_close(w, c, LOAD_ERR_TIMEOUT, now);
-			return;
-		}
-		conn_send(w, c, now);
-		return;
-	default:
-		c->key = NEVER;
-		heap_fix(w, c->heap_pos);
-	}
-}
-
-static void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now)
-{
-	if (c->state == C_CONNECTING) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-		struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
-
-		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-			return;
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err) {
-			conn_connect_failed(w, c, now);
-			return;
-		}
-		c->state = C_OPEN;
-		conn_established(w, 1);
-		/* level-triggered EPOLLOUT only while a write is pending */
-		epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
-		conn_send(w, c, now);
-		return;
-	}
-	if (c->state != C_OPEN)
-		return;
-	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		conn_read(w, c, now);
-	if (c->state == C_OPEN && (ev & EPOLLOUT))
-		conn_send(w, c, now);
-	if (c->state == C_OPEN) {
-		struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP | (c->wreq ? EPOLLOUT : 0),
-					 .data.ptr = c };
-		if ((ev & EPOLLOUT) != (c->wreq ? EPOLLOUT : 0))
-			epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
-	}
 }
 
 /* Whether every connection is finished (-n mode): sent all it had and got all answers. */
@@ -607,9 +217,7 @@ static void *worker_main(void *arg)
 		struct conn *c = &w->conns[i];
 
 		w->r.unfinished += c->inflight;
-		if (c->fd >= 0)
-			close(c->fd);
-		c->fd = -1;
+		conn_release(c);
 	}
 	return NULL;
 }
@@ -629,6 +237,7 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 	w->conns = xcalloc(n ? n : 1, sizeof(*w->conns));
 	w->heap = xcalloc(n ? n : 1, sizeof(*w->heap));
 	w->rbuf = xmalloc(LOAD_READ_BUF);
+	w->io = conn_io_for(o);
 	if (hdr_init(&w->r.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
 	    hdr_init(&w->r.latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
 	    hdr_init(&w->interval, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0)
@@ -651,7 +260,7 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 		if (o->rate > 0) {
 			/* each connection sends every connections/rate s, staggered evenly */
 			c->next_k = g;
-			c->next_send = schedule_time(sh, c->next_k);
+			c->next_send = load__schedule_time(sh, c->next_k);
 		}
 	}
 	w->nheap = n;
@@ -665,6 +274,7 @@ static void worker_release(struct worker *w)
 	free(w->conns);
 	free(w->heap);
 	free(w->rbuf);
+	tls_sessions_release(&w->tls_sessions);
 	hdr_release(&w->r.latency);
 	hdr_release(&w->r.latency_raw);
 	hdr_release(&w->interval);
@@ -730,13 +340,22 @@ int load_run(const struct load_opts *o, struct load_result *res)
 		res->bytes_out += w->r.bytes_out;
 		res->connects += w->r.connects;
 		res->unfinished += w->r.unfinished;
+		res->tls_handshakes += w->r.tls_handshakes;
+		res->tls_resumed += w->r.tls_resumed;
+		/* the first thread's first connection, the first failure seen */
+		if (!res->tls_version[0] && w->r.tls_version[0]) {
+			memcpy(res->tls_version, w->r.tls_version, sizeof(res->tls_version));
+			memcpy(res->tls_cipher, w->r.tls_cipher, sizeof(res->tls_cipher));
+		}
+		if (!res->tls_error[0] && w->r.tls_error[0])
+			memcpy(res->tls_error, w->r.tls_error, sizeof(res->tls_error));
 		for (int e = 0; e < LOAD_ERR_NR; e++)
 			res->errors[e] += w->r.errors[e];
 		for (int s = 0; s < 6; s++)
 			res->status[s] += w->r.status[s];
 		if (w->r.latency.counts) {
 			hdr_add(&res->latency, &w->r.latency);
-			hdr_add(&res->latency_raw, &w->r.latency_raw);
+			hdr_add(&res->latency_raw, o->rate > 0 ? &w->r.latency_raw : &w->r.latency);
 		}
 		worker_release(w);
 	}

@@ -16,6 +16,8 @@
 
 #include "stats/hdr.h"
 
+struct tls_client;
+
 /* Latencies are recorded in microseconds, from 1 us to an hour, 3 digits. */
 #define LOAD_HDR_LOWEST 1
 #define LOAD_HDR_HIGHEST 3600000000LL
@@ -34,6 +36,7 @@ enum load_err {
 	LOAD_ERR_READ,
 	LOAD_ERR_WRITE,
 	LOAD_ERR_PARSE,
+	LOAD_ERR_TLS,		/* a TLS handshake failed or timed out */
 	LOAD_ERR_NR
 };
 
@@ -46,6 +49,7 @@ struct load_stage {
 struct load_opts {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	struct tls_client *tls;		/* https: the TLS settings (tls.h); NULL: plain http */
 	const struct load_request *reqs;	/* used round robin */
 	size_t nreqs;
 	unsigned threads;
@@ -85,6 +89,10 @@ struct load_result {
 	struct hdr latency_raw;		/* from the actual send, us */
 	uint64_t elapsed_ns;
 	int interrupted;
+	/* https */
+	uint64_t tls_handshakes, tls_resumed;	/* completed, and of them resumed */
+	char tls_version[16], tls_cipher[64];	/* of the first connection; "" for http */
+	char tls_error[256];		/* the first TLS failure, a sentence; "" when none */
 };
 
 /*

@@ -25,9 +25,10 @@ int http_url_parse(const char *url, struct http_url *u)
 		strcpy(u->scheme, "http");
 		p = url + 7;
 	} else if (!strncmp(url, "https://", 8)) {
-		return pe_error("'%s': https is not supported by this build of perfeng load; use http://", url);
+		strcpy(u->scheme, "https");
+		p = url + 8;
 	} else {
-		return pe_error("'%s' is not an http:// URL", url);
+		return pe_error("'%s' is not an http:// or https:// URL", url);
 	}
 	host = p;
 	if (*p == '[') {	/* [::1]:8080 */
@@ -58,7 +59,7 @@ int http_url_parse(const char *url, struct http_url *u)
 	if (port)
 		url__copy(u->port, sizeof(u->port), port, port_len);
 	else
-		strcpy(u->port, "80");
+		strcpy(u->port, u->scheme[4] ? "443" : "80");
 	path = p;
 	p = path + strcspn(path, "#");	/* the fragment is not sent */
 	if (*path != '/') {

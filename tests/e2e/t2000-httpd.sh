@@ -251,9 +251,10 @@ is "$SRC" 0 "SIGTERM: exit 0"
 S=$T/main.json
 jq_is "$S" '[.requests, .responses, .connections, .bad_requests]' "[$REQS,$RESPS,$CONNS,1]" \
 	"the summary counts the $REQS requests, $RESPS responses and $CONNS connections made, and 1 bad request"
-EXP=$(for k in "${!PREQ[@]}"; do printf '{"%s":{"requests":%d,"responses":%d}}\n' "$k" "${PREQ[$k]}" "${PRESP[$k]}"; done | jq -cS -s add)
-jq_is "$S" '.paths|to_entries|map(select(.value.requests > 0))|sort_by(.key)|from_entries' "$EXP" \
-	"the summary counts each path's requests and responses"
+declare -A PBODY=([size]=11)	# the one request body: "hello world", POSTed to /size/3 above
+EXP=$(for k in "${!PREQ[@]}"; do printf '{"%s":{"requests":%d,"responses":%d,"body_bytes":%d}}\n' "$k" "${PREQ[$k]}" "${PRESP[$k]}" "${PBODY[$k]:-0}"; done | jq -cS -s add)
+jq_is "$S" '.paths|to_entries|map(select(.value.requests > 0))|sort_by(.key)|from_entries|map_values(to_entries|sort_by(.key)|from_entries)' "$EXP" \
+	"the summary counts each path's requests, responses and request body bytes"
 jq_ok "$S" '(.paths|map(.requests)|add) == .requests and (.paths|map(.responses)|add) == .responses' "the paths add up to the totals"
 jq_ok "$S" '.bytes_out > 1000000 and .bytes_in > 0' "bytes_out has the 1 MB body"
 

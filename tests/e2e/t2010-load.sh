@@ -153,10 +153,61 @@ run_pe load -n 5 --save api --store "$T" "$U/"
 rc_is 3 "--store that is a directory: exit 3, before any request"
 unset PERFENG_STORE
 
+# --- --requests-file: a mix of endpoints, round robin -------------------------------------
+# pe-httpd's /stats counts requests and request body bytes per path kind
+printf '{"k": "0123456789"}\n' >"$T/body.json"	# 20 bytes
+printf '# three endpoints, used in turn\nGET /size/100\nPOST /status/201 body.json\n\n\tHEAD   /head-ok\r\n' >"$T/reqs.txt"
+stats >"$T/s0.json"
+run_pe load -c 3 -t 2 -n 300 --requests-file "$T/reqs.txt" --json "$U"
+rc_is 0 "--requests-file with paths under the URL given: exit 0"
+echo "$PE_OUT" >"$T/rf.json"
+stats >"$T/s1.json"
+jq_is "$T/rf.json" '[.requests, .responses, .status["2xx"], .requests_file != null]' '[300,300,300,true]' \
+	"300 requests, 300 responses, all 2xx (200 and 201)"
+delta() { jq -n -c --slurpfile a "$T/s0.json" --slurpfile b "$T/s1.json" "$1"; }
+is "$(delta '["size", "status", "head-ok"] | map($b[0].paths[.].requests - $a[0].paths[.].requests)')" "[100,100,100]" \
+	"the server saw exactly 100 of each: /size/100, /status/201, /head-ok"
+is "$(delta '["size", "status", "head-ok"] | map($b[0].paths[.].body_bytes - $a[0].paths[.].body_bytes)')" "[0,2000,0]" \
+	"the POSTs carried body.json: 100 x 20 bytes, the others none"
+stats >"$T/s0.json"
+run_pe load -c 3 -n 30 --requests-file "$T/reqs.txt" -H 'Connection: close' "$U"
+stats >"$T/s1.json"
+is "$(delta '[$b[0].connections - $a[0].connections, $b[0].requests - $a[0].requests]')" "[30,30]" \
+	"-H applies to every request: with Connection: close, 30 requests came on 30 connections"
+
+printf 'GET %s/size/10\nGET %s/\n' "$U" "$U" >"$T/abs.txt"
+before=$(served)
+run_pe load -c 2 -n 10 --requests-file "$T/abs.txt" --json
+rc_is 0 "--requests-file with whole URLs and no URL given: exit 0"
+echo "$PE_OUT" >"$T/abs.json"
+jq_is "$T/abs.json" '[.responses, .url]' "[10,\"$U/\"]" "10 responses; the url is the server's"
+is "$(( $(served) - before ))" 10 "the server saw exactly 10"
+
+rf_fail() {	# file-content args regex desc
+	printf '%b' "$1" >"$T/bad.txt"
+	# shellcheck disable=SC2086
+	run_pe load -n 3 --requests-file "$T/bad.txt" $2
+	rc_is 2 "--requests-file, $4: exit 2"
+	like "$PE_ERR" "$3" "$4: the message"
+}
+rf_fail 'GET /\n\nGET\n' "$U" "bad\.txt:3: 'GET': expected METHOD URL \[BODY_FILE\]" "a line without a URL (line number and text quoted)"
+rf_fail 'get /\n' "$U" "bad\.txt:1: 'get /': the method is not an HTTP method" "a lowercase method"
+rf_fail 'GET / a b\n' "$U" "bad\.txt:1: 'GET / a b': more than METHOD URL" "four fields"
+rf_fail 'POST / nonexistent.json\n' "$U" "bad\.txt:1: cannot read '.*nonexistent\.json'" "a missing body file"
+rf_fail "GET $U/\nGET http://localhost:$PORT/\n" "" "bad\.txt:2: 'http://localhost:$PORT/' is not on http://127\.0\.0\.1:$PORT like the first request" "another host"
+rf_fail "GET http://127.0.0.1:1/\n" "$U" "bad\.txt:1: .* is not on http://127\.0\.0\.1:$PORT like the URL given" "another port than the URL"
+rf_fail "GET /\n" "" "bad\.txt:1: '/' is a path: give the server's URL" "a path and no URL"
+rf_fail "GET ftp://x/\n" "" "bad\.txt:1: 'ftp://x/' is not an http:// or https:// URL" "a bad URL"
+rf_fail "# nothing\n\n" "$U" "bad\.txt: no request in it" "no request"
+rf_fail "GET /\n" "-m POST $U" "-m and -b go without --requests-file" "-m with --requests-file"
+run_pe load -n 3 --requests-file "$T/nonexistent.txt" "$U"
+rc_is 2 "--requests-file that does not exist: exit 2"
+like "$PE_ERR" "--requests-file: cannot read '.*nonexistent\.txt'" "the message names the file"
+
 # --- usage errors -----------------------------------------------------------------------
 for args in "$U/" "-n 10" "-n 10 ftp://x/" "-n 10 -c 0 $U/" "-n 10 --slo p99~1ms $U/" \
 	"-n 10 --slo bogus<1 $U/" "-n 10 -H NoColon $U/" "-n 10 -R 0 $U/" "-n 10 --pipeline 65 $U/" \
-	"-n 10 -m get $U/" "-n 10 https://127.0.0.1:1/"; do
+	"-n 10 -m get $U/"; do
 	# shellcheck disable=SC2086
 	run_pe load $args
 	rc_is 2 "perfeng load $args: usage error, exit 2"

@@ -17,13 +17,15 @@
  * exits 0:
  *   {"requests": N, "responses": N, "connections": N, "bytes_in": N,
  *    "bytes_out": N, "bad_requests": N, "paths": {"default": {"requests": N,
- *    "responses": N}, "size": {...}, ...}}
+ *    "responses": N, "body_bytes": N}, "size": {...}, ...}}
  * requests: requests whose headers were read, on any path below; responses:
  * well-formed responses whose last byte was written (a client's limits aside:
  * /big-header/70000 counts); connections: those that carried one of those
  * requests; bytes_in and bytes_out: bytes read and written; bad_requests:
  * requests it could not parse (answered 400, 431 or 501 and not counted in
- * requests). GET /stats returns the same line and counts nowhere.
+ * requests); per path (the kinds below: "size" counts /size/N for any N),
+ * its requests, responses and the request body bytes read. GET /stats
+ * returns the same line and counts nowhere.
  *
  * Paths (a query is ignored; a bad number makes a path unknown):
  *   /, unknown      200, "ok"
@@ -112,7 +114,7 @@ static const struct route {
  * stores; /stats and the summary read every worker's.
  */
 struct counters {
-	uint64_t requests[NPATHS], responses[NPATHS];
+	uint64_t requests[NPATHS], responses[NPATHS], body_bytes[NPATHS];
 	uint64_t connections, bytes_in, bytes_out, bad_requests;
 };
 
@@ -144,7 +146,7 @@ enum { AFTER_NONE, AFTER_CLOSE, AFTER_RESET };	/* what to do once the output has
  */
 struct conn {
 	int fd;
-	unsigned char mode, wait, after, counted, body_uncounted;
+	unsigned char mode, wait, after, counted, body_uncounted, body_path;
 	struct req pend;
 	struct gen gen;
 	uint64_t body_left;		/* request body bytes still to drop */
@@ -243,7 +245,7 @@ static int parse_num(const char **s, const char *end, uint64_t *v)
 /* Writes the counts of all workers as one JSON line (no newline) into buf; returns its length. */
 static size_t stats_json(const struct server *s, char *buf, size_t cap)
 {
-	uint64_t req[NPATHS] = { 0 }, resp[NPATHS] = { 0 }, conns = 0, in = 0, out = 0, bad = 0;
+	uint64_t req[NPATHS] = { 0 }, resp[NPATHS] = { 0 }, body[NPATHS] = { 0 }, conns = 0, in = 0, out = 0, bad = 0;
 	uint64_t treq = 0, tresp = 0;
 	size_t n;
 	int i, k;
@@ -254,6 +256,7 @@ static size_t stats_json(const struct server *s, char *buf, size_t cap)
 		for (k = 0; k < NPATHS; k++) {
 			req[k] += __atomic_load_n(&c->requests[k], __ATOMIC_RELAXED);
 			resp[k] += __atomic_load_n(&c->responses[k], __ATOMIC_RELAXED);
+			body[k] += __atomic_load_n(&c->body_bytes[k], __ATOMIC_RELAXED);
 		}
 		conns += __atomic_load_n(&c->connections, __ATOMIC_RELAXED);
 		in += __atomic_load_n(&c->bytes_in, __ATOMIC_RELAXED);
@@ -269,8 +272,8 @@ static size_t stats_json(const struct server *s, char *buf, size_t cap)
 			     ", \"bytes_out\": %" PRIu64 ", \"bad_requests\": %" PRIu64 ", \"paths\": {",
 			     treq, tresp, conns, in, out, bad);
 	for (k = 0; k < NPATHS && n < cap; k++)
-		n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": {\"requests\": %" PRIu64 ", \"responses\": %" PRIu64 "}",
-				      k ? ", " : "", path_names[k], req[k], resp[k]);
+		n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": {\"requests\": %" PRIu64 ", \"responses\": %" PRIu64
+				      ", \"body_bytes\": %" PRIu64 "}", k ? ", " : "", path_names[k], req[k], resp[k], body[k]);
 	if (n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, "}}");
 	return n < cap ? n : cap - 1;
@@ -487,7 +490,7 @@ static void respond(struct worker *w, struct conn *c, const struct req *r)
 	const struct server *s = w->srv;
 	int body = !r->head;
 	struct req rc;
-	char json[2048];
+	char json[3072];
 	size_t n, before;
 
 	switch (r->path) {
@@ -717,6 +720,8 @@ static int conn_parse(struct worker *w, struct conn *c)
 		c->body_left -= n;
 		if (c->body_uncounted)
 			uncount(&w->n.bytes_in, n);
+		else
+			count(&w->n.body_bytes[c->body_path], n);
 		if (c->body_left)
 			return 0;
 		avail -= n;
@@ -791,6 +796,7 @@ static int conn_parse(struct worker *w, struct conn *c)
 	c->in_scan = c->in_off;
 	c->body_left = clen;
 	c->body_uncounted = r.path == P_STATS;
+	c->body_path = r.path;
 	if (r.path == P_STATS) {
 		uncount(&w->n.bytes_in, head_len);
 	} else {
@@ -1272,7 +1278,7 @@ int main(int argc, char **argv)
 	uint64_t one = 1, deadline, now;
 	int opt, v6 = 0, want_port = 0, port, i, sig;
 	struct timespec ts;
-	char json[2048];
+	char json[3072];
 	sigset_t set;
 
 	/* blocked before anything else, so that an early SIGTERM still gets the summary */

@@ -1,0 +1,120 @@
+/*
+ * Inside the load engine: the connection, worker and shared state that
+ * load.c (threads, schedule, timers, intervals) and conn.c (one
+ * connection's states and I/O, plain or TLS) both work on. Not for use
+ * outside src/http/load.c and src/http/conn.c.
+ */
+#ifndef PE_HTTP_LOAD_IMPL_H
+#define PE_HTTP_LOAD_IMPL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "http/load.h"
+#include "http/parser.h"
+#include "http/tls.h"
+#include "stats/hdr.h"
+#include "util/clock.h"
+
+#define LOAD_READ_BUF 65536
+#define LOAD_RECONNECT_NS (10 * NS_PER_MS)	/* after a failed connect: no busy loop */
+#define NEVER UINT64_MAX
+
+enum conn_state { C_IDLE_CLOSED = 0, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_DONE };
+
+struct conn;
+
+/*
+ * How a connection moves bytes: plain socket calls, or TLS. As read(2) and
+ * write(2) on a nonblocking socket. pending: bytes already received and
+ * buffered above the socket, which epoll cannot announce.
+ */
+struct conn_io {
+	ssize_t (*read)(struct conn *c, void *buf, size_t n);
+	ssize_t (*write)(struct conn *c, const void *buf, size_t n);
+	int (*pending)(const struct conn *c);
+};
+
+struct conn {
+	int fd;
+	enum conn_state state;
+	struct tls_conn *tls;		/* https: its TLS session, else NULL */
+	unsigned char read_wants_out;	/* a TLS read waits for the socket to be writable */
+	unsigned char write_wants_in;	/* a TLS write waits for it to be readable */
+	struct http_parser parser;
+	int parsing;			/* a response has started arriving */
+	/* requests in flight, oldest first: actual and intended send times */
+	uint64_t sent[LOAD_MAX_PIPELINE], intended[LOAD_MAX_PIPELINE];
+	unsigned char head_req[LOAD_MAX_PIPELINE];	/* that request was HEAD */
+	unsigned head, inflight;
+	size_t next_req;		/* round-robin index into the requests */
+	const struct load_request *wreq;	/* a request partly written */
+	size_t wpos;
+	uint64_t next_send;		/* open model: intended time of the next request */
+	double next_k;			/* open model: its number in the whole schedule */
+	uint64_t connect_deadline;
+	uint64_t reconnect_at;
+	int64_t remaining;		/* -n: requests this connection still sends; -1: unbounded */
+	size_t heap_pos;
+	uint64_t key;			/* its time in the heap */
+};
+
+struct shared;
+
+struct worker {
+	struct shared *sh;
+	unsigned id;
+	pthread_t tid;
+	int epfd;
+	struct conn *conns;
+	unsigned nconns;
+	struct conn **heap;		/* min-heap by conn->key */
+	size_t nheap;
+	char *rbuf;
+	uint64_t end;			/* stop sending at this time (duration) */
+	const struct conn_io *io;
+	struct tls_sessions tls_sessions;	/* https: the last ticket, for resumption */
+	/* results */
+	struct load_result r;
+	struct hdr interval;		/* this second's latencies, flushed each second */
+	uint64_t iv_responses, iv_errors;
+	unsigned iv_second;
+	int error;
+	char errmsg[256];
+};
+
+/* The per-second intervals from all workers, merged under a lock. */
+#define LOAD_SLOTS 8
+struct slot {
+	struct hdr h;
+	uint64_t responses, errors;
+};
+
+struct shared {
+	const struct load_opts *o;
+	uint64_t start;
+	pthread_mutex_t lock;
+	struct slot slots[LOAD_SLOTS];
+	unsigned nthreads;
+	unsigned *flushed;		/* per worker: seconds flushed so far */
+	int *exited;			/* per worker: it will flush no more */
+	unsigned reported;		/* seconds handed to o->interval so far */
+	unsigned established;		/* open connections now, all workers */
+	unsigned established_max;
+};
+
+
+/* load.c */
+uint64_t load__schedule_time(const struct shared *sh, double k);
+void load__heap_fix(struct worker *w, size_t i);
+
+/* conn.c: the I/O table for this run; a connection's timer came due, or its socket has events. */
+const struct conn_io *conn_io_for(const struct load_opts *o);
+void conn_connect(struct worker *w, struct conn *c, uint64_t now);
+void conn_timer(struct worker *w, struct conn *c, uint64_t now);
+void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now);
+/* Frees c's TLS session and closes its socket, where it has them. */
+void conn_release(struct conn *c);
+
+#endif
