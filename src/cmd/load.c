@@ -18,8 +18,10 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "http/findmax.h"
 #include "http/load.h"
 #include "http/url.h"
+#include "out/findmax_report.h"
 #include "out/hlog.h"
 #include "out/format.h"
 #include "out/json.h"
@@ -277,27 +279,6 @@ static int resolve(const struct http_url *u, struct load_opts *o)
 	return 0;
 }
 
-static double result_metric(const struct load_result *r, const struct slo *s)
-{
-	double secs = (double)r->elapsed_ns / 1e9;
-	uint64_t errs = 0;
-
-	for (int e = 0; e < LOAD_ERR_NR; e++)
-		errs += r->errors[e];
-	errs += r->status[4] + r->status[5];
-	if (s->kind == SLO_RATIO)
-		return r->sent ? (double)errs / (double)r->sent : NAN;
-	if (s->kind == SLO_RATE)
-		return secs > 0 ? (double)r->responses / secs : NAN;
-	if (!r->latency.total)
-		return NAN;
-	if (!strcmp(s->metric, "max"))
-		return (double)hdr_max(&r->latency) / 1e6;
-	if (!strcmp(s->metric, "mean"))
-		return hdr_mean(&r->latency) / 1e6;
-	return (double)hdr_value_at_percentile(&r->latency, s->percentile) / 1e6;
-}
-
 static uint64_t total_errors(const struct load_result *r)
 {
 	uint64_t e = r->status[4] + r->status[5];
@@ -305,6 +286,12 @@ static uint64_t total_errors(const struct load_result *r)
 	for (int k = 0; k < LOAD_ERR_NR; k++)
 		e += r->errors[k];
 	return e;
+}
+
+static double result_metric(const struct load_result *r, const struct slo *s)
+{
+	return slo_value(s, &r->latency, (double)r->elapsed_ns / 1e9, r->sent, r->responses,
+			 total_errors(r));
 }
 
 /* One row of percentiles, all in unit u so that the columns line up. */
@@ -397,8 +384,99 @@ static json_t *latency_json(const struct hdr *h)
 	return o;
 }
 
+/* --- --find-max: a search over open-model rates (engine: src/http/findmax.c) --- */
+
+struct find_max_args {
+	int on;
+	const char *start_rate, *max_rate;
+	uint64_t step_ns, warmup_ns;
+	double precision;
+};
+
+/* Checks the --find-max options against the others; 0, or -1 with pe_error(). */
+static int find_max_check(const struct find_max_args *a, size_t nslos, int has_rate, int has_bounds,
+			  int has_hlog, int has_save)
+{
+	if (!a->on) {
+		if (a->start_rate || a->max_rate || a->step_ns || a->warmup_ns != NS_PER_SEC ||
+		    a->precision != 0.05)
+			return pe_error("--start-rate, --max-rate, --step-duration, --warmup and "
+					"--precision go with --find-max");
+		return 0;
+	}
+	if (!nslos)
+		return pe_error("--find-max needs at least one --slo: the objectives decide which rates pass");
+	if (has_rate || has_bounds)
+		return pe_error("--find-max chooses the rates and durations: it goes without -R, --stages, -d and -n");
+	if (has_hlog || has_save)
+		return pe_error("--find-max goes without --hlog and --save");
+	if (a->warmup_ns % NS_PER_SEC)
+		return pe_error("--warmup must be whole seconds (0s, 1s, 2s, ...)");
+	if (a->step_ns && a->step_ns < NS_PER_SEC)
+		return pe_error("--step-duration must be 1s or more");
+	if (!(a->precision > 0 && a->precision < 1))
+		return pe_error("--precision must be above 0%% and below 100%%");
+	return 0;
+}
+
+struct find_max_live {
+	const struct findmax_opts *o;
+	size_t n;
+};
+
+static void find_max_progress(void *ctx, const struct findmax_step *s)
+{
+	struct find_max_live *l = ctx;
+
+	findmax_report_row(stderr, l->o, l->n++, s);
+}
+
+/* Runs the search with o as the base of each step; returns the exit status. */
+static int find_max_run(const char *url, const struct find_max_args *a, const struct load_opts *o,
+			const struct slo *slos, size_t nslos, int json)
+{
+	struct findmax_opts fo = { .load = *o, .slos = slos, .nslos = nslos };
+	struct findmax_result res;
+	struct find_max_live live = { .o = &fo };
+	int status = PE_EXIT_OK;
+
+	fo.start_rate = 100;
+	fo.max_rate = 1e6;
+	if (a->start_rate && (parse_double(a->start_rate, &fo.start_rate) < 0 || !(fo.start_rate > 0)))
+		return cmd_fail(PE_EXIT_USAGE, "--start-rate: '%s' is not a positive rate", a->start_rate);
+	if (a->max_rate && (parse_double(a->max_rate, &fo.max_rate) < 0 || fo.max_rate < fo.start_rate))
+		return cmd_fail(PE_EXIT_USAGE, "--max-rate: '%s' is not a rate at or above the start rate (%g)",
+				a->max_rate, fo.start_rate);
+	fo.precision = a->precision;
+	fo.step_ns = a->step_ns ? a->step_ns : 10 * NS_PER_SEC;
+	fo.warmup_s = (unsigned)(a->warmup_ns / NS_PER_SEC);
+	fo.step_done = isatty(STDERR_FILENO) && !json ? find_max_progress : NULL;
+	fo.ctx = &live;
+	if (findmax_run(&fo, &res) < 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	if (json) {
+		json_t *root = findmax_report_json(url, &fo, &res);
+
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+		putchar('\n');
+		json_decref(root);
+	} else {
+		findmax_report_text(url, &fo, &res);
+	}
+	fflush(stdout);
+	if (res.end == FINDMAX_INTERRUPTED)
+		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the steps so far are shown");
+	else if (!res.knee && res.nsteps && !res.steps[0].responses && res.steps[0].errors)
+		status = cmd_fail(PE_EXIT_RUNTIME, "no response at %.1f req/s: is the service up?", fo.start_rate);
+	else if (!res.knee)
+		status = cmd_fail(PE_EXIT_VERDICT, "no rate met every SLO");
+	findmax_result_release(&res);
+	return status;
+}
+
 int cmd_load(int argc, char **argv)
 {
+	struct find_max_args fm = { .warmup_ns = NS_PER_SEC, .precision = 0.05 };
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
 	const char *method = "GET", *body_arg = NULL, *rate_arg = NULL, *hlog_path = NULL;
@@ -422,6 +500,13 @@ int cmd_load(int argc, char **argv)
 		OPT_UINT(0, "pipeline", &pipeline, "<N>", "requests in flight per connection (default 1)"),
 		OPT_DURATION(0, "timeout", &timeout, "<DUR>", "a request without a response after DUR fails (default 10s)"),
 		OPT_DURATION(0, "connect-timeout", &connect_timeout, "<DUR>", "a connect that takes longer fails (default 5s)"),
+		OPT_GROUP("Breaking point:"),
+		OPT_FLAG(0, "find-max", &fm.on, "search for the highest open-model rate that meets every --slo"),
+		OPT_STRING(0, "start-rate", &fm.start_rate, "<RATE>", "--find-max: the first rate (default 100 req/s), doubled each step"),
+		OPT_STRING(0, "max-rate", &fm.max_rate, "<RATE>", "--find-max: never above RATE (default 1000000)"),
+		OPT_DURATION(0, "step-duration", &fm.step_ns, "<DUR>", "--find-max: measure each rate for DUR (default 10s)"),
+		OPT_DURATION(0, "warmup", &fm.warmup_ns, "<DUR>", "--find-max: run each rate DUR before measuring, whole seconds (default 1s)"),
+		OPT_PERCENT(0, "precision", &fm.precision, "<PCT>", "--find-max: bisect until the passing and failing rates are within PCT (default 5%)"),
 		OPT_GROUP("Requests:"),
 		OPT_STRING('m', "method", &method, "<METHOD>", "request method (default GET)"),
 		OPT_LIST('H', "header", &headers, "<HEADER>", "'Name: value' header (repeatable)"),
@@ -468,7 +553,10 @@ int cmd_load(int argc, char **argv)
 		duration = stages_total;
 	else if (stages_arg && !rc)
 		rc = -1;
-	if (!rc && !duration && !requests)
+	if (!rc)
+		rc = find_max_check(&fm, slos_arg.n, rate_arg != NULL, stages_arg || duration || requests,
+				    hlog_path != NULL, save != NULL);
+	if (!rc && !duration && !requests && !fm.on)
 		rc = pe_error("give -d DURATION or -n REQUESTS: a load test is always bounded");
 	if (!rc && (!connections || connections > 100000))
 		rc = pe_error("-c must be between 1 and 100000");
@@ -555,6 +643,12 @@ int cmd_load(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
+	if (fm.on) {
+		status = find_max_run(argv[0], &fm, &o, slos, slos_arg.n, json);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		goto out;
+	}
 	started = clock_realtime_us();
 	rc = load_run(&o, &res);
 	sigaction(SIGINT, &old_int, NULL);

@@ -70,6 +70,7 @@ struct worker {
 	struct load_result r;
 	struct hdr interval;		/* this second's latencies, flushed each second */
 	uint64_t iv_responses, iv_errors;
+	struct load_counts iv_flushed;	/* r's counts when last flushed */
 	unsigned iv_second;
 	int error;
 	char errmsg[256];
@@ -80,6 +81,7 @@ struct worker {
 struct slot {
 	struct hdr h;
 	uint64_t responses, errors;
+	struct load_counts counts;	/* what the workers counted in that second */
 };
 
 struct shared {
@@ -91,6 +93,7 @@ struct shared {
 	unsigned *flushed;		/* per worker: seconds flushed so far */
 	int *exited;			/* per worker: it will flush no more */
 	unsigned reported;		/* seconds handed to o->interval so far */
+	struct load_counts total;	/* the counts of the seconds reported */
 	unsigned established;		/* open connections now, all workers */
 	unsigned established_max;
 };
@@ -221,6 +224,19 @@ static void record_response(struct worker *w, struct conn *c, uint64_t now)
 	c->inflight--;
 }
 
+/* dst += a - b, field by field. */
+static void counts_add(struct load_counts *dst, const struct load_counts *a, const struct load_counts *b)
+{
+	dst->sent += a->sent - b->sent;
+	dst->responses += a->responses - b->responses;
+	dst->bytes_in += a->bytes_in - b->bytes_in;
+	dst->bytes_out += a->bytes_out - b->bytes_out;
+	for (int e = 0; e < LOAD_ERR_NR; e++)
+		dst->errors[e] += a->errors[e] - b->errors[e];
+	for (int k = 0; k < 6; k++)
+		dst->status[k] += a->status[k] - b->status[k];
+}
+
 /*
  * Reports every second that all workers have flushed (or that the workers
  * still missing will never flush, having exited), in order. Under the lock.
@@ -245,8 +261,12 @@ static void interval_report(struct shared *sh)
 			sh->o->interval(sh->o->interval_ctx, r, into < 1 ? into : 1, &sl->h,
 					sl->responses, sl->errors);
 		}
+		counts_add(&sh->total, &sl->counts, &(struct load_counts){ 0 });
+		if (sh->o->counts)
+			sh->o->counts(sh->o->interval_ctx, r, &sh->total);
 		hdr_reset(&sl->h);
 		sl->responses = sl->errors = 0;
+		memset(&sl->counts, 0, sizeof(sl->counts));
 		sh->reported++;
 	}
 }
@@ -256,8 +276,16 @@ static void interval_flush(struct worker *w)
 {
 	struct shared *sh = w->sh;
 	struct slot *sl = &sh->slots[w->iv_second % LOAD_SLOTS];
+	struct load_counts now = {
+		.sent = w->r.sent, .responses = w->r.responses,
+		.bytes_in = w->r.bytes_in, .bytes_out = w->r.bytes_out,
+	};
 
+	memcpy(now.errors, w->r.errors, sizeof(now.errors));
+	memcpy(now.status, w->r.status, sizeof(now.status));
 	pthread_mutex_lock(&sh->lock);
+	counts_add(&sl->counts, &now, &w->iv_flushed);
+	w->iv_flushed = now;
 	hdr_add(&sl->h, &w->interval);
 	sl->responses += w->iv_responses;
 	sl->errors += w->iv_errors;
