@@ -20,13 +20,16 @@
 #include "cmd/cmd.h"
 #include "http/findmax.h"
 #include "http/load.h"
+#include "http/shard.h"
 #include "http/url.h"
 #include "out/findmax_report.h"
 #include "out/hlog.h"
 #include "out/format.h"
 #include "out/json.h"
+#include "out/load_report.h"
 #include "stats/hdr.h"
 #include "stats/slo.h"
+#include "store/load_save.h"
 #include "store/store.h"
 #include "sys/env.h"
 #include "util/clock.h"
@@ -79,85 +82,25 @@ static void on_interval(void *ctx, unsigned second, double length, const struct 
 	}
 }
 
-/*
- * --save: a run of kind "load" with the metrics compare and history read:
- * rps and error_rate over the seconds of the run (one sample a second, so
- * compare can test them), p50..p999 with the per-second p99 as samples of
- * p99 and the whole corrected histogram kept as p99's blob.
- */
+/* --save: the run and its per-second series, as src/store/load_save.c stores them. */
 static int save_run(struct store *st, const char *name, const struct string_list *tags,
-		    const char *invocation, const struct load_result *r, const struct live *l,
-		    int64_t started, int64_t ended)
+		    const struct shard *shard, const char *invocation, const struct load_result *r,
+		    const struct live *l, int64_t started, int64_t ended)
 {
-	static const struct { const char *name; double p; } ps[] = {
-		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 },
+	char tag[48] = "";
+	struct load_save in = {
+		.name = name, .tags = tags->v, .ntags = tags->n, .extra_tag = tag,
+		.invocation = invocation, .version = perfeng_version, .r = r, .errors_known = 1, .rps = l->rps,
+		.p99_ms = l->p99_ms, .errors = l->errors, .n = l->n, .started = started, .ended = ended,
 	};
-	struct store_run run = { 0 };
-	struct store_metric *m;
-	struct env_info env;
-	struct strbuf blob = STRBUF_INIT;
-	double *x = xcalloc(l->n + 1, sizeof(*x));
-	double secs = (double)r->elapsed_ns / 1e9;
-	size_t k;
-	int rc;
+	int64_t id;
 
-	env_collect(&env, 1);
-	env_loadavg(env.loadavg_after);
-	run.kind = xstrdup("load");
-	run.name = xstrdup(name);
-	run.started = started;
-	run.ended = ended;
-	run.version = xstrdup(perfeng_version);
-	run.command_line = xstrdup(invocation);
-	run.hostname = xstrdup(env.hostname);
-	run.cpu_model = xstrdup(env.cpu_model);
-	run.governor = xstrdup(env.governor);
-	run.kernel = xstrdup(env.kernel);
-	run.cores = env.cores;
-	run.loadavg_before = env.loadavg_before[0];
-	run.loadavg_after = env.loadavg_after[0];
-	run.git_commit = xstrdup(env.git_commit);
-	run.git_branch = xstrdup(env.git_branch);
-	run.git_dirty = env.git_dirty;
-	for (size_t t = 0; t < tags->n; t++)
-		store_run_add_tag(&run, tags->v[t]);
-
-	m = store_run_add_metric(&run, "rps", "req/s", 1);
-	store_metric_set_samples(m, l->rps, l->n);
-	if (!l->n)
-		m->mean = secs > 0 ? (double)r->responses / secs : NAN;
-	for (k = 0; k < l->n; k++)
-		x[k] = l->rps[k] + (double)l->errors[k] > 0 ? (double)l->errors[k] / (l->rps[k] + (double)l->errors[k]) : 0;
-	m = store_run_add_metric(&run, "error_rate", "", 0);
-	store_metric_set_samples(m, x, l->n);
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
-		m = store_run_add_metric(&run, ps[i].name, "s", 0);
-		if (!strcmp(ps[i].name, "p99")) {
-			size_t n = 0;
-
-			for (k = 0; k < l->n; k++)
-				if (!isnan(l->p99_ms[k]))
-					x[n++] = l->p99_ms[k] / 1e3;
-			store_metric_set_samples(m, x, n);
-			if (hdr_encode_compressed(&r->latency, &blob) == 0) {
-				m->blob_len = blob.len;
-				m->blob = strbuf_detach(&blob);
-			}
-		} else {
-			store_metric_set_samples(m, NULL, 0);
-		}
-		/* the summary is the whole run's, from its histogram */
-		m->mean = r->latency.total ? (double)hdr_value_at_percentile(&r->latency, ps[i].p) / 1e6 : NAN;
-		m->median = m->mean;
-	}
-	free(x);
-	rc = store_save(st, &run);
-	if (!rc)
-		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
-			store_location(st));
-	store_run_release(&run);
-	strbuf_release(&blob);
-	return rc;
+	if (shard->n)	/* so that the shards of one load can be found and merged */
+		snprintf(tag, sizeof(tag), "shard=%u/%u", shard->k, shard->n);
+	if (load_save(st, &in, &id) < 0)
+		return -1;
+	fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)id, name, store_location(st));
+	return 0;
 }
 
 /* "10s:100,1m:2000,30s:0": DUR:RATE stages, the rate moving linearly to RATE over DUR. */
@@ -279,109 +222,33 @@ static int resolve(const struct http_url *u, struct load_opts *o)
 	return 0;
 }
 
-static uint64_t total_errors(const struct load_result *r)
-{
-	uint64_t e = r->status[4] + r->status[5];
-
-	for (int k = 0; k < LOAD_ERR_NR; k++)
-		e += r->errors[k];
-	return e;
-}
-
 static double result_metric(const struct load_result *r, const struct slo *s)
 {
 	return slo_value(s, &r->latency, (double)r->elapsed_ns / 1e9, r->sent, r->responses,
-			 total_errors(r));
+			 load_report_errors(r));
 }
 
-/* One row of percentiles, all in unit u so that the columns line up. */
-static void print_latency_row(const char *label, const struct hdr *h, enum time_unit u)
+/* --- --shard K/N: this node's slice of the plan (src/http/shard.c) ------------ */
+
+static int shard_apply(const char *arg, int find_max, struct shard *sh, uint64_t *connections,
+		       uint64_t *requests, double *rate, struct load_stage *stages, size_t nstages)
 {
-	static const double ps[] = { 50, 90, 99, 99.9, 99.99 };
-	char b[48];
-
-	printf("  %-14s", label);
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
-		printf(" %9s", fmt_time_num(b, sizeof(b), (double)hdr_value_at_percentile(h, ps[i]) / 1e6, u));
-	printf(" %9s\n", fmt_time_num(b, sizeof(b), (double)hdr_max(h) / 1e6, u));
-}
-
-static void print_dist(int64_t value, double percentile, int64_t count, void *ctx)
-{
-	(void)ctx;
-	printf("  %12.3f ms  %10.6f%%  %12lld\n", (double)value / 1e3, percentile, (long long)count);
-}
-
-static void print_text(const char *url, const struct load_opts *o, const struct load_result *r,
-		       int latency_dist, double target)
-{
-	double secs = (double)r->elapsed_ns / 1e9;
-	char a[48], b[48];
-
-	printf("perfeng load %s\n", url);
-	printf("  %u thread%s, %u connection%s requested, %u established at most\n", o->threads,
-	       o->threads == 1 ? "" : "s", o->connections, o->connections == 1 ? "" : "s",
-	       r->established);
-	if (o->pipeline > 1)
-		printf("  pipeline of %u requests per connection\n", o->pipeline);
-	printf("  %.2f s: %llu requests sent, %llu responses, %.1f responses/s", secs,
-	       (unsigned long long)r->sent, (unsigned long long)r->responses,
-	       secs > 0 ? (double)r->responses / secs : 0.0);
-	if (o->rate > 0)
-		printf(" (target %.1f req/s%s, achieved %.1f%%)", target, o->nstages ? " on average" : "",
-		       secs > 0 ? (double)r->sent / secs / target * 100 : 0.0);
-	printf("\n\n");
-	if (r->latency.total) {
-		enum time_unit u = time_unit_for((double)hdr_value_at_percentile(&r->latency, 99) / 1e6);
-		char head[32];
-
-		snprintf(head, sizeof(head), "latency (%s)", time_unit_name(u));
-		/* "µ" is two bytes but one column */
-		printf("  %s%*s %9s %9s %9s %9s %9s %9s\n", head,
-		       14 - (int)strlen(head) + (u == TU_US), "", "p50", "p90", "p99", "p99.9", "p99.99", "max");
-		print_latency_row(o->rate > 0 ? "corrected" : "all", &r->latency, u);
-		if (o->rate > 0)
-			print_latency_row("uncorrected", &r->latency_raw, u);
-		printf("  mean %s, σ %s%s\n", fmt_time(a, sizeof(a), hdr_mean(&r->latency) / 1e6, TU_AUTO),
-		       fmt_time(b, sizeof(b), hdr_stddev(&r->latency) / 1e6, TU_AUTO),
-		       o->rate > 0 ? " (corrected: from each request's intended time)" : "");
-		if (latency_dist) {
-			printf("\n  latency distribution%s:\n  %15s  %11s  %12s\n",
-			       o->rate > 0 ? " (corrected)" : "", "value", "percentile", "count");
-			hdr_percentiles(&r->latency, 5, print_dist, NULL);
-		}
-	} else {
-		printf("  no response: no latency to show\n");
-	}
-	printf("\n  errors: connect %llu, timeout %llu, read %llu, write %llu, parse %llu; "
-	       "status 4xx %llu, 5xx %llu\n",
-	       (unsigned long long)r->errors[LOAD_ERR_CONNECT], (unsigned long long)r->errors[LOAD_ERR_TIMEOUT],
-	       (unsigned long long)r->errors[LOAD_ERR_READ], (unsigned long long)r->errors[LOAD_ERR_WRITE],
-	       (unsigned long long)r->errors[LOAD_ERR_PARSE], (unsigned long long)r->status[4],
-	       (unsigned long long)r->status[5]);
-	printf("  transfer: %.2f MiB in, %.2f MiB out; %llu connections opened\n",
-	       (double)r->bytes_in / 1048576, (double)r->bytes_out / 1048576,
-	       (unsigned long long)r->connects);
-	if (r->unfinished)
-		printf("  %llu requests were still in flight at the end (not counted)\n",
-		       (unsigned long long)r->unfinished);
-}
-
-static json_t *latency_json(const struct hdr *h)
-{
-	static const struct { const char *k; double p; } ps[] = {
-		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 }, { "p9999", 99.99 },
-	};
-	json_t *o = json_object();
-
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
-		json_object_set_new(o, ps[i].k, h->total ? json_real((double)hdr_value_at_percentile(h, ps[i].p) / 1e6) : json_null());
-	json_object_set_new(o, "max", h->total ? json_real((double)hdr_max(h) / 1e6) : json_null());
-	json_object_set_new(o, "min", h->total ? json_real((double)hdr_min(h) / 1e6) : json_null());
-	json_object_set_new(o, "mean", h->total ? json_real(hdr_mean(h) / 1e6) : json_null());
-	json_object_set_new(o, "stddev", h->total ? json_real(hdr_stddev(h) / 1e6) : json_null());
-	json_object_set_new(o, "count", json_integer(h->total));
-	return o;
+	if (shard_parse(arg, sh) < 0)
+		return -1;
+	if (find_max)
+		return pe_error("--shard goes without --find-max: search from one node");
+	if (*connections < sh->n)
+		return pe_error("--shard %s: -c %llu cannot be split over %u shards (one connection each at least)",
+				arg, (unsigned long long)*connections, sh->n);
+	if (*requests && *requests < sh->n)
+		return pe_error("--shard %s: -n %llu cannot be split over %u shards (one request each at least)",
+				arg, (unsigned long long)*requests, sh->n);
+	*connections = shard_share(sh, *connections);
+	*requests = *requests ? shard_share(sh, *requests) : 0;
+	*rate /= sh->n;
+	for (size_t i = 0; i < nstages; i++)
+		stages[i].rate /= sh->n;
+	return 0;
 }
 
 /* --- --find-max: a search over open-model rates (engine: src/http/findmax.c) --- */
@@ -477,6 +344,8 @@ static int find_max_run(const char *url, const struct find_max_args *a, const st
 int cmd_load(int argc, char **argv)
 {
 	struct find_max_args fm = { .warmup_ns = NS_PER_SEC, .precision = 0.05 };
+	const char *shard_arg = NULL;
+	struct shard shard = { 0 };
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
 	const char *method = "GET", *body_arg = NULL, *rate_arg = NULL, *hlog_path = NULL;
@@ -507,6 +376,8 @@ int cmd_load(int argc, char **argv)
 		OPT_DURATION(0, "step-duration", &fm.step_ns, "<DUR>", "--find-max: measure each rate for DUR (default 10s)"),
 		OPT_DURATION(0, "warmup", &fm.warmup_ns, "<DUR>", "--find-max: run each rate DUR before measuring, whole seconds (default 1s)"),
 		OPT_PERCENT(0, "precision", &fm.precision, "<PCT>", "--find-max: bisect until the passing and failing rates are within PCT (default 5%)"),
+		OPT_GROUP("Many nodes:"),
+		OPT_STRING(0, "shard", &shard_arg, "<K/N>", "run slice K of N of the planned load: rates divided by N, -c and -n split exactly"),
 		OPT_GROUP("Requests:"),
 		OPT_STRING('m', "method", &method, "<METHOD>", "request method (default GET)"),
 		OPT_LIST('H', "header", &headers, "<HEADER>", "'Name: value' header (repeatable)"),
@@ -529,6 +400,7 @@ int cmd_load(int argc, char **argv)
 	struct strbuf body = STRBUF_INIT;
 	struct slo *slos = NULL;
 	struct live live = { 0 };
+	struct load_report rep = { 0 };
 	struct hlog hlog;
 	struct store *st = NULL;
 	struct sigaction sa = { 0 }, old_int, old_term;
@@ -564,6 +436,8 @@ int cmd_load(int argc, char **argv)
 		rc = pe_error("--pipeline must be between 1 and %d", LOAD_MAX_PIPELINE);
 	if (!rc && rate_arg && (parse_double(rate_arg, &rate) < 0 || !(rate > 0)))
 		rc = pe_error("-R: '%s' is not a positive rate", rate_arg);
+	if (!rc && shard_arg)
+		rc = shard_apply(shard_arg, fm.on, &shard, &connections, &requests, &rate, stages, nstages);
 	if (!rc && requests && requests < connections)
 		connections = requests;	/* no connection without a request to send */
 	if (!rc)
@@ -662,14 +536,16 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 
+	rep.url = argv[0];
+	rep.o = &o;
+	rep.r = &res;
+	rep.target = target;
+	rep.latency_dist = latency;
+	rep.shard_k = shard.k;
+	rep.shard_n = shard.n;
 	if (json) {
-		json_t *root = json_object(), *errs = json_object(), *series = json_array(), *sj = json_array();
-		double secs = (double)res.elapsed_ns / 1e9;
+		json_t *root = load_report_json(&rep), *series = json_array(), *sj = json_array();
 
-		for (int e = 0; e < LOAD_ERR_NR; e++)
-			json_object_set_new(errs, load_err_name(e), json_integer((json_int_t)res.errors[e]));
-		json_object_set_new(errs, "status_4xx", json_integer((json_int_t)res.status[4]));
-		json_object_set_new(errs, "status_5xx", json_integer((json_int_t)res.status[5]));
 		for (size_t i = 0; i < live.n; i++)
 			json_array_append_new(series, json_pack("{s:I,s:f,s:I,s:o}", "second", (json_int_t)i + 1,
 				"rps", live.rps[i], "errors", (json_int_t)live.errors[i], "p99", json_num(live.p99_ms[i] / 1e3)));
@@ -678,27 +554,6 @@ int cmd_load(int argc, char **argv)
 			json_array_append_new(sj, json_pack("{s:s,s:o,s:b}", "slo", slos[i].text, "value", json_num(v),
 							    "met", slo_met(&slos[i], v)));
 		}
-		json_object_set_new(root, "url", json_string(argv[0]));
-		json_object_set_new(root, "threads", json_integer(o.threads));
-		json_object_set_new(root, "connections_requested", json_integer(o.connections));
-		json_object_set_new(root, "connections_established", json_integer(res.established));
-		json_object_set_new(root, "connections_opened", json_integer((json_int_t)res.connects));
-		json_object_set_new(root, "model", json_string(o.rate > 0 ? "open" : "closed"));
-		json_object_set_new(root, "target_rate", o.rate > 0 ? json_real(target) : json_null());
-		json_object_set_new(root, "duration", json_real(secs));
-		json_object_set_new(root, "requests", json_integer((json_int_t)res.sent));
-		json_object_set_new(root, "responses", json_integer((json_int_t)res.responses));
-		json_object_set_new(root, "unfinished", json_integer((json_int_t)res.unfinished));
-		json_object_set_new(root, "rps", json_num(secs > 0 ? (double)res.responses / secs : NAN));
-		json_object_set_new(root, "error_rate", json_num(res.sent ? (double)total_errors(&res) / (double)res.sent : NAN));
-		json_object_set_new(root, "errors", errs);
-		json_object_set_new(root, "status", json_pack("{s:I,s:I,s:I,s:I,s:I}", "1xx", (json_int_t)res.status[1],
-			"2xx", (json_int_t)res.status[2], "3xx", (json_int_t)res.status[3],
-			"4xx", (json_int_t)res.status[4], "5xx", (json_int_t)res.status[5]));
-		json_object_set_new(root, "bytes_in", json_integer((json_int_t)res.bytes_in));
-		json_object_set_new(root, "bytes_out", json_integer((json_int_t)res.bytes_out));
-		json_object_set_new(root, "latency", latency_json(&res.latency));
-		json_object_set_new(root, "latency_uncorrected", latency_json(&res.latency_raw));
 		json_object_set_new(root, "per_second", series);
 		json_object_set_new(root, "slo", sj);
 		json_object_set_new(root, "interrupted", json_boolean(res.interrupted));
@@ -706,7 +561,7 @@ int cmd_load(int argc, char **argv)
 		putchar('\n');
 		json_decref(root);
 	} else {
-		print_text(argv[0], &o, &res, latency, target);
+		load_report_text(&rep);
 	}
 	for (size_t i = 0; i < slos_arg.n; i++) {
 		double v = result_metric(&res, &slos[i]);
@@ -728,7 +583,7 @@ int cmd_load(int argc, char **argv)
 	fflush(stdout);
 	if (st && res.interrupted)
 		cmd_warn("interrupted: nothing saved to the store");
-	else if (st && save_run(st, save, &tags, invocation, &res, &live, started, clock_realtime_us()) < 0)
+	else if (st && save_run(st, save, &tags, &shard, invocation, &res, &live, started, clock_realtime_us()) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (status != PE_EXIT_OK)
 		goto done;	/* a failed save is the verdict */

@@ -237,6 +237,22 @@ int hdr_add(struct hdr *dst, const struct hdr *src)
 	return 0;
 }
 
+void hdr_add_values(struct hdr *dst, const struct hdr *src)
+{
+	if (dst->lowest == src->lowest && dst->highest == src->highest && dst->sig_figs == src->sig_figs) {
+		hdr_add(dst, src);
+		return;
+	}
+	if (src->total > 0) {
+		int32_t hi = hdr__index(src, src->max);
+
+		for (int32_t i = hdr__index(src, src->min); i <= hi; i++)
+			if (src->counts[i])
+				hdr_record_n(dst, hdr__median_equivalent(src, hdr__value(src, i)), src->counts[i]);
+	}
+	dst->overflow += src->overflow;
+}
+
 /* --- queries -------------------------------------------------------------------- */
 
 /*
