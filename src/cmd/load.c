@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,13 +21,16 @@
 #include "cmd/cmd.h"
 #include "http/findmax.h"
 #include "http/load.h"
+#include "http/serve.h"
 #include "http/shard.h"
 #include "http/url.h"
 #include "out/findmax_report.h"
 #include "out/hlog.h"
 #include "out/format.h"
 #include "out/json.h"
+#include "out/load_metrics.h"
 #include "out/load_report.h"
+#include "out/openmetrics.h"
 #include "stats/hdr.h"
 #include "stats/slo.h"
 #include "store/load_save.h"
@@ -40,8 +44,17 @@
 
 static const char load_usage[] = "perfeng load [options] <url>";
 
+/* --metrics: what the engine reported so far, for the exposition thread. */
+struct live_metrics {
+	pthread_mutex_t lock;
+	struct load_counts counts;
+	struct hdr latency;
+	double rate, target, elapsed;
+};
+
 /* The live display and the per-second series, fed by the engine each second. */
 struct live {
+	struct live_metrics *m;		/* --metrics, or NULL */
 	int tty;
 	struct hlog *hlog;		/* --hlog, or NULL */
 	double start;			/* Unix seconds at the start */
@@ -72,6 +85,13 @@ static void on_interval(void *ctx, unsigned second, double length, const struct 
 	l->errors[l->n] = errors;
 	l->n++;
 	l->total += responses;
+	if (l->m) {
+		pthread_mutex_lock(&l->m->lock);
+		hdr_add(&l->m->latency, h);
+		l->m->rate = length > 0 ? (double)responses / length : 0;
+		l->m->elapsed = second + length;
+		pthread_mutex_unlock(&l->m->lock);
+	}
 	if (l->tty) {
 		char b[32] = "n/a";
 
@@ -80,6 +100,33 @@ static void on_interval(void *ctx, unsigned second, double length, const struct 
 		fprintf(stderr, "\r\033[K  %3us  %8.0f req/s  p99 %s  errors %llu", second + 1,
 			(double)responses, b, (unsigned long long)errors);
 	}
+}
+
+static void on_counts(void *ctx, unsigned second, const struct load_counts *total)
+{
+	struct live *l = ctx;
+
+	(void)second;
+	pthread_mutex_lock(&l->m->lock);
+	l->m->counts = *total;
+	pthread_mutex_unlock(&l->m->lock);
+}
+
+/* GET /metrics: the run so far as OpenMetrics text; any other path is 404. */
+static int serve_metrics(void *ctx, const char *path, struct strbuf *body, const char **type)
+{
+	struct live_metrics *m = ctx;
+	struct load_metrics_view v;
+
+	if (strcmp(path, "/metrics"))
+		return 404;
+	pthread_mutex_lock(&m->lock);
+	v = (struct load_metrics_view){ .counts = &m->counts, .latency = &m->latency, .rate = m->rate,
+					.target = m->target, .elapsed = m->elapsed };
+	load_metrics_render(body, &v);
+	pthread_mutex_unlock(&m->lock);
+	*type = OPENMETRICS_CONTENT_TYPE;
+	return 200;
 }
 
 /* --save: the run and its per-second series, as src/store/load_save.c stores them. */
@@ -344,7 +391,9 @@ static int find_max_run(const char *url, const struct find_max_args *a, const st
 int cmd_load(int argc, char **argv)
 {
 	struct find_max_args fm = { .warmup_ns = NS_PER_SEC, .precision = 0.05 };
-	const char *shard_arg = NULL;
+	const char *shard_arg = NULL, *metrics_addr = NULL;
+	struct live_metrics lm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct serve *server = NULL;
 	struct shard shard = { 0 };
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
@@ -387,6 +436,7 @@ int cmd_load(int argc, char **argv)
 		OPT_LIST(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails"),
 		OPT_FLAG(0, "json", &json, "print JSON instead of the text"),
 		OPT_STRING(0, "hlog", &hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
+		OPT_STRING(0, "metrics", &metrics_addr, "<ADDR>", "serve OpenMetrics at http://ADDR/metrics during the run (e.g. 127.0.0.1:9464)"),
 		OPT_GROUP("Results store:"),
 		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
 		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
@@ -436,6 +486,10 @@ int cmd_load(int argc, char **argv)
 		rc = pe_error("--pipeline must be between 1 and %d", LOAD_MAX_PIPELINE);
 	if (!rc && rate_arg && (parse_double(rate_arg, &rate) < 0 || !(rate > 0)))
 		rc = pe_error("-R: '%s' is not a positive rate", rate_arg);
+	if (!rc && metrics_addr && fm.on)
+		rc = pe_error("--metrics goes without --find-max");
+	if (!rc && metrics_addr)
+		rc = serve_check_address(metrics_addr);
 	if (!rc && shard_arg)
 		rc = shard_apply(shard_arg, fm.on, &shard, &connections, &requests, &rate, stages, nstages);
 	if (!rc && requests && requests < connections)
@@ -512,6 +566,22 @@ int cmd_load(int argc, char **argv)
 		live.hlog = &hlog;
 	}
 
+	if (metrics_addr) {
+		char where[96];
+
+		if (hdr_init(&lm.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+		    serve_start(&server, metrics_addr, serve_metrics, &lm) < 0) {
+			if (live.hlog)
+				hlog_close(&hlog);
+			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+			goto out;
+		}
+		lm.target = o.rate > 0 ? target : 0;
+		live.m = &lm;
+		o.counts = on_counts;
+		fprintf(stderr, "perfeng: OpenMetrics at http://%s/metrics\n",
+			serve_address(server, where, sizeof(where)));
+	}
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
@@ -525,6 +595,8 @@ int cmd_load(int argc, char **argv)
 	}
 	started = clock_realtime_us();
 	rc = load_run(&o, &res);
+	serve_stop(server);
+	server = NULL;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (live.tty)
@@ -609,6 +681,7 @@ out:
 	free(stages);
 	if (st)
 		store_close(st);
+	hdr_release(&lm.latency);
 	free(live.rps);
 	free(live.p99_ms);
 	free(live.errors);

@@ -253,6 +253,21 @@ void hdr_add_values(struct hdr *dst, const struct hdr *src)
 	dst->overflow += src->overflow;
 }
 
+int64_t hdr_count_at_or_below(const struct hdr *h, int64_t v)
+{
+	int64_t n = 0;
+	int32_t hi;
+
+	if (!h->total || v < h->min)
+		return 0;
+	if (v >= h->max)
+		return h->total;
+	hi = hdr__index(h, v);
+	for (int32_t i = hdr__index(h, h->min); i <= hi; i++)
+		n += h->counts[i];
+	return n;
+}
+
 /* --- queries -------------------------------------------------------------------- */
 
 /*

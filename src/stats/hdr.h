@@ -53,6 +53,12 @@ int hdr_add(struct hdr *dst, const struct hdr *src);
  */
 void hdr_add_values(struct hdr *dst, const struct hdr *src);
 
+/*
+ * How many values are at or below v, at the histogram's precision: the
+ * whole bucket of v counts (values up to hdr_highest_equivalent(v)).
+ */
+int64_t hdr_count_at_or_below(const struct hdr *h, int64_t v);
+
 /* The value at percentile p (0..100): the highest value equivalent to the
  * one at that rank, as HdrHistogram's getValueAtPercentile; 0 when empty. */
 int64_t hdr_value_at_percentile(const struct hdr *h, double p);
