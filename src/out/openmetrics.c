@@ -58,8 +58,16 @@ static void om__number(struct strbuf *sb, double v)
 		strbuf_addstr(sb, v > 0 ? "+Inf" : "-Inf");
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		strbuf_addf(sb, "%.0f", v);
-	else
-		strbuf_addf(sb, "%.17g", v);
+	else {
+		char b[40];
+
+		for (int digits = 1; digits <= 17; digits++) {	/* the shortest that reads back the same */
+			snprintf(b, sizeof(b), "%.*g", digits, v);
+			if (strtod(b, NULL) == v)
+				break;
+		}
+		strbuf_addstr(sb, b);
+	}
 }
 
 /* name{labels[,extra="value"]} value */
