@@ -27,36 +27,17 @@ else
 	make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
 	pe=./perfeng httpd=obj/tests/helpers/pe-httpd
 fi
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
 tmp=$(mktemp -d)
 spid= hpid=
 trap 'for p in $spid $hpid; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] && cp "$tmp"/*.json "$KEEP"/; rm -rf "$tmp"' EXIT
 
-port=$((20000 + RANDOM % 20000))
-mkdir -p "$tmp/www" "$tmp/logs"
-chmod 755 "$tmp" "$tmp/www"	# nginx's worker runs as nobody: it must read the file
-printf 'hello from nginx\n' >"$tmp/www/index.html"
-cat >"$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/logs/error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	client_body_temp_path $tmp/cb; proxy_temp_path $tmp/pt; fastcgi_temp_path $tmp/ft;
-	uwsgi_temp_path $tmp/ut; scgi_temp_path $tmp/st;
-	server { listen 127.0.0.1:$port; root $tmp/www; }
-}
-CONF
-"$nginx" -p "$tmp" -c "$tmp/nginx.conf" &
-spid=$!
-url=http://127.0.0.1:$port/index.html
-for _ in $(seq 50); do curl -sf "$url" >/dev/null && break; sleep 0.1; done
+. bench/nginx.sh
+nginx_start "$tmp" || { kill "$NGINX_PID"; exit 1; }
+spid=$NGINX_PID
+url=$NGINX_URL
 
 echo "perfeng load, open model — $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "$("$pe" --version); nginx $("$nginx" -v 2>&1 | sed 's/.*\///'), 1 worker"
+echo "$("$pe" --version); $NGINX_DESC"
 echo
 
 # (a) achieved vs target

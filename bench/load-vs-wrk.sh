@@ -27,28 +27,11 @@ make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
 tmp=$(mktemp -d)
 trap 'kill $spid 2>/dev/null; rm -rf "$tmp"' EXIT
 if [ "$server" = nginx ]; then
-	port=$((20000 + RANDOM % 20000))
-	mkdir -p "$tmp/www" "$tmp/logs"
-	printf 'hello from nginx\n' >"$tmp/www/index.html"
-	cat >"$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/logs/error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	client_body_temp_path $tmp/cb; proxy_temp_path $tmp/pt; fastcgi_temp_path $tmp/ft;
-	uwsgi_temp_path $tmp/ut; scgi_temp_path $tmp/st;
-	server { listen 127.0.0.1:$port; root $tmp/www; }
-}
-CONF
-	"$(command -v nginx || echo /usr/sbin/nginx)" -p "$tmp" -c "$tmp/nginx.conf" &
-	spid=$!
-	url=http://127.0.0.1:$port/index.html
-	for _ in $(seq 50); do curl -sf "$url" >/dev/null && break; sleep 0.1; done
-	server_desc="nginx $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/.*\///'), 1 worker, a 17-byte file"
+	. bench/nginx.sh
+	nginx_start "$tmp" || { kill "$NGINX_PID"; exit 1; }
+	spid=$NGINX_PID
+	url=$NGINX_URL
+	server_desc=$NGINX_DESC
 else
 	obj/tests/helpers/pe-httpd -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
 	spid=$!

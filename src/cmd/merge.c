@@ -107,12 +107,8 @@ int cmd_merge(int argc, char **argv)
 	}
 	if (!rc && npos < 1)
 		rc = pe_error("merge needs at least one interval log (load --hlog FILE)");
-	if (!rc && (tags.n || store_spec) && !save)
-		rc = pe_error("--tag and --store need --save NAME");
-	if (!rc && save)
-		rc = store_check_name(save);
-	for (size_t i = 0; !rc && i < tags.n; i++)
-		rc = store_check_tag(tags.v[i]);
+	if (!rc)
+		rc = load_save_check(save, store_spec, tags.v, tags.n);
 	if (rc < 0) {
 		fprintf(stderr, "perfeng merge: %s\nsee 'perfeng merge --help'\n", pe_errmsg());
 		status = PE_EXIT_USAGE;

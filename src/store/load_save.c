@@ -7,8 +7,21 @@
 
 #include "stats/hdr.h"
 #include "sys/env.h"
+#include "util/error.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+
+int load_save_check(const char *save, const char *store_spec, const char *const *tags, size_t ntags)
+{
+	if ((ntags || store_spec) && !save)
+		return pe_error("--tag and --store need --save NAME");
+	if (save && store_check_name(save) < 0)
+		return -1;
+	for (size_t i = 0; i < ntags; i++)
+		if (store_check_tag(tags[i]) < 0)
+			return -1;
+	return 0;
+}
 
 int load_save(struct store *st, const struct load_save *in, int64_t *id)
 {

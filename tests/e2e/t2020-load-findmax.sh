@@ -12,11 +12,7 @@ HTTPD=$H/pe-httpd
 SPID=
 trap '_rc=$?; [ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null; (exit $_rc); _tap_exit' EXIT
 
-"$HTTPD" -p 0 -T 120 >"$T/httpd.out" 2>"$T/httpd.err" &
-SPID=$!
-wait_for 10 grep -q '^port [0-9][0-9]*$' "$T/httpd.out"
-PORT=$(sed -n '1s/^port //p' "$T/httpd.out")
-U=http://127.0.0.1:$PORT
+httpd_start
 
 # --- the capacity path itself: 40 requests at 40/s take about a second ----------------
 run_pe load -c 4 -n 40 --json "$U/capacity/40"

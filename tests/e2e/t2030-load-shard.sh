@@ -13,11 +13,7 @@ JS=$(cd "$(dirname "$0")/../helpers/hlog-js" && pwd)
 SPID=
 trap '_rc=$?; [ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null; (exit $_rc); _tap_exit' EXIT
 
-"$HTTPD" -p 0 -T 120 >"$T/httpd.out" 2>"$T/httpd.err" &
-SPID=$!
-wait_for 10 grep -q '^port [0-9][0-9]*$' "$T/httpd.out"
-PORT=$(sed -n '1s/^port //p' "$T/httpd.out")
-U=http://127.0.0.1:$PORT
+httpd_start
 served() { curl -s "$U/stats" | jq -r .requests; }
 
 # --- three shards of -n 1000 -c 5, at the same time ----------------------------------------

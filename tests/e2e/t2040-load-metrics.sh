@@ -17,11 +17,7 @@ SPID=
 LPID=
 trap '_rc=$?; for p in $SPID $LPID; do kill -KILL "$p" 2>/dev/null; done; (exit $_rc); _tap_exit' EXIT
 
-"$HTTPD" -p 0 -T 120 >"$T/httpd.out" 2>"$T/httpd.err" &
-SPID=$!
-wait_for 10 grep -q '^port [0-9][0-9]*$' "$T/httpd.out"
-PORT=$(sed -n '1s/^port //p' "$T/httpd.out")
-U=http://127.0.0.1:$PORT
+httpd_start
 
 # metric VALUE of FAMILY's sample matching a jq condition, from $T/m.json
 sample() { jq -r --arg f "$1" ".[\$f].samples[] | select($2) | .[2]" "$T/m.json"; }

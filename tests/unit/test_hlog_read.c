@@ -1,7 +1,7 @@
 /*
  * The interval-log reader (src/out/hlog_read.c) against the writer
  * (src/out/hlog.c) and hand-written logs, and hdr_add_values. Reference
- * values: the known intervals of test_hdr.c (worked out there in Python):
+ * values: the known intervals of hdr_known.h (worked out in Python):
  * 1..10000 us once each, then 980 x 100 us, 19 x 25 ms and one 3 s; added:
  * total 11000, p50 4523, p99 9911.
  */
@@ -22,20 +22,9 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-#define BASE 1700000000.5
+#include "hdr_known.h"
 
-static void known(struct hdr *h, int i)
-{
-	hdr_reset(h);
-	if (i == 0) {
-		for (int64_t v = 1; v <= 10000; v++)
-			hdr_record(h, v);
-	} else {
-		hdr_record_n(h, 100, 980);
-		hdr_record_n(h, 25000, 19);
-		hdr_record(h, 3000000);
-	}
-}
+#define BASE 1700000000.5
 
 struct seen {
 	struct hdr sum;
@@ -81,7 +70,7 @@ static void write_log(struct strbuf *sb)
 	assert_int_equal(hdr_init(&h, 1, 3600000000LL, 3), 0);
 	assert_int_equal(hlog_open(&l, path, BASE), 0);
 	for (int i = 0; i < 2; i++) {
-		known(&h, i);
+		known_interval(&h, i);
 		assert_int_equal(hlog_interval(&l, BASE + i, 1.0, &h), 0);
 	}
 	assert_int_equal(hlog_close(&l), 0);
@@ -122,7 +111,7 @@ static void test_roundtrip(void **state)
 		struct hdr one;
 
 		assert_int_equal(hdr_init(&one, 1, 3600000000LL, 3), 0);
-		known(&one, i);
+		known_interval(&one, i);
 		hdr_add(&all, &one);
 		hdr_release(&one);
 	}
