@@ -32,7 +32,7 @@ struct merge_acc {
 	double first, last;	/* earliest interval start, latest end (Unix seconds) */
 	size_t intervals;
 	/* intervals as read, to bucket by second once the first start is known */
-	double *starts, *lengths;
+	double *starts;
 	int64_t *counts;
 	size_t n, alloc;
 };
@@ -50,11 +50,9 @@ static int merge_interval(void *ctx, const struct hlog_interval *iv)
 	if (a->n == a->alloc) {
 		a->alloc = a->alloc ? 2 * a->alloc : 64;
 		a->starts = xrealloc(a->starts, a->alloc * sizeof(*a->starts));
-		a->lengths = xrealloc(a->lengths, a->alloc * sizeof(*a->lengths));
 		a->counts = xrealloc(a->counts, a->alloc * sizeof(*a->counts));
 	}
 	a->starts[a->n] = iv->start;
-	a->lengths[a->n] = iv->length;
 	a->counts[a->n++] = iv->h->total;
 	return 0;
 }
@@ -188,7 +186,6 @@ out:
 	if (st)
 		store_close(st);
 	free(acc.starts);
-	free(acc.lengths);
 	free(acc.counts);
 	free(rps);
 	free(p99);

@@ -54,6 +54,15 @@ jq_is "$T/none.json" '[.knee, .end, (.steps | length), .steps[0].pass]' '[null,"
 	"no knee, one step, reported in the JSON"
 like "$PE_ERR" "no rate met every SLO" "stderr says so"
 
+# --- no service, and Ctrl-C ----------------------------------------------------------------
+run_pe load --find-max --slo 'p99<1s' --step-duration 1s --warmup 0s -c 2 "http://127.0.0.1:1/"
+rc_is 3 "no response at all (nobody listens): exit 3"
+like "$PE_ERR" "no response at 100\.0 req/s" "the message says so"
+timeout -k 10 --preserve-status -s INT 2 "$PERFENG_BIN" load --find-max --slo 'p99<1s' --step-duration 20s \
+	-c 2 --json "$U/" >"$T/int.json" 2>"$T/int.err" && PE_RC=0 || PE_RC=$?
+is "$PE_RC" 130 "SIGINT during a 20 s step: exit 130, well before"
+jq_is "$T/int.json" '[.end, (.steps | length), .knee]' '["interrupted",1,null]' "the step so far, marked interrupted"
+
 # --- usage errors ------------------------------------------------------------------------
 run_pe load --find-max "$U/"
 rc_is 2 "--find-max without --slo: exit 2"
