@@ -91,13 +91,37 @@ static int serve__read_head(int fd, char *buf, size_t cap)
 	}
 }
 
+int serve_parse_request(const char *head, char *method, size_t mn, char *path, size_t pn)
+{
+	const char *sp1 = strchr(head, ' '), *sp2, *q;
+	size_t ml, pl;
+
+	if (!sp1 || sp1 == head)
+		return -1;
+	sp2 = strchr(sp1 + 1, ' ');
+	if (!sp2 || sp2 == sp1 + 1 || strncmp(sp2 + 1, "HTTP/1.", 7))
+		return -1;
+	ml = (size_t)(sp1 - head);
+	q = memchr(sp1 + 1, '?', (size_t)(sp2 - sp1 - 1));
+	pl = (size_t)((q ? q : sp2) - sp1 - 1);
+	if (ml >= mn || pl >= pn || sp1[1] != '/')
+		return -1;
+	for (size_t i = 0; i < ml; i++)
+		if (head[i] < 'A' || head[i] > 'Z')
+			return -1;
+	memcpy(method, head, ml);
+	method[ml] = '\0';
+	memcpy(path, sp1 + 1, pl);
+	path[pl] = '\0';
+	return 0;
+}
+
 static void serve__one(struct serve *s, int fd)
 {
 	char buf[SERVE_MAX_HEAD + 1], method[16], path[1024];
 	struct strbuf body = STRBUF_INIT;
 	const char *type = "text/plain; charset=utf-8";
 	int n = serve__read_head(fd, buf, sizeof(buf)), status, head;
-	char *q;
 
 	if (n == -2) {
 		serve__reply(fd, 431, NULL, NULL, 0);
@@ -105,7 +129,7 @@ static void serve__one(struct serve *s, int fd)
 	}
 	if (n < 0)
 		return;
-	if (sscanf(buf, "%15s %1023s HTTP/1.%*d", method, path) != 2) {
+	if (serve_parse_request(buf, method, sizeof(method), path, sizeof(path)) < 0) {
 		serve__reply(fd, 400, NULL, NULL, 0);
 		return;
 	}
@@ -114,9 +138,6 @@ static void serve__one(struct serve *s, int fd)
 		serve__reply(fd, 405, NULL, NULL, 0);
 		return;
 	}
-	q = strchr(path, '?');
-	if (q)
-		*q = '\0';
 	status = s->fn(s->ctx, path, &body, &type);
 	serve__reply(fd, status, type, &body, head);
 	strbuf_release(&body);

@@ -20,6 +20,13 @@ typedef int (*serve_fn)(void *ctx, const char *path, struct strbuf *body, const 
 
 struct serve;
 
+/*
+ * Parses a request head's first line, "METHOD SP PATH[?QUERY] SP HTTP/1.x":
+ * method and path (the query dropped) into the caller's buffers. Returns
+ * 0, or -1 when it is not such a line or a part does not fit.
+ */
+int serve_parse_request(const char *head, char *method, size_t mn, char *path, size_t pn);
+
 /* Whether addr reads as HOST:PORT (nothing resolved); 0, or -1 with pe_error(). */
 int serve_check_address(const char *addr);
 

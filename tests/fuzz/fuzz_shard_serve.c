@@ -1,8 +1,9 @@
 /*
- * libFuzzer target for the other things `perfeng load` parses from its
- * command line since --shard and --metrics: "K/N" (shard_parse) and
- * "HOST:PORT" (serve_check_address, which resolves nothing). Each either
- * succeeds with values in range or fails with a message; a shard's shares
+ * libFuzzer target for what --shard and --metrics parse: "K/N"
+ * (shard_parse) and "HOST:PORT" (serve_check_address, which resolves
+ * nothing) from the command line, and the request line a scraper sends to
+ * the metrics server (serve_parse_request). Each either succeeds with values
+ * in range or fails (with a message where it leaves one); a shard's shares
  * of any total add up to it.
  */
 #include <stdint.h>
@@ -35,6 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (serve_check_address(s) < 0 && !pe_errmsg()[0])
 		abort();
+	{
+		char method[16], path[64];
+
+		if (serve_parse_request(s, method, sizeof(method), path, sizeof(path)) == 0 &&
+		    (path[0] != '/' || !method[0] || strchr(path, '?') || strchr(path, ' ')))
+			abort();
+	}
 	free(s);
 	return 0;
 }
