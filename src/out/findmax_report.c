@@ -15,12 +15,20 @@ static const char *findmax__ms(char *b, size_t n, double secs)
 	return b;
 }
 
+/* An SLO's column: as wide as its text. */
+static int findmax__width(const struct slo *s)
+{
+	int n = (int)strlen(s->text);
+
+	return n > 4 ? n : 4;
+}
+
 static void findmax__header(FILE *f, const struct findmax_opts *o)
 {
 	fprintf(f, "  %4s  %-6s %10s %10s %9s %9s %8s", "step", "phase", "target/s", "achieved/s",
 		"p50 ms", "p99 ms", "errors");
 	for (size_t i = 0; i < o->nslos; i++)
-		fprintf(f, "  %-12s", o->slos[i].text);
+		fprintf(f, "  %-*s", findmax__width(&o->slos[i]), o->slos[i].text);
 	fprintf(f, "  result\n");
 }
 
@@ -36,7 +44,7 @@ void findmax_report_row(FILE *f, const struct findmax_opts *o, size_t index, con
 		s->phase == FINDMAX_UP ? "up" : "bisect", s->target, s->achieved,
 		findmax__ms(a, sizeof(a), s->p50), findmax__ms(b, sizeof(b), s->p99), e);
 	for (size_t i = 0; i < o->nslos; i++)
-		fprintf(f, "  %-12s", s->slo_met[i] ? "pass" : "FAIL");
+		fprintf(f, "  %-*s", findmax__width(&o->slos[i]), s->slo_met[i] ? "pass" : "FAIL");
 	fprintf(f, "  %s%s\n", s->pass ? "pass" : "FAIL",
 		s->rate_met ? "" : " (rate not reached)");
 }
