@@ -50,6 +50,7 @@ struct live_metrics {
 	struct load_counts counts;
 	struct hdr latency;
 	double rate, target, elapsed;
+	struct hdr snap;		/* the server thread's copy: it renders outside the lock */
 };
 
 /* The live display and the per-second series, fed by the engine each second. */
@@ -116,15 +117,21 @@ static void on_counts(void *ctx, unsigned second, const struct load_counts *tota
 static int serve_metrics(void *ctx, const char *path, struct strbuf *body, const char **type)
 {
 	struct live_metrics *m = ctx;
-	struct load_metrics_view v;
+	struct load_counts counts;
+	struct load_metrics_view v = { .counts = &counts, .latency = &m->snap };
 
 	if (strcmp(path, "/metrics"))
 		return 404;
+	/* copy under the lock (the engine's interval report waits on it), render after */
+	hdr_reset(&m->snap);
 	pthread_mutex_lock(&m->lock);
-	v = (struct load_metrics_view){ .counts = &m->counts, .latency = &m->latency, .rate = m->rate,
-					.target = m->target, .elapsed = m->elapsed };
-	load_metrics_render(body, &v);
+	hdr_add(&m->snap, &m->latency);
+	counts = m->counts;
+	v.rate = m->rate;
+	v.target = m->target;
+	v.elapsed = m->elapsed;
 	pthread_mutex_unlock(&m->lock);
+	load_metrics_render(body, &v);
 	*type = OPENMETRICS_CONTENT_TYPE;
 	return 200;
 }
@@ -566,6 +573,7 @@ int cmd_load(int argc, char **argv)
 		char where[96];
 
 		if (hdr_init(&lm.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+		    hdr_init(&lm.snap, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
 		    serve_start(&server, metrics_addr, serve_metrics, &lm) < 0) {
 			if (live.hlog)
 				hlog_close(&hlog);
@@ -678,6 +686,7 @@ out:
 	if (st)
 		store_close(st);
 	hdr_release(&lm.latency);
+	hdr_release(&lm.snap);
 	free(live.rps);
 	free(live.p99_ms);
 	free(live.errors);
