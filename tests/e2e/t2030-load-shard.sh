@@ -88,6 +88,8 @@ unset PERFENG_STORE
 # --- bad input ------------------------------------------------------------------------------------
 run_pe merge
 rc_is 2 "merge without a file: exit 2"
+run_pe merge --tag x "$T/s1.hlog"
+rc_is 2 "merge --tag without --save: exit 2"
 run_pe merge "$T/missing.hlog"
 rc_is 3 "a file that does not exist: exit 3"
 like "$PE_ERR" "cannot open histogram log '.*missing\.hlog'" "the message names it"
