@@ -105,6 +105,9 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libperfeng.a
 $(O)/tests/helpers/%: $(O)/tests/helpers/%.o
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(HELPER_LIBS) -lm -lpthread
 
+# pe-httpd is two files: its response writer lives in tests/helpers/httpd/.
+$(O)/tests/helpers/pe-httpd: $(O)/tests/helpers/httpd/respond.o
+
 $(O)/tests/helpers/%.pic.o: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<

@@ -35,25 +35,11 @@ make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
 tmp=$(mktemp -d)
 trap 'kill $spid 2>/dev/null; rm -rf "$tmp"' EXIT
 if [ "$server" = nginx ]; then
-	. tests/helpers/nginx.sh
-	port=$((20000 + RANDOM % 20000))
-	mkdir -p "$tmp/www"
-	chmod a+rx "$tmp" "$tmp/www"	# the worker may run as nobody
-	printf 'hello from nginx\n' >"$tmp/www/index.html"
-	chmod a+r "$tmp/www/index.html"
-	listen="listen 127.0.0.1:$port;"
-	if [ "$scheme" = https ]; then
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$tmp/key.pem" \
-			-out "$tmp/cert.pem" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
-		listen="listen 127.0.0.1:$port ssl; ssl_certificate $tmp/cert.pem; ssl_certificate_key $tmp/key.pem;"
-		listen="$listen ssl_protocols TLSv1.2 TLSv1.3;"
-	fi
-	nginx_start "$tmp" "	access_log off;
-	server { $listen root $tmp/www; }"
+	. bench/nginx.sh
+	nginx_static "$tmp" "$scheme" || { kill "$NGINX_PID"; exit 1; }
 	spid=$NGINX_PID
-	url=$scheme://127.0.0.1:$port/index.html
-	for _ in $(seq 50); do curl -sfk "$url" >/dev/null && break; sleep 0.1; done
-	server_desc="nginx $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/.*\///'), 1 worker, a 17-byte file"
+	url=$NGINX_URL
+	server_desc=$NGINX_DESC
 else
 	obj/tests/helpers/pe-httpd -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
 	spid=$!

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,15 +19,23 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "http/findmax.h"
 #include "http/load.h"
 #include "http/request.h"
 #include "http/tls.h"
+#include "http/serve.h"
+#include "http/shard.h"
 #include "http/url.h"
+#include "out/findmax_report.h"
 #include "out/hlog.h"
 #include "out/format.h"
 #include "out/json.h"
+#include "out/load_metrics.h"
+#include "out/load_report.h"
+#include "out/openmetrics.h"
 #include "stats/hdr.h"
 #include "stats/slo.h"
+#include "store/load_save.h"
 #include "store/store.h"
 #include "sys/env.h"
 #include "util/clock.h"
@@ -37,8 +46,18 @@
 
 static const char load_usage[] = "perfeng load [options] <url>\n   or: perfeng load [options] --requests-file <file> [<url>]";
 
+/* --metrics: what the engine reported so far, for the exposition thread. */
+struct live_metrics {
+	pthread_mutex_t lock;
+	struct load_counts counts;
+	struct hdr latency;
+	double rate, target, elapsed;
+	struct hdr snap;		/* the server thread's copy: it renders outside the lock */
+};
+
 /* The live display and the per-second series, fed by the engine each second. */
 struct live {
+	struct live_metrics *m;		/* --metrics, or NULL */
 	int tty;
 	struct hlog *hlog;		/* --hlog, or NULL */
 	double start;			/* Unix seconds at the start */
@@ -69,6 +88,13 @@ static void on_interval(void *ctx, unsigned second, double length, const struct 
 	l->errors[l->n] = errors;
 	l->n++;
 	l->total += responses;
+	if (l->m) {
+		pthread_mutex_lock(&l->m->lock);
+		hdr_add(&l->m->latency, h);
+		l->m->rate = length > 0 ? (double)responses / length : 0;
+		l->m->elapsed = second + length;
+		pthread_mutex_unlock(&l->m->lock);
+	}
 	if (l->tty) {
 		char b[32] = "n/a";
 
@@ -79,85 +105,58 @@ static void on_interval(void *ctx, unsigned second, double length, const struct 
 	}
 }
 
-/*
- * --save: a run of kind "load" with the metrics compare and history read:
- * rps and error_rate over the seconds of the run (one sample a second, so
- * compare can test them), p50..p999 with the per-second p99 as samples of
- * p99 and the whole corrected histogram kept as p99's blob.
- */
-static int save_run(struct store *st, const char *name, const struct string_list *tags,
-		    const char *invocation, const struct load_result *r, const struct live *l,
-		    int64_t started, int64_t ended)
+static void on_counts(void *ctx, unsigned second, const struct load_counts *total)
 {
-	static const struct { const char *name; double p; } ps[] = {
-		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 },
+	struct live *l = ctx;
+
+	(void)second;
+	pthread_mutex_lock(&l->m->lock);
+	l->m->counts = *total;
+	pthread_mutex_unlock(&l->m->lock);
+}
+
+/* GET /metrics: the run so far as OpenMetrics text; any other path is 404. */
+static int serve_metrics(void *ctx, const char *path, struct strbuf *body, const char **type)
+{
+	struct live_metrics *m = ctx;
+	struct load_counts counts;
+	struct load_metrics_view v = { .counts = &counts, .latency = &m->snap };
+
+	if (strcmp(path, "/metrics"))
+		return 404;
+	/* copy under the lock (the engine's interval report waits on it), render after */
+	hdr_reset(&m->snap);
+	pthread_mutex_lock(&m->lock);
+	hdr_add(&m->snap, &m->latency);
+	counts = m->counts;
+	v.rate = m->rate;
+	v.target = m->target;
+	v.elapsed = m->elapsed;
+	pthread_mutex_unlock(&m->lock);
+	load_metrics_render(body, &v);
+	*type = OPENMETRICS_CONTENT_TYPE;
+	return 200;
+}
+
+/* --save: the run and its per-second series, as src/store/load_save.c stores them. */
+static int save_run(struct store *st, const char *name, const struct string_list *tags,
+		    const struct shard *shard, const char *invocation, const struct load_result *r,
+		    const struct live *l, int64_t started, int64_t ended)
+{
+	char tag[48] = "";
+	struct load_save in = {
+		.name = name, .tags = tags->v, .ntags = tags->n, .extra_tag = tag,
+		.invocation = invocation, .version = perfeng_version, .r = r, .errors_known = 1, .rps = l->rps,
+		.p99_ms = l->p99_ms, .errors = l->errors, .n = l->n, .started = started, .ended = ended,
 	};
-	struct store_run run = { 0 };
-	struct store_metric *m;
-	struct env_info env;
-	struct strbuf blob = STRBUF_INIT;
-	double *x = xcalloc(l->n + 1, sizeof(*x));
-	double secs = (double)r->elapsed_ns / 1e9;
-	size_t k;
-	int rc;
+	int64_t id;
 
-	env_collect(&env, 1);
-	env_loadavg(env.loadavg_after);
-	run.kind = xstrdup("load");
-	run.name = xstrdup(name);
-	run.started = started;
-	run.ended = ended;
-	run.version = xstrdup(perfeng_version);
-	run.command_line = xstrdup(invocation);
-	run.hostname = xstrdup(env.hostname);
-	run.cpu_model = xstrdup(env.cpu_model);
-	run.governor = xstrdup(env.governor);
-	run.kernel = xstrdup(env.kernel);
-	run.cores = env.cores;
-	run.loadavg_before = env.loadavg_before[0];
-	run.loadavg_after = env.loadavg_after[0];
-	run.git_commit = xstrdup(env.git_commit);
-	run.git_branch = xstrdup(env.git_branch);
-	run.git_dirty = env.git_dirty;
-	for (size_t t = 0; t < tags->n; t++)
-		store_run_add_tag(&run, tags->v[t]);
-
-	m = store_run_add_metric(&run, "rps", "req/s", 1);
-	store_metric_set_samples(m, l->rps, l->n);
-	if (!l->n)
-		m->mean = secs > 0 ? (double)r->responses / secs : NAN;
-	for (k = 0; k < l->n; k++)
-		x[k] = l->rps[k] + (double)l->errors[k] > 0 ? (double)l->errors[k] / (l->rps[k] + (double)l->errors[k]) : 0;
-	m = store_run_add_metric(&run, "error_rate", "", 0);
-	store_metric_set_samples(m, x, l->n);
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
-		m = store_run_add_metric(&run, ps[i].name, "s", 0);
-		if (!strcmp(ps[i].name, "p99")) {
-			size_t n = 0;
-
-			for (k = 0; k < l->n; k++)
-				if (!isnan(l->p99_ms[k]))
-					x[n++] = l->p99_ms[k] / 1e3;
-			store_metric_set_samples(m, x, n);
-			if (hdr_encode_compressed(&r->latency, &blob) == 0) {
-				m->blob_len = blob.len;
-				m->blob = strbuf_detach(&blob);
-			}
-		} else {
-			store_metric_set_samples(m, NULL, 0);
-		}
-		/* the summary is the whole run's, from its histogram */
-		m->mean = r->latency.total ? (double)hdr_value_at_percentile(&r->latency, ps[i].p) / 1e6 : NAN;
-		m->median = m->mean;
-	}
-	free(x);
-	rc = store_save(st, &run);
-	if (!rc)
-		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
-			store_location(st));
-	store_run_release(&run);
-	strbuf_release(&blob);
-	return rc;
+	if (shard->n)	/* so that the shards of one load can be found and merged */
+		snprintf(tag, sizeof(tag), "shard=%u/%u", shard->k, shard->n);
+	if (load_save(st, &in, &id) < 0)
+		return -1;
+	fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)id, name, store_location(st));
+	return 0;
 }
 
 /* "10s:100,1m:2000,30s:0": DUR:RATE stages, the rate moving linearly to RATE over DUR. */
@@ -228,130 +227,130 @@ static int resolve(const struct http_url *u, struct load_opts *o)
 
 static double result_metric(const struct load_result *r, const struct slo *s)
 {
-	double secs = (double)r->elapsed_ns / 1e9;
-	uint64_t errs = 0;
-
-	for (int e = 0; e < LOAD_ERR_NR; e++)
-		errs += r->errors[e];
-	errs += r->status[4] + r->status[5];
-	if (s->kind == SLO_RATIO)
-		return r->sent ? (double)errs / (double)r->sent : NAN;
-	if (s->kind == SLO_RATE)
-		return secs > 0 ? (double)r->responses / secs : NAN;
-	if (!r->latency.total)
-		return NAN;
-	if (!strcmp(s->metric, "max"))
-		return (double)hdr_max(&r->latency) / 1e6;
-	if (!strcmp(s->metric, "mean"))
-		return hdr_mean(&r->latency) / 1e6;
-	return (double)hdr_value_at_percentile(&r->latency, s->percentile) / 1e6;
+	return slo_value(s, &r->latency, (double)r->elapsed_ns / 1e9, r->sent, r->responses,
+			 load_report_errors(r));
 }
 
-static uint64_t total_errors(const struct load_result *r)
-{
-	uint64_t e = r->status[4] + r->status[5];
+/* --- --shard K/N: this node's slice of the plan (src/http/shard.c) ------------ */
 
-	for (int k = 0; k < LOAD_ERR_NR; k++)
-		e += r->errors[k];
-	return e;
+static int shard_apply(const char *arg, int find_max, struct shard *sh, uint64_t *connections,
+		       uint64_t *requests, double *rate, struct load_stage *stages, size_t nstages)
+{
+	if (shard_parse(arg, sh) < 0)
+		return -1;
+	if (find_max)
+		return pe_error("--shard goes without --find-max: search from one node");
+	if (*connections < sh->n)
+		return pe_error("--shard %s: -c %llu cannot be split over %u shards (one connection each at least)",
+				arg, (unsigned long long)*connections, sh->n);
+	if (*requests && *requests < sh->n)
+		return pe_error("--shard %s: -n %llu cannot be split over %u shards (one request each at least)",
+				arg, (unsigned long long)*requests, sh->n);
+	*connections = shard_share(sh, *connections);
+	*requests = *requests ? shard_share(sh, *requests) : 0;
+	*rate /= sh->n;
+	for (size_t i = 0; i < nstages; i++)
+		stages[i].rate /= sh->n;
+	return 0;
 }
 
-/* One row of percentiles, all in unit u so that the columns line up. */
-static void print_latency_row(const char *label, const struct hdr *h, enum time_unit u)
+/* --- --find-max: a search over open-model rates (engine: src/http/findmax.c) --- */
+
+struct find_max_args {
+	int on;
+	const char *start_rate, *max_rate;
+	uint64_t step_ns, warmup_ns;
+	double precision;
+};
+
+/* Checks the --find-max options against the others; 0, or -1 with pe_error(). */
+static int find_max_check(const struct find_max_args *a, size_t nslos, int has_rate, int has_bounds,
+			  int has_hlog, int has_save)
 {
-	static const double ps[] = { 50, 90, 99, 99.9, 99.99 };
-	char b[48];
-
-	printf("  %-14s", label);
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
-		printf(" %9s", fmt_time_num(b, sizeof(b), (double)hdr_value_at_percentile(h, ps[i]) / 1e6, u));
-	printf(" %9s\n", fmt_time_num(b, sizeof(b), (double)hdr_max(h) / 1e6, u));
-}
-
-static void print_dist(int64_t value, double percentile, int64_t count, void *ctx)
-{
-	(void)ctx;
-	printf("  %12.3f ms  %10.6f%%  %12lld\n", (double)value / 1e3, percentile, (long long)count);
-}
-
-static void print_text(const char *url, const struct load_opts *o, const struct load_result *r,
-		       int latency_dist, double target)
-{
-	double secs = (double)r->elapsed_ns / 1e9;
-	char a[48], b[48];
-
-	printf("perfeng load %s\n", url);
-	printf("  %u thread%s, %u connection%s requested, %u established at most\n", o->threads,
-	       o->threads == 1 ? "" : "s", o->connections, o->connections == 1 ? "" : "s",
-	       r->established);
-	if (o->pipeline > 1)
-		printf("  pipeline of %u requests per connection\n", o->pipeline);
-	if (r->tls_version[0])
-		printf("  %s, %s (first connection); %llu handshakes, %llu resumed\n", r->tls_version,
-		       r->tls_cipher, (unsigned long long)r->tls_handshakes, (unsigned long long)r->tls_resumed);
-	printf("  %.2f s: %llu requests sent, %llu responses, %.1f responses/s", secs,
-	       (unsigned long long)r->sent, (unsigned long long)r->responses,
-	       secs > 0 ? (double)r->responses / secs : 0.0);
-	if (o->rate > 0)
-		printf(" (target %.1f req/s%s, achieved %.1f%%)", target, o->nstages ? " on average" : "",
-		       secs > 0 ? (double)r->sent / secs / target * 100 : 0.0);
-	printf("\n\n");
-	if (r->latency.total) {
-		enum time_unit u = time_unit_for((double)hdr_value_at_percentile(&r->latency, 99) / 1e6);
-		char head[32];
-
-		snprintf(head, sizeof(head), "latency (%s)", time_unit_name(u));
-		/* "µ" is two bytes but one column */
-		printf("  %s%*s %9s %9s %9s %9s %9s %9s\n", head,
-		       14 - (int)strlen(head) + (u == TU_US), "", "p50", "p90", "p99", "p99.9", "p99.99", "max");
-		print_latency_row(o->rate > 0 ? "corrected" : "all", &r->latency, u);
-		if (o->rate > 0)
-			print_latency_row("uncorrected", &r->latency_raw, u);
-		printf("  mean %s, σ %s%s\n", fmt_time(a, sizeof(a), hdr_mean(&r->latency) / 1e6, TU_AUTO),
-		       fmt_time(b, sizeof(b), hdr_stddev(&r->latency) / 1e6, TU_AUTO),
-		       o->rate > 0 ? " (corrected: from each request's intended time)" : "");
-		if (latency_dist) {
-			printf("\n  latency distribution%s:\n  %15s  %11s  %12s\n",
-			       o->rate > 0 ? " (corrected)" : "", "value", "percentile", "count");
-			hdr_percentiles(&r->latency, 5, print_dist, NULL);
-		}
-	} else {
-		printf("  no response: no latency to show\n");
+	if (!a->on) {
+		if (a->start_rate || a->max_rate || a->step_ns || a->warmup_ns != NS_PER_SEC ||
+		    a->precision != 0.05)
+			return pe_error("--start-rate, --max-rate, --step-duration, --warmup and "
+					"--precision go with --find-max");
+		return 0;
 	}
-	printf("\n  errors: connect %llu, tls %llu, timeout %llu, read %llu, write %llu, parse %llu; "
-	       "status 4xx %llu, 5xx %llu\n",
-	       (unsigned long long)r->errors[LOAD_ERR_CONNECT], (unsigned long long)r->errors[LOAD_ERR_TLS],
-	       (unsigned long long)r->errors[LOAD_ERR_TIMEOUT],
-	       (unsigned long long)r->errors[LOAD_ERR_READ], (unsigned long long)r->errors[LOAD_ERR_WRITE],
-	       (unsigned long long)r->errors[LOAD_ERR_PARSE], (unsigned long long)r->status[4],
-	       (unsigned long long)r->status[5]);
-	printf("  transfer: %.2f MiB in, %.2f MiB out; %llu connections opened\n",
-	       (double)r->bytes_in / 1048576, (double)r->bytes_out / 1048576,
-	       (unsigned long long)r->connects);
-	if (r->unfinished)
-		printf("  %llu requests were still in flight at the end (not counted)\n",
-		       (unsigned long long)r->unfinished);
+	if (!nslos)
+		return pe_error("--find-max needs at least one --slo: the objectives decide which rates pass");
+	if (has_rate || has_bounds)
+		return pe_error("--find-max chooses the rates and durations: it goes without -R, --stages, -d and -n");
+	if (has_hlog || has_save)
+		return pe_error("--find-max goes without --hlog and --save");
+	if (a->warmup_ns % NS_PER_SEC)
+		return pe_error("--warmup must be whole seconds (0s, 1s, 2s, ...)");
+	if (a->step_ns && a->step_ns < NS_PER_SEC)
+		return pe_error("--step-duration must be 1s or more");
+	if (!(a->precision > 0 && a->precision < 1))
+		return pe_error("--precision must be above 0%% and below 100%%");
+	return 0;
 }
 
-static json_t *latency_json(const struct hdr *h)
-{
-	static const struct { const char *k; double p; } ps[] = {
-		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 }, { "p9999", 99.99 },
-	};
-	json_t *o = json_object();
+struct find_max_live {
+	const struct findmax_opts *o;
+	size_t n;
+};
 
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
-		json_object_set_new(o, ps[i].k, h->total ? json_real((double)hdr_value_at_percentile(h, ps[i].p) / 1e6) : json_null());
-	json_object_set_new(o, "max", h->total ? json_real((double)hdr_max(h) / 1e6) : json_null());
-	json_object_set_new(o, "min", h->total ? json_real((double)hdr_min(h) / 1e6) : json_null());
-	json_object_set_new(o, "mean", h->total ? json_real(hdr_mean(h) / 1e6) : json_null());
-	json_object_set_new(o, "stddev", h->total ? json_real(hdr_stddev(h) / 1e6) : json_null());
-	json_object_set_new(o, "count", json_integer(h->total));
-	return o;
+static void find_max_progress(void *ctx, const struct findmax_step *s)
+{
+	struct find_max_live *l = ctx;
+
+	findmax_report_row(stderr, l->o, l->n++, s);
+}
+
+/* Runs the search with o as the base of each step; returns the exit status. */
+static int find_max_run(const char *url, const struct find_max_args *a, const struct load_opts *o,
+			const struct slo *slos, size_t nslos, int json)
+{
+	struct findmax_opts fo = { .load = *o, .slos = slos, .nslos = nslos };
+	struct findmax_result res;
+	struct find_max_live live = { .o = &fo };
+	int status = PE_EXIT_OK;
+
+	fo.start_rate = 100;
+	fo.max_rate = 1e6;
+	if (a->start_rate && (parse_double(a->start_rate, &fo.start_rate) < 0 || !(fo.start_rate > 0)))
+		return cmd_fail(PE_EXIT_USAGE, "--start-rate: '%s' is not a positive rate", a->start_rate);
+	if (a->max_rate && (parse_double(a->max_rate, &fo.max_rate) < 0 || fo.max_rate < fo.start_rate))
+		return cmd_fail(PE_EXIT_USAGE, "--max-rate: '%s' is not a rate at or above the start rate (%g)",
+				a->max_rate, fo.start_rate);
+	fo.precision = a->precision;
+	fo.step_ns = a->step_ns ? a->step_ns : 10 * NS_PER_SEC;
+	fo.warmup_s = (unsigned)(a->warmup_ns / NS_PER_SEC);
+	fo.step_done = isatty(STDERR_FILENO) && !json ? find_max_progress : NULL;
+	fo.ctx = &live;
+	if (findmax_run(&fo, &res) < 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	if (json) {
+		json_t *root = findmax_report_json(url, &fo, &res);
+
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+		putchar('\n');
+		json_decref(root);
+	} else {
+		findmax_report_text(url, &fo, &res);
+	}
+	fflush(stdout);
+	if (res.end == FINDMAX_INTERRUPTED)
+		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the steps so far are shown");
+	else if (!res.knee && res.nsteps && !res.steps[0].responses && res.steps[0].errors)
+		status = cmd_fail(PE_EXIT_RUNTIME, "no response at %.1f req/s: is the service up?", fo.start_rate);
+	else if (!res.knee)
+		status = cmd_fail(PE_EXIT_VERDICT, "no rate met every SLO");
+	findmax_result_release(&res);
+	return status;
 }
 
 int cmd_load(int argc, char **argv)
 {
+	struct find_max_args fm = { .warmup_ns = NS_PER_SEC, .precision = 0.05 };
+	const char *shard_arg = NULL, *metrics_addr = NULL;
+	struct live_metrics lm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct serve *server = NULL;
+	struct shard shard = { 0 };
 	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
 	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
 	const char *method = NULL, *body_arg = NULL, *reqfile_path = NULL, *cacert = NULL, *rate_arg = NULL, *hlog_path = NULL;
@@ -375,6 +374,15 @@ int cmd_load(int argc, char **argv)
 		OPT_UINT(0, "pipeline", &pipeline, "<N>", "requests in flight per connection (default 1)"),
 		OPT_DURATION(0, "timeout", &timeout, "<DUR>", "a request without a response after DUR fails (default 10s)"),
 		OPT_DURATION(0, "connect-timeout", &connect_timeout, "<DUR>", "a connect that takes longer fails (default 5s)"),
+		OPT_GROUP("Breaking point:"),
+		OPT_FLAG(0, "find-max", &fm.on, "search for the highest open-model rate that meets every --slo"),
+		OPT_STRING(0, "start-rate", &fm.start_rate, "<RATE>", "--find-max: the first rate (default 100 req/s), doubled each step"),
+		OPT_STRING(0, "max-rate", &fm.max_rate, "<RATE>", "--find-max: never above RATE (default 1000000)"),
+		OPT_DURATION(0, "step-duration", &fm.step_ns, "<DUR>", "--find-max: measure each rate for DUR (default 10s)"),
+		OPT_DURATION(0, "warmup", &fm.warmup_ns, "<DUR>", "--find-max: run each rate DUR before measuring, whole seconds (default 1s)"),
+		OPT_PERCENT(0, "precision", &fm.precision, "<PCT>", "--find-max: bisect until the passing and failing rates are within PCT (default 5%)"),
+		OPT_GROUP("Many nodes:"),
+		OPT_STRING(0, "shard", &shard_arg, "<K/N>", "run slice K of N of the planned load: rates divided by N, -c and -n split exactly"),
 		OPT_GROUP("Requests:"),
 		OPT_STRING('m', "method", &method, "<METHOD>", "request method (default GET)"),
 		OPT_LIST('H', "header", &headers, "<HEADER>", "'Name: value' header (repeatable)"),
@@ -388,6 +396,7 @@ int cmd_load(int argc, char **argv)
 		OPT_LIST(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails"),
 		OPT_FLAG(0, "json", &json, "print JSON instead of the text"),
 		OPT_STRING(0, "hlog", &hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
+		OPT_STRING(0, "metrics", &metrics_addr, "<ADDR>", "serve OpenMetrics at http://ADDR/metrics during the run (e.g. 127.0.0.1:9464)"),
 		OPT_GROUP("Results store:"),
 		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
 		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
@@ -405,6 +414,8 @@ int cmd_load(int argc, char **argv)
 	struct strbuf body = STRBUF_INIT;
 	struct slo *slos = NULL;
 	struct live live = { 0 };
+	struct load_report rep = { 0 };
+	char head[4200];
 	struct hlog hlog;
 	struct store *st = NULL;
 	struct sigaction sa = { 0 }, old_int, old_term;
@@ -433,7 +444,10 @@ int cmd_load(int argc, char **argv)
 		duration = stages_total;
 	else if (stages_arg && !rc)
 		rc = -1;
-	if (!rc && !duration && !requests)
+	if (!rc)
+		rc = find_max_check(&fm, slos_arg.n, rate_arg != NULL, stages_arg || duration || requests,
+				    hlog_path != NULL, save != NULL);
+	if (!rc && !duration && !requests && !fm.on)
 		rc = pe_error("give -d DURATION or -n REQUESTS: a load test is always bounded");
 	if (!rc && (!connections || connections > 100000))
 		rc = pe_error("-c must be between 1 and 100000");
@@ -441,18 +455,20 @@ int cmd_load(int argc, char **argv)
 		rc = pe_error("--pipeline must be between 1 and %d", LOAD_MAX_PIPELINE);
 	if (!rc && rate_arg && (parse_double(rate_arg, &rate) < 0 || !(rate > 0)))
 		rc = pe_error("-R: '%s' is not a positive rate", rate_arg);
+	if (!rc && metrics_addr && fm.on)
+		rc = pe_error("--metrics goes without --find-max");
+	if (!rc && metrics_addr)
+		rc = serve_check_address(metrics_addr);
+	if (!rc && shard_arg)
+		rc = shard_apply(shard_arg, fm.on, &shard, &connections, &requests, &rate, stages, nstages);
 	if (!rc && requests && requests < connections)
 		connections = requests;	/* no connection without a request to send */
 	if (!rc)
 		slos = xcalloc(slos_arg.n + 1, sizeof(*slos));
 	for (size_t i = 0; !rc && i < slos_arg.n; i++)
 		rc = slo_parse(slos_arg.v[i], &slos[i]);
-	if (!rc && (tags.n || store_spec) && !save)
-		rc = pe_error("--tag and --store need --save NAME");
-	if (!rc && save)
-		rc = store_check_name(save);
-	for (size_t i = 0; !rc && i < tags.n; i++)
-		rc = store_check_tag(tags.v[i]);
+	if (!rc)
+		rc = load_save_check(save, store_spec, tags.v, tags.n);
 	if (!rc && npos)
 		rc = http_url_parse(argv[0], &u);
 	if (!rc && body_arg && read_body(body_arg, &body) < 0) {
@@ -526,13 +542,38 @@ int cmd_load(int argc, char **argv)
 		live.hlog = &hlog;
 	}
 
+	if (metrics_addr) {
+		char where[96];
+
+		if (hdr_init(&lm.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+		    hdr_init(&lm.snap, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+		    serve_start(&server, metrics_addr, serve_metrics, &lm) < 0) {
+			if (live.hlog)
+				hlog_close(&hlog);
+			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+			goto out;
+		}
+		lm.target = o.rate > 0 ? target : 0;
+		live.m = &lm;
+		o.counts = on_counts;
+		fprintf(stderr, "perfeng: OpenMetrics at http://%s/metrics\n",
+			serve_address(server, where, sizeof(where)));
+	}
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
+	if (fm.on) {
+		status = find_max_run(label, &fm, &o, slos, slos_arg.n, json);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		goto out;
+	}
 	started = clock_realtime_us();
 	rc = load_run(&o, &res);
+	serve_stop(server);
+	server = NULL;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (live.tty)
@@ -544,14 +585,20 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 
+	if (reqfile_path && !json)
+		snprintf(head, sizeof(head), "%s (%zu requests from %s, round robin)", label, nreqs,
+			 reqfile_path);
+	rep.url = reqfile_path && !json ? head : label;
+	rep.requests_file = reqfile_path;
+	rep.o = &o;
+	rep.r = &res;
+	rep.target = target;
+	rep.latency_dist = latency;
+	rep.shard_k = shard.k;
+	rep.shard_n = shard.n;
 	if (json) {
-		json_t *root = json_object(), *errs = json_object(), *series = json_array(), *sj = json_array();
-		double secs = (double)res.elapsed_ns / 1e9;
+		json_t *root = load_report_json(&rep), *series = json_array(), *sj = json_array();
 
-		for (int e = 0; e < LOAD_ERR_NR; e++)
-			json_object_set_new(errs, load_err_name(e), json_integer((json_int_t)res.errors[e]));
-		json_object_set_new(errs, "status_4xx", json_integer((json_int_t)res.status[4]));
-		json_object_set_new(errs, "status_5xx", json_integer((json_int_t)res.status[5]));
 		for (size_t i = 0; i < live.n; i++)
 			json_array_append_new(series, json_pack("{s:I,s:f,s:I,s:o}", "second", (json_int_t)i + 1,
 				"rps", live.rps[i], "errors", (json_int_t)live.errors[i], "p99", json_num(live.p99_ms[i] / 1e3)));
@@ -560,32 +607,6 @@ int cmd_load(int argc, char **argv)
 			json_array_append_new(sj, json_pack("{s:s,s:o,s:b}", "slo", slos[i].text, "value", json_num(v),
 							    "met", slo_met(&slos[i], v)));
 		}
-		json_object_set_new(root, "url", json_string(label));
-		json_object_set_new(root, "requests_file", reqfile_path ? json_string(reqfile_path) : json_null());
-		json_object_set_new(root, "tls", !o.tls ? json_null() :
-			json_pack("{s:s?,s:s?,s:I,s:I}", "protocol", res.tls_version[0] ? res.tls_version : NULL,
-				  "cipher", res.tls_cipher[0] ? res.tls_cipher : NULL,
-				  "handshakes", (json_int_t)res.tls_handshakes, "resumed", (json_int_t)res.tls_resumed));
-		json_object_set_new(root, "threads", json_integer(o.threads));
-		json_object_set_new(root, "connections_requested", json_integer(o.connections));
-		json_object_set_new(root, "connections_established", json_integer(res.established));
-		json_object_set_new(root, "connections_opened", json_integer((json_int_t)res.connects));
-		json_object_set_new(root, "model", json_string(o.rate > 0 ? "open" : "closed"));
-		json_object_set_new(root, "target_rate", o.rate > 0 ? json_real(target) : json_null());
-		json_object_set_new(root, "duration", json_real(secs));
-		json_object_set_new(root, "requests", json_integer((json_int_t)res.sent));
-		json_object_set_new(root, "responses", json_integer((json_int_t)res.responses));
-		json_object_set_new(root, "unfinished", json_integer((json_int_t)res.unfinished));
-		json_object_set_new(root, "rps", json_num(secs > 0 ? (double)res.responses / secs : NAN));
-		json_object_set_new(root, "error_rate", json_num(res.sent ? (double)total_errors(&res) / (double)res.sent : NAN));
-		json_object_set_new(root, "errors", errs);
-		json_object_set_new(root, "status", json_pack("{s:I,s:I,s:I,s:I,s:I}", "1xx", (json_int_t)res.status[1],
-			"2xx", (json_int_t)res.status[2], "3xx", (json_int_t)res.status[3],
-			"4xx", (json_int_t)res.status[4], "5xx", (json_int_t)res.status[5]));
-		json_object_set_new(root, "bytes_in", json_integer((json_int_t)res.bytes_in));
-		json_object_set_new(root, "bytes_out", json_integer((json_int_t)res.bytes_out));
-		json_object_set_new(root, "latency", latency_json(&res.latency));
-		json_object_set_new(root, "latency_uncorrected", latency_json(&res.latency_raw));
 		json_object_set_new(root, "per_second", series);
 		json_object_set_new(root, "slo", sj);
 		json_object_set_new(root, "interrupted", json_boolean(res.interrupted));
@@ -593,11 +614,7 @@ int cmd_load(int argc, char **argv)
 		putchar('\n');
 		json_decref(root);
 	} else {
-		char head[4200];
-
-		if (reqfile_path)
-			snprintf(head, sizeof(head), "%s (%zu requests from %s, round robin)", label, nreqs, reqfile_path);
-		print_text(reqfile_path ? head : label, &o, &res, latency, target);
+		load_report_text(&rep);
 	}
 	if (res.errors[LOAD_ERR_TLS] && res.responses && res.tls_error[0])
 		cmd_warn("%llu TLS handshakes failed, the first: %s",
@@ -622,7 +639,7 @@ int cmd_load(int argc, char **argv)
 	fflush(stdout);
 	if (st && res.interrupted)
 		cmd_warn("interrupted: nothing saved to the store");
-	else if (st && save_run(st, save, &tags, invocation, &res, &live, started, clock_realtime_us()) < 0)
+	else if (st && save_run(st, save, &tags, &shard, invocation, &res, &live, started, clock_realtime_us()) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (status != PE_EXIT_OK)
 		goto done;	/* a failed save is the verdict */
@@ -653,6 +670,8 @@ out:
 	free(stages);
 	if (st)
 		store_close(st);
+	hdr_release(&lm.latency);
+	hdr_release(&lm.snap);
 	free(live.rps);
 	free(live.p99_ms);
 	free(live.errors);

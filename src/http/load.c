@@ -96,6 +96,19 @@ void load__heap_fix(struct worker *w, size_t i)
 	}
 }
 
+/* dst += a - b, field by field. */
+static void counts_add(struct load_counts *dst, const struct load_counts *a, const struct load_counts *b)
+{
+	dst->sent += a->sent - b->sent;
+	dst->responses += a->responses - b->responses;
+	dst->bytes_in += a->bytes_in - b->bytes_in;
+	dst->bytes_out += a->bytes_out - b->bytes_out;
+	for (int e = 0; e < LOAD_ERR_NR; e++)
+		dst->errors[e] += a->errors[e] - b->errors[e];
+	for (int k = 0; k < 6; k++)
+		dst->status[k] += a->status[k] - b->status[k];
+}
+
 /*
  * Reports every second that all workers have flushed (or that the workers
  * still missing will never flush, having exited), in order. Under the lock.
@@ -120,8 +133,12 @@ static void interval_report(struct shared *sh)
 			sh->o->interval(sh->o->interval_ctx, r, into < 1 ? into : 1, &sl->h,
 					sl->responses, sl->errors);
 		}
+		counts_add(&sh->total, &sl->counts, &(struct load_counts){ 0 });
+		if (sh->o->counts)
+			sh->o->counts(sh->o->interval_ctx, r, &sh->total);
 		hdr_reset(&sl->h);
 		sl->responses = sl->errors = 0;
+		memset(&sl->counts, 0, sizeof(sl->counts));
 		sh->reported++;
 	}
 }
@@ -131,8 +148,16 @@ static void interval_flush(struct worker *w)
 {
 	struct shared *sh = w->sh;
 	struct slot *sl = &sh->slots[w->iv_second % LOAD_SLOTS];
+	struct load_counts now = {
+		.sent = w->r.sent, .responses = w->r.responses,
+		.bytes_in = w->r.bytes_in, .bytes_out = w->r.bytes_out,
+	};
 
+	memcpy(now.errors, w->r.errors, sizeof(now.errors));
+	memcpy(now.status, w->r.status, sizeof(now.status));
 	pthread_mutex_lock(&sh->lock);
+	counts_add(&sl->counts, &now, &w->iv_flushed);
+	w->iv_flushed = now;
 	hdr_add(&sl->h, &w->interval);
 	sl->responses += w->iv_responses;
 	sl->errors += w->iv_errors;

@@ -40,6 +40,13 @@ enum load_err {
 	LOAD_ERR_NR
 };
 
+/* What the run has counted, over all threads: for live views of a run. */
+struct load_counts {
+	uint64_t sent, responses, bytes_in, bytes_out;
+	uint64_t errors[LOAD_ERR_NR];
+	uint64_t status[6];		/* by class: [1] 1xx .. [5] 5xx, [0] other */
+};
+
 /* A stage of the open model: the rate moves linearly to `rate` over `duration_ns`. */
 struct load_stage {
 	uint64_t duration_ns;
@@ -73,7 +80,13 @@ struct load_opts {
 	 */
 	void (*interval)(void *ctx, unsigned second, double length, const struct hdr *h,
 			 uint64_t responses, uint64_t errors);
-	void *interval_ctx;
+	/*
+	 * Called right after interval (same thread, same lock) with the counts
+	 * of all threads up to the end of that second, from the start of the
+	 * run. May be NULL.
+	 */
+	void (*counts)(void *ctx, unsigned second, const struct load_counts *total);
+	void *interval_ctx;		/* for interval and counts */
 	/* Set to stop early (Ctrl-C); polled by every thread. */
 	volatile int *stop;
 };

@@ -79,6 +79,7 @@ struct worker {
 	struct load_result r;
 	struct hdr interval;		/* this second's latencies, flushed each second */
 	uint64_t iv_responses, iv_errors;
+	struct load_counts iv_flushed;	/* r's counts when last flushed */
 	unsigned iv_second;
 	int error;
 	char errmsg[256];
@@ -89,6 +90,7 @@ struct worker {
 struct slot {
 	struct hdr h;
 	uint64_t responses, errors;
+	struct load_counts counts;	/* what the workers counted in that second */
 };
 
 struct shared {
@@ -100,6 +102,7 @@ struct shared {
 	unsigned *flushed;		/* per worker: seconds flushed so far */
 	int *exited;			/* per worker: it will flush no more */
 	unsigned reported;		/* seconds handed to o->interval so far */
+	struct load_counts total;	/* the counts of the seconds reported */
 	unsigned established;		/* open connections now, all workers */
 	unsigned established_max;
 };

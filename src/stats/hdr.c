@@ -237,6 +237,37 @@ int hdr_add(struct hdr *dst, const struct hdr *src)
 	return 0;
 }
 
+void hdr_add_values(struct hdr *dst, const struct hdr *src)
+{
+	if (dst->lowest == src->lowest && dst->highest == src->highest && dst->sig_figs == src->sig_figs) {
+		hdr_add(dst, src);
+		return;
+	}
+	if (src->total > 0) {
+		int32_t hi = hdr__index(src, src->max);
+
+		for (int32_t i = hdr__index(src, src->min); i <= hi; i++)
+			if (src->counts[i])
+				hdr_record_n(dst, hdr__median_equivalent(src, hdr__value(src, i)), src->counts[i]);
+	}
+	dst->overflow += src->overflow;
+}
+
+int64_t hdr_count_at_or_below(const struct hdr *h, int64_t v)
+{
+	int64_t n = 0;
+	int32_t hi;
+
+	if (!h->total || v < h->min)
+		return 0;
+	if (v >= h->max)
+		return h->total;
+	hi = hdr__index(h, v);
+	for (int32_t i = hdr__index(h, h->min); i <= hi; i++)
+		n += h->counts[i];
+	return n;
+}
+
 /* --- queries -------------------------------------------------------------------- */
 
 /*

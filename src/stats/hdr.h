@@ -45,6 +45,20 @@ int hdr_record_n(struct hdr *h, int64_t v, int64_t n);
 /* Adds src into dst (same lowest, highest and precision, else -1). */
 int hdr_add(struct hdr *dst, const struct hdr *src);
 
+/*
+ * Adds src into dst whatever their layouts: each of src's buckets is
+ * recorded in dst at its median equivalent value, so the result has the
+ * coarser precision of the two (exact when the layouts are the same, when
+ * it is hdr_add). Values above dst's highest go to its overflow.
+ */
+void hdr_add_values(struct hdr *dst, const struct hdr *src);
+
+/*
+ * How many values are at or below v, at the histogram's precision: the
+ * whole bucket of v counts (values up to hdr_highest_equivalent(v)).
+ */
+int64_t hdr_count_at_or_below(const struct hdr *h, int64_t v);
+
 /* The value at percentile p (0..100): the highest value equivalent to the
  * one at that rank, as HdrHistogram's getValueAtPercentile; 0 when empty. */
 int64_t hdr_value_at_percentile(const struct hdr *h, double p);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats/hdr.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -93,4 +94,20 @@ int slo_met(const struct slo *o, double value)
 	case SLO_GT: return value > o->threshold;
 	default: return value >= o->threshold;
 	}
+}
+
+double slo_value(const struct slo *o, const struct hdr *h, double secs, uint64_t sent,
+		 uint64_t responses, uint64_t errors)
+{
+	if (o->kind == SLO_RATIO)
+		return sent ? (double)errors / (double)sent : NAN;
+	if (o->kind == SLO_RATE)
+		return secs > 0 ? (double)responses / secs : NAN;
+	if (!h->total)
+		return NAN;
+	if (!strcmp(o->metric, "max"))
+		return (double)hdr_max(h) / 1e6;
+	if (!strcmp(o->metric, "mean"))
+		return hdr_mean(h) / 1e6;
+	return (double)hdr_value_at_percentile(h, o->percentile) / 1e6;
 }

@@ -7,6 +7,8 @@
 #ifndef PE_SLO_H
 #define PE_SLO_H
 
+#include <stdint.h>
+
 enum slo_op { SLO_LT, SLO_LE, SLO_GT, SLO_GE };
 enum slo_kind { SLO_TIME, SLO_RATIO, SLO_RATE };
 
@@ -26,5 +28,15 @@ int slo_parse(const char *s, struct slo *o);
 int slo_met(const struct slo *o, double value);
 
 const char *slo_op_text(enum slo_op op);
+
+struct hdr;
+
+/*
+ * The objective's metric for a load result: latencies from h (microseconds),
+ * error_rate as errors over sent, rps as responses over secs. NAN when
+ * there is nothing to measure it on.
+ */
+double slo_value(const struct slo *o, const struct hdr *h, double secs, uint64_t sent,
+		 uint64_t responses, uint64_t errors);
 
 #endif

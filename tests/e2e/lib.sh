@@ -257,3 +257,14 @@ wait_for() {
 lines() {
 	if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi
 }
+
+# httpd_start [ARGS...]: starts tests/helpers/pe-httpd on a free loopback
+# port (stopped after 120 s in any case) and sets SPID, PORT and U (its
+# base URL). The caller's EXIT trap kills $SPID.
+httpd_start() {
+	"$H/pe-httpd" -p 0 -T 120 "$@" >"$T/httpd.out" 2>"$T/httpd.err" &
+	SPID=$!
+	wait_for 10 grep -q '^port [0-9][0-9]*$' "$T/httpd.out" || { echo "Bail out! pe-httpd did not start"; exit 1; }
+	PORT=$(sed -n '1s/^port //p' "$T/httpd.out")
+	U=http://127.0.0.1:$PORT
+}

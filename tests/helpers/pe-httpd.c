@@ -48,7 +48,12 @@
  *                   responses are written
  *   /close          200 "ok" with Connection: close, then closes
  *   /head-ok        Content-Length: 1000; 1000 bytes, none for HEAD
- * A client that closes while a /delay or /stall response waits gets none.
+ *   /capacity/N     200 "ok", at most N a second over the whole server: each
+ *                   request takes the next free 1/N s slot (first come, first
+ *                   served) and waits for it, so past N req/s the queue and
+ *                   the latency grow without bound, as a saturated service's do
+ * A client that closes while a /delay, /stall or /capacity response waits
+ * gets none (its /capacity slot stays taken).
  * HEAD gets no body on any path whose response is well-formed. Keep-alive
  * and pipelining as HTTP/1.1 says; request bodies (Content-Length) are read
  * and dropped; Transfer-Encoding in a request is answered 501.
@@ -71,31 +76,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NS_PER_S 1000000000ull
-#define NS_PER_MS 1000000ull
-#define MAX_THREADS 64
-#define IN_CAP (64 * 1024)
-#define MAX_HEAD (32 * 1024)	/* request line and headers; more is 431 */
-#define OUT_CAP (64 * 1024)
-#define OUT_RESERVE 4096	/* room for any small response, a stats body included */
-#define ENDS_MAX 256		/* responses waiting in a connection's output */
-#define CHUNK 1000
-#define LINGER_NS (2 * NS_PER_S)	/* a closing connection waits this long for the client's FIN */
-#define FREE_MAX 256		/* closed connections a worker keeps for reuse */
-#define MAX_DELAY_MS (86400 * 1000ull)
-
-enum path {
-	P_DEFAULT, P_SIZE, P_CHUNKED, P_STATUS, P_DELAY, P_STALL, P_CLOSE_MID,
-	P_BAD_STATUS, P_BAD_HEADER, P_BIG_HEADER, P_BAD_CHUNK, P_NEVER, P_RESET,
-	P_CLOSE, P_HEAD_OK, NPATHS,
-	P_STATS = NPATHS
-};
-
-static const char *const path_names[NPATHS] = {
-	"default", "size", "chunked", "status", "delay", "stall", "close-mid",
-	"bad-status", "bad-header", "big-header", "bad-chunk", "never", "reset",
-	"close", "head-ok",
-};
+#include "httpd/httpd.h"
 
 static const struct route {
 	const char *prefix;
@@ -106,82 +87,7 @@ static const struct route {
 	{ "/close-mid", P_CLOSE_MID, 0 }, { "/bad-status", P_BAD_STATUS, 0 },
 	{ "/bad-header", P_BAD_HEADER, 0 }, { "/bad-chunk", P_BAD_CHUNK, 0 },
 	{ "/never", P_NEVER, 0 }, { "/reset", P_RESET, 0 }, { "/close", P_CLOSE, 0 },
-	{ "/head-ok", P_HEAD_OK, 0 }, { "/stats", P_STATS, 0 },
-};
-
-/*
- * One worker's counts. Only the worker writes them, with relaxed atomic
- * stores; /stats and the summary read every worker's.
- */
-struct counters {
-	uint64_t requests[NPATHS], responses[NPATHS], body_bytes[NPATHS];
-	uint64_t connections, bytes_in, bytes_out, bad_requests;
-};
-
-struct req {
-	unsigned char path, head, keep, ka10;	/* ka10: HTTP/1.0 keep-alive, said in the response */
-	uint64_t a, b;				/* the numbers in the path */
-};
-
-/* A response too long for the output buffer, appended as the buffer drains. */
-struct gen {
-	uint64_t left;		/* pattern bytes still to append */
-	uint64_t pos;		/* offset in the pattern */
-	const char *tail;	/* static text after the pattern bytes */
-	size_t tail_len;
-	int path;		/* counted as this path's response once out; -1: never */
-	unsigned char active, chunked, first;
-};
-
-enum { MODE_NORMAL, MODE_NEVER, MODE_LINGER };
-enum { WAIT_NONE, WAIT_TIMER, WAIT_DRAIN };	/* c->pend waits for a time, or for the output to drain */
-enum { AFTER_NONE, AFTER_CLOSE, AFTER_RESET };	/* what to do once the output has drained */
-
-/*
- * A connection, owned by one worker. Requests are parsed from in[] in a
- * loop and their responses appended to out[], in order: a response that must
- * wait (a delay, a long body) stops the parsing until it is out. Absolute
- * byte offsets in ends[] say where each well-formed response ends, so that it
- * is counted when that byte is written.
- */
-struct conn {
-	int fd;
-	unsigned char mode, wait, after, counted, body_uncounted, body_path;
-	struct req pend;
-	struct gen gen;
-	uint64_t body_left;		/* request body bytes still to drop */
-	uint64_t deadline;
-	long heap_idx;			/* in the worker's timer heap; -1: not there */
-	uint64_t out_total;		/* bytes ever appended to out */
-	size_t out_uncounted;		/* bytes at out[out_off] not in bytes_out (a stats response) */
-	size_t in_off, in_len, in_scan, out_off, out_len;
-	unsigned ends_head, ends_n;
-	struct { uint64_t at; int path; } ends[ENDS_MAX];
-	struct conn *prev, *next;	/* the worker's open connections, or its free list */
-	/* everything above is reset for each connection */
-	char in[IN_CAP];
-	char out[OUT_CAP];
-};
-
-struct server;
-
-struct worker {
-	struct server *srv;
-	pthread_t tid;
-	int ep, lfd, shared;	/* shared: lfd is every worker's (EPOLLEXCLUSIVE) */
-	uint64_t accept_paused_until;
-	struct conn *conns, *free;
-	int nfree;
-	struct conn **heap;	/* the connections waiting for a time, earliest first */
-	size_t heap_n, heap_cap;
-	struct counters n;
-} __attribute__((aligned(64)));	/* no two workers' counters on one cache line */
-
-struct server {
-	struct worker w[MAX_THREADS];
-	int nw, stop_fd;
-	uint64_t start;
-	char pattern[OUT_CAP + 32];	/* "abc...z" repeated: body bytes at any offset */
+	{ "/head-ok", P_HEAD_OK, 0 }, { "/stats", P_STATS, 0 }, { "/capacity/", P_CAPACITY, 1 },
 };
 
 static uint64_t clock_ns(void)
@@ -203,29 +109,6 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-static void count(uint64_t *c, uint64_t n)
-{
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
-}
-
-static void uncount(uint64_t *c, uint64_t n)
-{
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) - n, __ATOMIC_RELAXED);
-}
-
-static char *put_u64(char *p, uint64_t v)
-{
-	char tmp[24];
-	int n = 0;
-
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* Reads 1 to 15 digits at *s (before end) into *v and moves *s past them. */
 static int parse_num(const char **s, const char *end, uint64_t *v)
 {
@@ -238,45 +121,6 @@ static int parse_num(const char **s, const char *end, uint64_t *v)
 		return 0;
 	*s = p;
 	return 1;
-}
-
-/* --- the JSON of /stats and of the summary --------------------------------------- */
-
-/* Writes the counts of all workers as one JSON line (no newline) into buf; returns its length. */
-static size_t stats_json(const struct server *s, char *buf, size_t cap)
-{
-	uint64_t req[NPATHS] = { 0 }, resp[NPATHS] = { 0 }, body[NPATHS] = { 0 }, conns = 0, in = 0, out = 0, bad = 0;
-	uint64_t treq = 0, tresp = 0;
-	size_t n;
-	int i, k;
-
-	for (i = 0; i < s->nw; i++) {
-		const struct counters *c = &s->w[i].n;
-
-		for (k = 0; k < NPATHS; k++) {
-			req[k] += __atomic_load_n(&c->requests[k], __ATOMIC_RELAXED);
-			resp[k] += __atomic_load_n(&c->responses[k], __ATOMIC_RELAXED);
-			body[k] += __atomic_load_n(&c->body_bytes[k], __ATOMIC_RELAXED);
-		}
-		conns += __atomic_load_n(&c->connections, __ATOMIC_RELAXED);
-		in += __atomic_load_n(&c->bytes_in, __ATOMIC_RELAXED);
-		out += __atomic_load_n(&c->bytes_out, __ATOMIC_RELAXED);
-		bad += __atomic_load_n(&c->bad_requests, __ATOMIC_RELAXED);
-	}
-	for (k = 0; k < NPATHS; k++) {
-		treq += req[k];
-		tresp += resp[k];
-	}
-	n = (size_t)snprintf(buf, cap, "{\"requests\": %" PRIu64 ", \"responses\": %" PRIu64
-			     ", \"connections\": %" PRIu64 ", \"bytes_in\": %" PRIu64
-			     ", \"bytes_out\": %" PRIu64 ", \"bad_requests\": %" PRIu64 ", \"paths\": {",
-			     treq, tresp, conns, in, out, bad);
-	for (k = 0; k < NPATHS && n < cap; k++)
-		n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": {\"requests\": %" PRIu64 ", \"responses\": %" PRIu64
-				      ", \"body_bytes\": %" PRIu64 "}", k ? ", " : "", path_names[k], req[k], resp[k], body[k]);
-	if (n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, "}}");
-	return n < cap ? n : cap - 1;
 }
 
 /* --- timers: a binary heap of connections by deadline ---------------------------- */
@@ -339,242 +183,6 @@ static void timer_set(struct worker *w, struct conn *c, uint64_t deadline)
 	heap_fix(w, w->heap_n - 1);
 }
 
-/* --- building responses into c->out ------------------------------------------------- */
-
-static void out_put(struct conn *c, const char *s, size_t n)
-{
-	memcpy(c->out + c->out_len, s, n);
-	c->out_len += n;
-	c->out_total += n;
-}
-
-#define out_str(c, s) out_put((c), (s), sizeof(s) - 1)
-
-static void out_pattern(const struct server *s, struct conn *c, uint64_t pos, size_t n)
-{
-	out_put(c, s->pattern + pos % 26, n);
-}
-
-/* Marks the end of a well-formed response, counted as path's once written. */
-static void out_end(struct conn *c, int path)
-{
-	unsigned i = (c->ends_head + c->ends_n++) % ENDS_MAX;
-
-	c->ends[i].at = c->out_total;
-	c->ends[i].path = path;
-}
-
-static const char *reason(uint64_t status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 408: return "Request Timeout";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Status";
-	}
-}
-
-/*
- * Appends the status line and the common headers, without the blank line
- * that ends them. clen: the Content-Length, -1 for chunked, -2 for none.
- */
-static void out_head(struct conn *c, const struct req *r, uint64_t status, int64_t clen)
-{
-	char *p0 = c->out + c->out_len, *p = p0;
-
-	p = stpcpy(p, "HTTP/1.1 ");
-	p = put_u64(p, status);
-	*p++ = ' ';
-	p = stpcpy(p, reason(status));
-	p = stpcpy(p, "\r\n");
-	if (clen >= 0) {
-		p = stpcpy(p, "Content-Length: ");
-		p = put_u64(p, (uint64_t)clen);
-		p = stpcpy(p, "\r\n");
-	} else if (clen == -1) {
-		p = stpcpy(p, "Transfer-Encoding: chunked\r\n");
-	}
-	if (!r->keep) {
-		p = stpcpy(p, "Connection: close\r\n");
-		c->after = AFTER_CLOSE;
-	} else if (r->ka10) {
-		p = stpcpy(p, "Connection: keep-alive\r\n");
-	}
-	c->out_len += (size_t)(p - p0);
-	c->out_total += (uint64_t)(p - p0);
-}
-
-static void gen_end(struct conn *c)
-{
-	c->gen.active = 0;
-	if (c->gen.path >= 0)
-		out_end(c, c->gen.path);
-}
-
-/* Appends as much of the long response as c->out has room for. */
-static void gen_fill(const struct server *s, struct conn *c)
-{
-	struct gen *g = &c->gen;
-	char hdr[32], *p;
-
-	while (g->active) {
-		size_t room = OUT_CAP - c->out_len, n;
-
-		if (g->chunked) {
-			n = g->left < CHUNK ? (size_t)g->left : CHUNK;
-			if (room < n + 2 * sizeof(hdr))
-				return;
-			p = hdr + snprintf(hdr, sizeof(hdr), "%zx%s\r\n", n, g->first ? ";pe=first" : "");
-			out_put(c, hdr, (size_t)(p - hdr));
-			out_pattern(s, c, g->pos, n);
-			out_str(c, "\r\n");
-			g->pos += n;
-			g->left -= n;
-			g->first = 0;
-			if (n == 0)
-				gen_end(c);
-		} else if (g->left) {
-			n = g->left < room ? (size_t)g->left : room;
-			if (n == 0)
-				return;
-			out_pattern(s, c, g->pos, n);
-			g->pos += n;
-			g->left -= n;
-		} else {
-			if (room < g->tail_len)
-				return;
-			out_put(c, g->tail, g->tail_len);
-			gen_end(c);
-		}
-	}
-}
-
-static void gen_start(const struct server *s, struct conn *c, uint64_t fill, const char *tail, int chunked, int path)
-{
-	struct gen *g = &c->gen;
-
-	g->left = fill;
-	g->pos = 0;
-	g->tail = tail ? tail : "";
-	g->tail_len = strlen(g->tail);
-	g->chunked = (unsigned char)chunked;
-	g->first = 1;
-	g->path = path;
-	g->active = 1;
-	gen_fill(s, c);
-}
-
-/*
- * Appends the response to r. There is room for a small response (the parser
- * checked OUT_RESERVE); long ones continue through c->gen.
- */
-static void respond(struct worker *w, struct conn *c, const struct req *r)
-{
-	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-	const struct server *s = w->srv;
-	int body = !r->head;
-	struct req rc;
-	char json[3072];
-	size_t n, before;
-
-	switch (r->path) {
-	case P_DEFAULT:
-	case P_DELAY:
-	case P_STALL:
-	case P_CLOSE:
-		if (r->path != P_CLOSE && r->keep && !r->ka10) {
-			/* the load test's hot path: one copy */
-			out_put(c, ok, sizeof(ok) - 1 - (body ? 0 : 2));
-		} else {
-			rc = *r;
-			if (r->path == P_CLOSE)
-				rc.keep = 0;
-			out_head(c, &rc, 200, 2);
-			out_str(c, "\r\n");
-			if (body)
-				out_str(c, "ok");
-		}
-		out_end(c, r->path);
-		break;
-	case P_SIZE:
-	case P_HEAD_OK:
-		n = r->path == P_SIZE ? r->a : 1000;
-		out_head(c, r, 200, (int64_t)n);
-		out_str(c, "\r\n");
-		gen_start(s, c, body ? n : 0, NULL, 0, r->path);
-		break;
-	case P_CHUNKED:
-		out_head(c, r, 200, -1);
-		out_str(c, "\r\n");
-		if (body)
-			gen_start(s, c, r->a, NULL, 1, r->path);
-		else
-			out_end(c, r->path);
-		break;
-	case P_STATUS:
-		if (r->a == 204 || r->a == 304) {
-			out_head(c, r, r->a, -2);
-			out_str(c, "\r\n");
-		} else {
-			out_head(c, r, r->a, 1);
-			out_str(c, "\r\n");
-			if (body)
-				out_str(c, "x");
-		}
-		out_end(c, r->path);
-		break;
-	case P_BIG_HEADER:
-		out_head(c, r, 200, 2);
-		out_str(c, "X-Big: ");
-		gen_start(s, c, r->a, body ? "\r\n\r\nok" : "\r\n\r\n", 0, r->path);
-		break;
-	case P_CLOSE_MID:
-		out_str(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
-		out_pattern(s, c, 0, 10);
-		c->after = AFTER_CLOSE;
-		break;
-	case P_BAD_STATUS:
-		out_str(c, "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-		c->after = AFTER_CLOSE;
-		break;
-	case P_BAD_HEADER:
-		out_str(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Header-Without-Colon\r\nConnection: close\r\n\r\nok");
-		c->after = AFTER_CLOSE;
-		break;
-	case P_BAD_CHUNK:
-		out_str(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nok\r\n0\r\n\r\n");
-		c->after = AFTER_CLOSE;
-		break;
-	case P_STATS:
-		/* only with an empty output (WAIT_DRAIN), so that its bytes lead it */
-		before = c->out_len;
-		n = stats_json(s, json, sizeof(json) - 1);
-		json[n++] = '\n';
-		out_head(c, r, 200, (int64_t)n);
-		out_str(c, "Content-Type: application/json\r\n\r\n");
-		if (body)
-			out_put(c, json, n);
-		c->out_uncounted += c->out_len - before;
-		break;
-	}
-}
-
 /* --- parsing requests --------------------------------------------------------------- */
 
 static void route(const char *p, size_t len, struct req *r)
@@ -606,7 +214,7 @@ static void route(const char *p, size_t len, struct req *r)
 			return;
 		if (routes[i].path == P_STATUS && (r->a < 200 || r->a > 599))
 			return;
-		if (routes[i].path == P_STALL && r->a == 0)
+		if ((routes[i].path == P_STALL || routes[i].path == P_CAPACITY) && r->a == 0)
 			return;
 		r->path = routes[i].path;
 		return;
@@ -645,7 +253,7 @@ static int bad_request(struct worker *w, struct conn *c, uint64_t status)
 	struct req r = { .keep = 0 };
 
 	count(&w->n.bad_requests, 1);
-	out_head(c, &r, status, 0);
+	httpd_out_head(c, &r, status, 0);
 	out_str(c, "\r\n");
 	c->in_off = c->in_len = c->in_scan = 0;
 	return -1;
@@ -661,6 +269,21 @@ static uint64_t stall_until(const struct server *s, uint64_t every, uint64_t ms,
 	return s->start + sec * NS_PER_S + pause;
 }
 
+/*
+ * /capacity/N: takes the next free slot of the server's 1/N s schedule (over
+ * all workers) and returns its time; now when the server is idle.
+ */
+static uint64_t capacity_slot(struct server *s, uint64_t n, uint64_t now)
+{
+	uint64_t gap = NS_PER_S / n, next = __atomic_load_n(&s->cap_next, __ATOMIC_RELAXED), at;
+
+	do
+		at = next > now ? next : now;
+	while (!__atomic_compare_exchange_n(&s->cap_next, &next, at + gap, 0, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED));
+	return at;
+}
+
 static void dispatch(struct worker *w, struct conn *c, const struct req *r)
 {
 	uint64_t now, until;
@@ -672,8 +295,12 @@ static void dispatch(struct worker *w, struct conn *c, const struct req *r)
 		timer_set(w, c, clock_ns() + (r->a < MAX_DELAY_MS ? r->a : MAX_DELAY_MS) * NS_PER_MS);
 		return;
 	case P_STALL:
+	case P_CAPACITY:
 		now = clock_ns();
-		until = stall_until(w->srv, r->a, r->b, now);
+		if (r->path == P_STALL)
+			until = stall_until(w->srv, r->a, r->b, now);
+		else
+			until = capacity_slot(w->srv, r->a < NS_PER_S ? r->a : NS_PER_S, now);
 		if (until > now) {
 			c->pend = *r;
 			c->wait = WAIT_TIMER;
@@ -697,7 +324,7 @@ static void dispatch(struct worker *w, struct conn *c, const struct req *r)
 		c->body_left = 0;
 		return;
 	}
-	respond(w, c, r);
+	httpd_respond(w, c, r);
 }
 
 /*
@@ -970,7 +597,7 @@ static void conn_produce(struct worker *w, struct conn *c)
 		c->out_off = 0;
 	}
 	if (c->gen.active)
-		gen_fill(w->srv, c);
+		httpd_gen_fill(w->srv, c);
 	while (c->mode == MODE_NORMAL && c->wait == WAIT_NONE && c->after == AFTER_NONE &&
 	       !c->gen.active && c->ends_n < ENDS_MAX && OUT_CAP - c->out_len >= OUT_RESERVE)
 		if (conn_parse(w, c) <= 0)
@@ -998,7 +625,7 @@ static void conn_step(struct worker *w, struct conn *c)
 		}
 		if (c->wait == WAIT_DRAIN) {
 			c->wait = WAIT_NONE;
-			respond(w, c, &c->pend);
+			httpd_respond(w, c, &c->pend);
 			continue;
 		}
 		if (c->after == AFTER_RESET) {
@@ -1027,7 +654,7 @@ static void conn_timer(struct worker *w, struct conn *c)
 		return;
 	}
 	c->wait = WAIT_NONE;
-	respond(w, c, &c->pend);
+	httpd_respond(w, c, &c->pend);
 	conn_step(w, c);
 }
 
@@ -1341,7 +968,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pe-httpd: eventfd write: %s\n", strerror(errno));
 	for (i = 0; i < s->nw; i++)
 		pthread_join(s->w[i].tid, NULL);
-	stats_json(s, json, sizeof(json));
+	httpd_stats_json(s, json, sizeof(json));
 	printf("%s\n", json);
 	fflush(stdout);
 	for (i = 0; i < s->nw; i++)

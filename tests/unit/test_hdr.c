@@ -60,6 +60,7 @@
 
 #include "out/hlog.h"
 #include "stats/hdr.h"
+#include "hdr_known.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -754,27 +755,6 @@ static void test_base64(void **state)
 /* --- the interval log -------------------------------------------------------------- */
 
 #define LOG_START 1700000000.123	/* Tue Nov 14 22:13:20 UTC 2023 */
-
-/*
- * The log that tests/e2e/t2090-hlog-js.sh reads with hdr-histogram-js.
- * Interval 0 (0.000, 1 s): 1..10000 us once each. Python: total 10000,
- * max h.highq(10000) = 10007 (10.007 ms), p50 5003, p99 9903. Interval 1
- * (1.000, 1 s): 980 x 100 us, 19 x 25000 us, 1 x 3 s: total 1000, max
- * 3000319 (3000.319 ms), p50 100, p99 25007. Both added: total 11000, p50
- * 4523, p99 9911.
- */
-static void known_interval(struct hdr *h, int i)
-{
-	hdr_reset(h);
-	if (i == 0) {
-		for (int64_t v = 1; v <= 10000; v++)
-			hdr_record(h, v);
-	} else {
-		hdr_record_n(h, 100, 980);
-		hdr_record_n(h, 25000, 19);
-		hdr_record(h, 3000000);
-	}
-}
 
 static int write_known_log(const char *path)
 {

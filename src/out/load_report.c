@@ -1,0 +1,186 @@
+#include "out/load_report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "out/format.h"
+#include "out/json.h"
+#include "stats/hdr.h"
+
+uint64_t load_report_errors(const struct load_result *r)
+{
+	uint64_t e = r->status[4] + r->status[5];
+
+	for (int k = 0; k < LOAD_ERR_NR; k++)
+		e += r->errors[k];
+	return e;
+}
+
+/* One row of percentiles, all in unit u so that the columns line up. */
+static void print_latency_row(const char *label, const struct hdr *h, enum time_unit u)
+{
+	static const double ps[] = { 50, 90, 99, 99.9, 99.99 };
+	char b[48];
+
+	printf("  %-14s", label);
+	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+		printf(" %9s", fmt_time_num(b, sizeof(b), (double)hdr_value_at_percentile(h, ps[i]) / 1e6, u));
+	printf(" %9s\n", fmt_time_num(b, sizeof(b), (double)hdr_max(h) / 1e6, u));
+}
+
+static void print_dist(int64_t value, double percentile, int64_t count, void *ctx)
+{
+	(void)ctx;
+	printf("  %12.3f ms  %10.6f%%  %12lld\n", (double)value / 1e3, percentile, (long long)count);
+}
+
+/* The latency table (and distribution); open: corrected and uncorrected rows. */
+static void print_latency(const struct load_report *rep, int open)
+{
+	const struct load_result *r = rep->r;
+	enum time_unit u = time_unit_for((double)hdr_value_at_percentile(&r->latency, 99) / 1e6);
+	char head[32], a[48], b[48];
+
+	snprintf(head, sizeof(head), "latency (%s)", time_unit_name(u));
+	/* "µ" is two bytes but one column */
+	printf("  %s%*s %9s %9s %9s %9s %9s %9s\n", head,
+	       14 - (int)strlen(head) + (u == TU_US), "", "p50", "p90", "p99", "p99.9", "p99.99", "max");
+	print_latency_row(!rep->o ? "merged" : open ? "corrected" : "all", &r->latency, u);
+	if (open)
+		print_latency_row("uncorrected", &r->latency_raw, u);
+	printf("  mean %s, σ %s%s\n", fmt_time(a, sizeof(a), hdr_mean(&r->latency) / 1e6, TU_AUTO),
+	       fmt_time(b, sizeof(b), hdr_stddev(&r->latency) / 1e6, TU_AUTO),
+	       open ? " (corrected: from each request's intended time)" : "");
+	if (rep->latency_dist) {
+		printf("\n  latency distribution%s:\n  %15s  %11s  %12s\n",
+		       open ? " (corrected)" : "", "value", "percentile", "count");
+		hdr_percentiles(&r->latency, 5, print_dist, NULL);
+	}
+}
+
+void load_report_text(const struct load_report *rep)
+{
+	const struct load_opts *o = rep->o;
+	const struct load_result *r = rep->r;
+	double secs = (double)r->elapsed_ns / 1e9;
+	int open = o && o->rate > 0;
+
+	if (!o) {
+		printf("perfeng merge: %zu interval log%s, %zu intervals\n", rep->logs,
+		       rep->logs == 1 ? "" : "s", rep->intervals);
+		printf("  %.2f s from the first interval's start to the last one's end: %llu responses, "
+		       "%.1f responses/s\n\n", secs, (unsigned long long)r->responses,
+		       secs > 0 ? (double)r->responses / secs : 0.0);
+	} else {
+		printf("perfeng load %s\n", rep->url);
+		if (rep->shard_n)
+			printf("  shard %u of %u: this node's slice of the planned load\n", rep->shard_k,
+			       rep->shard_n);
+		printf("  %u thread%s, %u connection%s requested, %u established at most\n", o->threads,
+		       o->threads == 1 ? "" : "s", o->connections, o->connections == 1 ? "" : "s",
+		       r->established);
+		if (o->pipeline > 1)
+			printf("  pipeline of %u requests per connection\n", o->pipeline);
+		if (r->tls_version[0])
+			printf("  %s, %s (first connection); %llu handshakes, %llu resumed\n", r->tls_version,
+			       r->tls_cipher, (unsigned long long)r->tls_handshakes,
+			       (unsigned long long)r->tls_resumed);
+		printf("  %.2f s: %llu requests sent, %llu responses, %.1f responses/s", secs,
+		       (unsigned long long)r->sent, (unsigned long long)r->responses,
+		       secs > 0 ? (double)r->responses / secs : 0.0);
+		if (open)
+			printf(" (target %.1f req/s%s, achieved %.1f%%)", rep->target,
+			       o->nstages ? " on average" : "",
+			       secs > 0 ? (double)r->sent / secs / rep->target * 100 : 0.0);
+		printf("\n\n");
+	}
+	if (r->latency.total)
+		print_latency(rep, open);
+	else
+		printf("  no response: no latency to show\n");
+	if (!o)
+		return;
+	printf("\n  errors: connect %llu, tls %llu, timeout %llu, read %llu, write %llu, parse %llu; "
+	       "status 4xx %llu, 5xx %llu\n",
+	       (unsigned long long)r->errors[LOAD_ERR_CONNECT], (unsigned long long)r->errors[LOAD_ERR_TLS],
+	       (unsigned long long)r->errors[LOAD_ERR_TIMEOUT],
+	       (unsigned long long)r->errors[LOAD_ERR_READ], (unsigned long long)r->errors[LOAD_ERR_WRITE],
+	       (unsigned long long)r->errors[LOAD_ERR_PARSE], (unsigned long long)r->status[4],
+	       (unsigned long long)r->status[5]);
+	printf("  transfer: %.2f MiB in, %.2f MiB out; %llu connections opened\n",
+	       (double)r->bytes_in / 1048576, (double)r->bytes_out / 1048576,
+	       (unsigned long long)r->connects);
+	if (r->unfinished)
+		printf("  %llu requests were still in flight at the end (not counted)\n",
+		       (unsigned long long)r->unfinished);
+}
+
+json_t *load_report_latency_json(const struct hdr *h)
+{
+	static const struct { const char *k; double p; } ps[] = {
+		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 }, { "p9999", 99.99 },
+	};
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+		json_object_set_new(o, ps[i].k, h->total ? json_real((double)hdr_value_at_percentile(h, ps[i].p) / 1e6) : json_null());
+	json_object_set_new(o, "max", h->total ? json_real((double)hdr_max(h) / 1e6) : json_null());
+	json_object_set_new(o, "min", h->total ? json_real((double)hdr_min(h) / 1e6) : json_null());
+	json_object_set_new(o, "mean", h->total ? json_real(hdr_mean(h) / 1e6) : json_null());
+	json_object_set_new(o, "stddev", h->total ? json_real(hdr_stddev(h) / 1e6) : json_null());
+	json_object_set_new(o, "count", json_integer(h->total));
+	return o;
+}
+
+json_t *load_report_json(const struct load_report *rep)
+{
+	const struct load_opts *o = rep->o;
+	const struct load_result *r = rep->r;
+	json_t *root = json_object(), *errs;
+	double secs = (double)r->elapsed_ns / 1e9;
+
+	if (!o) {
+		json_object_set_new(root, "logs", json_integer((json_int_t)rep->logs));
+		json_object_set_new(root, "intervals", json_integer((json_int_t)rep->intervals));
+		json_object_set_new(root, "duration", json_real(secs));
+		json_object_set_new(root, "responses", json_integer((json_int_t)r->responses));
+		json_object_set_new(root, "rps", json_num(secs > 0 ? (double)r->responses / secs : NAN));
+		json_object_set_new(root, "latency", load_report_latency_json(&r->latency));
+		return root;
+	}
+	errs = json_object();
+	for (int e = 0; e < LOAD_ERR_NR; e++)
+		json_object_set_new(errs, load_err_name(e), json_integer((json_int_t)r->errors[e]));
+	json_object_set_new(errs, "status_4xx", json_integer((json_int_t)r->status[4]));
+	json_object_set_new(errs, "status_5xx", json_integer((json_int_t)r->status[5]));
+	json_object_set_new(root, "url", json_string(rep->url));
+	json_object_set_new(root, "requests_file", rep->requests_file ? json_string(rep->requests_file) : json_null());
+	json_object_set_new(root, "tls", !o->tls ? json_null() :
+		json_pack("{s:s?,s:s?,s:I,s:I}", "protocol", r->tls_version[0] ? r->tls_version : NULL,
+			  "cipher", r->tls_cipher[0] ? r->tls_cipher : NULL,
+			  "handshakes", (json_int_t)r->tls_handshakes, "resumed", (json_int_t)r->tls_resumed));
+	json_object_set_new(root, "threads", json_integer(o->threads));
+	json_object_set_new(root, "connections_requested", json_integer(o->connections));
+	json_object_set_new(root, "connections_established", json_integer(r->established));
+	json_object_set_new(root, "connections_opened", json_integer((json_int_t)r->connects));
+	json_object_set_new(root, "model", json_string(o->rate > 0 ? "open" : "closed"));
+	json_object_set_new(root, "target_rate", o->rate > 0 ? json_real(rep->target) : json_null());
+	json_object_set_new(root, "shard", rep->shard_n ? json_pack("{s:i,s:i}", "index", (int)rep->shard_k,
+								    "count", (int)rep->shard_n) : json_null());
+	json_object_set_new(root, "duration", json_real(secs));
+	json_object_set_new(root, "requests", json_integer((json_int_t)r->sent));
+	json_object_set_new(root, "responses", json_integer((json_int_t)r->responses));
+	json_object_set_new(root, "unfinished", json_integer((json_int_t)r->unfinished));
+	json_object_set_new(root, "rps", json_num(secs > 0 ? (double)r->responses / secs : NAN));
+	json_object_set_new(root, "error_rate", json_num(r->sent ? (double)load_report_errors(r) / (double)r->sent : NAN));
+	json_object_set_new(root, "errors", errs);
+	json_object_set_new(root, "status", json_pack("{s:I,s:I,s:I,s:I,s:I}", "1xx", (json_int_t)r->status[1],
+		"2xx", (json_int_t)r->status[2], "3xx", (json_int_t)r->status[3],
+		"4xx", (json_int_t)r->status[4], "5xx", (json_int_t)r->status[5]));
+	json_object_set_new(root, "bytes_in", json_integer((json_int_t)r->bytes_in));
+	json_object_set_new(root, "bytes_out", json_integer((json_int_t)r->bytes_out));
+	json_object_set_new(root, "latency", load_report_latency_json(&r->latency));
+	json_object_set_new(root, "latency_uncorrected", load_report_latency_json(&r->latency_raw));
+	return root;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/python3
+# Parses OpenMetrics text (stdin) with prometheus_client's OpenMetrics parser
+# (Debian's python3-prometheus-client, an implementation independent of
+# perfeng's writer and strict: "# EOF", counter _total, bucket order, label
+# escaping) and prints the families as JSON:
+#   {"NAME": {"type": T, "samples": [[SAMPLE_NAME, {LABELS}, VALUE], ...]}, ...}
+# Exit 1 with the parser's message on stderr when the text is not valid.
+# Used by tests/e2e/t2040-load-metrics.sh.
+import json
+import math
+import sys
+
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+try:
+    out = {}
+    for f in text_string_to_metric_families(sys.stdin.read()):
+        out[f.name] = {
+            "type": f.type,
+            "samples": [[s.name, s.labels, None if math.isnan(s.value) else s.value] for s in f.samples],
+        }
+except Exception as e:  # the parser raises ValueError and others
+    print("invalid OpenMetrics: %s" % e, file=sys.stderr)
+    sys.exit(1)
+json.dump(out, sys.stdout)
+print()
