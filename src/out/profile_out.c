@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/flamegraph.h"
 #include "out/profile_out.h"
 #include "prof/folded.h"
 #include "util/error.h"
@@ -46,6 +47,7 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
 	case PROFILE_FMT_FOLDED:
 		return folded_write(f, p);
 	case PROFILE_FMT_SVG:
+		return flamegraph_write(f, p, o);
 	case PROFILE_FMT_PPROF:
 	case PROFILE_FMT_SPEEDSCOPE:
 		return pe_error("this output format is not implemented yet");
@@ -78,6 +80,38 @@ int profile_write(const struct profile *p, const char *path, const struct profil
 		rc = pe_error("cannot write '%s': %s", path, strerror(errno));
 	}
 	return rc;
+}
+
+int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width)
+{
+	if (colors) {
+		if (!strcmp(colors, "module"))
+			o->colors = PROFILE_COLORS_MODULE;
+		else if (!strcmp(colors, "kind"))
+			o->colors = PROFILE_COLORS_KIND;
+		else
+			return pe_error("--colors: '%s' is not 'module' or 'kind'", colors);
+	}
+	if (min_width) {
+		char *end;
+		double w = strtod(min_width, &end);
+
+		if (end == min_width || *end || !(w >= 0) || w > 1e6)
+			return pe_error("--min-width: '%s' is not a number of pixels (such as 0.1)", min_width);
+		o->min_width = w;
+	}
+	return 0;
+}
+
+int profile_write_all(const struct profile *p, const char *const *paths, size_t n,
+		      const struct profile_write_opts *o)
+{
+	char first[512] = "";
+
+	for (size_t i = 0; i < n; i++)
+		if (profile_write(p, paths[i], o) < 0 && !*first)
+			snprintf(first, sizeof(first), "%s", pe_errmsg());
+	return *first ? pe_error("%s", first) : 0;
 }
 
 static double pct(uint64_t part, uint64_t whole)

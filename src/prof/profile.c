@@ -357,9 +357,23 @@ void profile_merge(struct profile *dst, const struct profile *src)
 	free(m.vals);
 }
 
+/*
+ * Names compare as strcmp would if each ended in ';': the order in which
+ * whole folded lines sort ("a;foo;x" before "a;foo.1"), so that a walk in
+ * this order writes the same file as `sort` of FlameGraph's tools.
+ */
+static int name_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	while (*x && *x == *y)
+		x++, y++;
+	return (int)(*x ? *x : ';') - (int)(*y ? *y : ';');
+}
+
 int profile_frame_cmp(const struct frame *a, const struct frame *b)
 {
-	int c = strcmp(a->name, b->name);
+	int c = name_cmp(a->name, b->name);
 
 	if (c)
 		return c;
@@ -504,4 +518,45 @@ size_t profile_functions(const struct profile *p, struct profile_func **out)
 	free(v);
 	*out = fs;
 	return nfs;
+}
+
+const char *profile_find_string(const struct profile *p, const char *s, size_t len)
+{
+	const struct profile_table *t = p->table;
+	uint64_t h = hash_bytes(s, len);
+
+	for (size_t i = h & t->strs_mask; t->strs[i].s; i = (i + 1) & t->strs_mask) {
+		const struct intern_slot *e = &t->strs[i];
+
+		if (e->hash == h && e->len == len && !memcmp(e->s, s, len))
+			return e->s;
+	}
+	return NULL;
+}
+
+static int find_foreign(const struct profile *p, const char *s, const char **out)
+{
+	*out = s ? profile_find_string(p, s, strlen(s)) : NULL;
+	return !s || *out;
+}
+
+const struct profile_node *profile_find_child(const struct profile *p,
+					      const struct profile_node *parent,
+					      const struct frame *f)
+{
+	const struct profile_table *t = p->table;
+	struct frame g = *f;
+	uint64_t h;
+
+	if (!find_foreign(p, f->name, &g.name) || !find_foreign(p, f->module, &g.module) ||
+	    !find_foreign(p, f->file, &g.file))
+		return NULL;
+	h = frame_hash(parent, &g);
+	for (size_t i = h & t->kids_mask; t->kids[i].node; i = (i + 1) & t->kids_mask) {
+		const struct profile_node *n = t->kids[i].node;
+
+		if (t->kids[i].hash == h && n->parent == parent && frame_eq(&n->frame, &g))
+			return n;
+	}
+	return NULL;
 }

@@ -70,7 +70,10 @@ void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64
 /* Adds every stack of src into dst (interning src's strings into dst). */
 void profile_merge(struct profile *dst, const struct profile *src);
 
-/* Orders frames by name, then module, kind, file, line (strcmp order; NULL first). */
+/*
+ * Orders frames by name (byte order, as if each name ended in ';', which is
+ * how whole folded lines sort), then module, kind, file, line (NULL first).
+ */
 int profile_frame_cmp(const struct frame *a, const struct frame *b);
 
 /*
@@ -100,5 +103,16 @@ struct profile_func {
 	uint64_t total;
 };
 size_t profile_functions(const struct profile *p, struct profile_func **out);
+
+/* The interned copy of s[0..len) when p holds one, else NULL; interns nothing. */
+const char *profile_find_string(const struct profile *p, const char *s, size_t len);
+
+/*
+ * The child of parent (a node of p) whose frame equals f by content; f's
+ * strings may belong to another profile. NULL when there is none.
+ */
+const struct profile_node *profile_find_child(const struct profile *p,
+					      const struct profile_node *parent,
+					      const struct frame *f);
 
 #endif
