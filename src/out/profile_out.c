@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "out/flamegraph.h"
+#include "out/pprof.h"
 #include "out/profile_out.h"
+#include "out/speedscope.h"
 #include "prof/folded.h"
 #include "util/error.h"
 #include "util/xalloc.h"
@@ -49,8 +51,9 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
 	case PROFILE_FMT_SVG:
 		return flamegraph_write(f, p, o);
 	case PROFILE_FMT_PPROF:
+		return pprof_write(f, p);
 	case PROFILE_FMT_SPEEDSCOPE:
-		return pe_error("this output format is not implemented yet");
+		return speedscope_write(f, p, o->title);
 	default:
 		break;
 	}

@@ -23,6 +23,7 @@ struct ps_state {
 	const char *comm;	/* interned */
 	const char *event;	/* interned, the event kept; NULL until the first header */
 	int period_seen;
+	uint64_t first_period;
 	char *scratch;		/* for tidied names */
 	size_t scratch_len;
 };
@@ -150,6 +151,8 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 		}
 	}
 	if (has_period) {
+		if (!s->period_seen)
+			s->first_period = period;
 		s->period_seen = 1;
 		/* a period over 2^63 can only be garbage; keep the sums from wrapping */
 		s->weight = period >> 63 ? 1 : period;
@@ -410,6 +413,8 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 		p->unit = !strcmp(p->event, "cpu-clock") || !strcmp(p->event, "task-clock") ||
 			  !strncmp(p->event, "cpu-clock:", 10) || !strncmp(p->event, "task-clock:", 11)
 			  ? "nanoseconds" : "events";
+	if (s.period_seen && !strcmp(p->unit, "nanoseconds") && !p->period_ns)
+		p->period_ns = s.first_period;
 	free(s.scratch);
 	free(s.frames);
 	return 0;

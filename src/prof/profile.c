@@ -560,3 +560,58 @@ const struct profile_node *profile_find_child(const struct profile *p,
 	}
 	return NULL;
 }
+
+void frame_ids_init(struct frame_ids *t, size_t expect)
+{
+	size_t cap = 64;
+
+	while (cap < expect * 2)
+		cap *= 2;
+	t->mask = cap - 1;
+	t->n = 0;
+	t->keys = xcalloc(cap, sizeof(*t->keys));
+	t->ids = xcalloc(cap, sizeof(*t->ids));
+}
+
+void frame_ids_release(struct frame_ids *t)
+{
+	free(t->keys);
+	free(t->ids);
+}
+
+/* The id of k; *is_new says whether it was just given one. */
+uint64_t frame_ids_get(struct frame_ids *t, const struct frame *k, int *is_new)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->mask) {
+		struct frame_ids g;
+
+		frame_ids_init(&g, (t->mask + 1));
+		for (size_t j = 0; j <= t->mask; j++) {
+			size_t m;
+
+			if (!t->ids[j])
+				continue;
+			for (m = frame_hash(NULL, &t->keys[j]) & g.mask; g.ids[m]; m = (m + 1) & g.mask)
+				;
+			g.keys[m] = t->keys[j];
+			g.ids[m] = t->ids[j];
+		}
+		g.n = t->n;
+		frame_ids_release(t);
+		*t = g;
+	}
+	for (i = frame_hash(NULL, k) & t->mask; t->ids[i]; i = (i + 1) & t->mask) {
+		const struct frame *e = &t->keys[i];
+
+		if (frame_eq(e, k)) {
+			*is_new = 0;
+			return t->ids[i];
+		}
+	}
+	t->keys[i] = *k;
+	t->ids[i] = ++t->n;
+	*is_new = 1;
+	return t->n;
+}

@@ -115,4 +115,20 @@ const struct profile_node *profile_find_child(const struct profile *p,
 					      const struct profile_node *parent,
 					      const struct frame *f);
 
+/*
+ * Numbers distinct frames (1, 2, ... in order of first use), for renderers
+ * that need tables of frames, functions or strings: a key is a struct frame
+ * whose unused fields are zero. Keys compare field by field, strings by
+ * pointer (so they must be interned in one profile).
+ */
+struct frame_ids {
+	struct frame *keys;
+	uint64_t *ids;
+	size_t mask, n;
+};
+void frame_ids_init(struct frame_ids *t, size_t expect);
+/* The id of k; *is_new is 1 when k got it just now. */
+uint64_t frame_ids_get(struct frame_ids *t, const struct frame *k, int *is_new);
+void frame_ids_release(struct frame_ids *t);
+
 #endif
