@@ -247,14 +247,19 @@ int flamegraph_write(FILE *f, const struct profile *p, const struct profile_writ
 	L[0].w = p->root.total ? s.width : 0;
 	L[0].kept = 1;
 	L[0].cursor = XPAD;
-	L[0].before = o->before ? &o->before->root : NULL;
+	if (o->before) {
+		const struct profile_node **b = xmalloc(n * sizeof(*b));
+
+		profile_match(o->before, v, n, b);
+		for (size_t i = 0; i < n; i++)
+			L[i].before = b[i];
+		free(b);
+	}
 	for (size_t i = 1; i < n; i++) {
 		struct layout *par = &L[v[i].parent], *me = &L[i];
 		const struct profile_node *node = v[i].node;
 		double w = s.width * share(node->total, p->root.total);
 
-		if (par->before)
-			me->before = profile_find_child(o->before, par->before, &node->frame);
 		if (!par->kept)
 			continue;
 		if (w < min_w || w <= 0) {

@@ -4,6 +4,7 @@
  * the file, picks the writer and reports errors with the file's name.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,4 +145,72 @@ void profile_print_top(FILE *f, const struct profile *p, size_t n)
 			pct(fs[i].total, all), (unsigned long long)fs[i].self, w, fs[i].name,
 			fs[i].module ? fs[i].module : "-");
 	free(fs);
+}
+
+struct fdiff {
+	const char *name;
+	double before, after;	/* self shares, percent */
+};
+
+static int func_name_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct profile_func *)x)->name, ((const struct profile_func *)y)->name);
+}
+
+static int fdiff_cmp(const void *x, const void *y)
+{
+	const struct fdiff *a = x, *b = y;
+	double da = fabs(a->after - a->before), db = fabs(b->after - b->before);
+
+	if (da != db)
+		return da > db ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* Sums functions of one name (several modules) after sorting by name; returns the count left. */
+static size_t by_name(struct profile_func *fs, size_t n)
+{
+	size_t k = 0;
+
+	qsort(fs, n, sizeof(*fs), func_name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k && !strcmp(fs[k - 1].name, fs[i].name))
+			fs[k - 1].self += fs[i].self;
+		else
+			fs[k++] = fs[i];
+	}
+	return k;
+}
+
+void profile_print_diff_top(FILE *f, const struct profile *before, const struct profile *after,
+			    size_t n)
+{
+	struct profile_func *a, *b;
+	size_t na = profile_functions(before, &a), nb = profile_functions(after, &b);
+	struct fdiff *d;
+	size_t i = 0, j = 0, k = 0;
+
+	na = by_name(a, na);
+	nb = by_name(b, nb);
+	d = xcalloc(na + nb + 1, sizeof(*d));
+
+	/* a merge of the two name-sorted lists */
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].name, b[j].name);
+
+		d[k].name = c <= 0 ? a[i].name : b[j].name;
+		d[k].before = c <= 0 ? pct(a[i++].self, before->root.total) : 0;
+		d[k].after = c >= 0 ? pct(b[j++].self, after->root.total) : 0;
+		k++;
+	}
+	qsort(d, k, sizeof(*d), fdiff_cmp);
+	if (!n || n > k)
+		n = k;
+	fprintf(f, "%8s %8s %9s  %s\n", "before%", "after%", "change", "function");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%8.2f %8.2f %+9.2f  %s\n", d[i].before, d[i].after,
+			d[i].after - d[i].before, d[i].name);
+	free(d);
+	free(a);
+	free(b);
 }

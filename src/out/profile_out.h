@@ -78,4 +78,12 @@ int profile_write_opts_set(struct profile_write_opts *o, const char *colors, con
 int profile_write_all(const struct profile *p, const char *const *paths, size_t n,
 		      const struct profile_write_opts *o);
 
+/*
+ * The functions whose self share changed most from before to after (n of
+ * them, all when 0): before %, after %, the change in points, function.
+ * Functions match by name.
+ */
+void profile_print_diff_top(FILE *f, const struct profile *before, const struct profile *after,
+			    size_t n);
+
 #endif

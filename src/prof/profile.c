@@ -314,7 +314,19 @@ static void *ptrmap_get(const struct ptrmap *m, const void *k)
  * meets every parent before its children: each src node maps to one dst
  * node, and adding totals node by node keeps dst's sums right.
  */
+static void merge(struct profile *dst, const struct profile *src, int names_only);
+
 void profile_merge(struct profile *dst, const struct profile *src)
+{
+	merge(dst, src, 0);
+}
+
+void profile_merge_names(struct profile *dst, const struct profile *src)
+{
+	merge(dst, src, 1);
+}
+
+static void merge(struct profile *dst, const struct profile *src, int names_only)
 {
 	const struct profile_table *st = src->table;
 	struct ptrmap m;
@@ -337,8 +349,10 @@ void profile_merge(struct profile *dst, const struct profile *src)
 			struct frame f = s->frame;
 
 			f.name = intern_or_null(dst, f.name);
-			f.module = intern_or_null(dst, f.module);
-			f.file = intern_or_null(dst, f.file);
+			f.module = names_only ? NULL : intern_or_null(dst, f.module);
+			f.file = names_only ? NULL : intern_or_null(dst, f.file);
+			if (names_only)
+				f.line = 0;
 			d = child_get(dst, parent, &f);
 			d->self += s->self;
 			d->total += s->total;
@@ -614,4 +628,17 @@ uint64_t frame_ids_get(struct frame_ids *t, const struct frame *k, int *is_new)
 	t->ids[i] = ++t->n;
 	*is_new = 1;
 	return t->n;
+}
+
+void profile_match(const struct profile *other, const struct profile_flat *v, size_t n,
+		   const struct profile_node **out)
+{
+	if (!n)
+		return;
+	out[0] = &other->root;
+	for (size_t i = 1; i < n; i++) {
+		const struct profile_node *par = out[v[i].parent];
+
+		out[i] = par ? profile_find_child(other, par, &v[i].node->frame) : NULL;
+	}
 }

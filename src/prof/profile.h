@@ -71,6 +71,12 @@ void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64
 void profile_merge(struct profile *dst, const struct profile *src);
 
 /*
+ * As profile_merge, keeping only names and kinds (module, file and line
+ * dropped): stacks that differ only in those become one, as in folded text.
+ */
+void profile_merge_names(struct profile *dst, const struct profile *src);
+
+/*
  * Orders frames by name (byte order, as if each name ended in ';', which is
  * how whole folded lines sort), then module, kind, file, line (NULL first).
  */
@@ -130,5 +136,12 @@ void frame_ids_init(struct frame_ids *t, size_t expect);
 /* The id of k; *is_new is 1 when k got it just now. */
 uint64_t frame_ids_get(struct frame_ids *t, const struct frame *k, int *is_new);
 void frame_ids_release(struct frame_ids *t);
+
+/*
+ * For each node v[i] of a flattened profile, the node of other at the same
+ * path (frames equal by content), or NULL: out[i], an array of n.
+ */
+void profile_match(const struct profile *other, const struct profile_flat *v, size_t n,
+		   const struct profile_node **out);
 
 #endif
