@@ -201,12 +201,13 @@ static void test_folded_errors(void **state)
 	memset(&st, 0, sizeof(st));
 	profile_init(&p, "samples");
 	assert_int_equal(folded_read(&p, bad, strlen(bad), 1, &st), 0);
-	/* lines 2, 4 (no frames), 5 (count "x") skipped; 1 + 2 + 3 kept */
+	/* lines 2 and 5 (count "x") skipped; 1 + 2 + 3 kept, and ";;; 5" is the root's */
 	assert_int_equal(st.lines, 6);
-	assert_int_equal(st.skipped, 3);
+	assert_int_equal(st.skipped, 2);
 	assert_int_equal(st.first_bad_line, 2);
-	assert_int_equal(st.stacks, 3);
-	assert_int_equal(p.root.total, 6);
+	assert_int_equal(st.stacks, 4);
+	assert_int_equal(p.root.total, 11);
+	assert_int_equal(p.root.self, 5);
 	profile_release(&p);
 
 	memset(&st, 0, sizeof(st));
