@@ -110,6 +110,9 @@ void profile_input_notes(const struct profile *p, const struct prof_read_stats *
 		strbuf_addf(sb, "'%s': %llu stack%s deeper than %d frames, cut\n", name,
 			    (unsigned long long)st->truncated, st->truncated == 1 ? "" : "s",
 			    PROFILE_MAX_DEPTH);
+	if (st->cut_off)
+		strbuf_addf(sb, "'%s': the last sample is cut off (no blank line after it) and left out\n",
+			    name);
 	if (st->filtered)
 		strbuf_addf(sb, "'%s': kept the samples of '%s'; %llu sample%s of other events "
 			    "(such as '%s') left out; choose one with --event\n", name,

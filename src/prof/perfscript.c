@@ -408,7 +408,9 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 		}
 		line = nl ? nl + 1 : end;
 	}
-	flush_sample(&s);
+	/* A sample with no blank line after it was cut off: its outer frames may be missing. */
+	if (s.in_sample && s.n)
+		st->cut_off++;
 	if (s.period_seen && p->event)
 		p->unit = !strcmp(p->event, "cpu-clock") || !strcmp(p->event, "task-clock") ||
 			  !strncmp(p->event, "cpu-clock:", 10) || !strncmp(p->event, "task-clock:", 11)

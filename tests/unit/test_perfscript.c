@@ -152,16 +152,21 @@ static void test_damaged(void **state)
 		"p 9 1.0: 3 ev:\n"
 		"\t1 leaf (/bin/x)\n"
 		"\tno module here\n"			/* skipped, counted */
-		"\t2 root (/bin/x)";			/* no blank line, no newline: kept */
+		"\t2 root (/bin/x)\n"
+		"\n"
+		"p 9 1.1: 3 ev:\n"
+		"\t1 leaf (/bin/x)\n"
+		"\t2 ro";				/* cut off: left out, counted */
 	struct prof_read_stats st = { 0 };
 	char *out = folded_of(text, NULL, &st, NULL);
 
 	(void)state;
 	assert_string_equal(out, "p;root;leaf 3\n");
-	assert_int_equal(st.skipped, 2);
+	assert_int_equal(st.skipped, 3);	/* and "\t2 ro", which has no module */
 	assert_int_equal(st.first_bad_line, 2);
 	assert_int_equal(st.stacks, 1);
-	assert_int_equal(st.lines, 6);
+	assert_int_equal(st.cut_off, 1);
+	assert_int_equal(st.lines, 10);
 	free(out);
 	memset(&st, 0, sizeof(st));
 	out = folded_of("p 9 1.0: 3 ev:\n\n\n", NULL, &st, NULL);
