@@ -43,6 +43,14 @@ struct profile_table {
 
 	struct child_slot *kids;
 	size_t nkids, kids_mask;
+
+	/*
+	 * The path of the last stack added: consecutive stacks share long
+	 * prefixes (one thread's samples), which then cost a compare per frame
+	 * instead of a probe of the child table.
+	 */
+	struct profile_node **last;
+	size_t nlast, last_alloc;
 };
 
 /* A 64-bit hash of a byte string, eight bytes at a time (multiply-xorshift). */
@@ -123,6 +131,7 @@ void profile_release(struct profile *p)
 		free(t->pools[i]);
 	free(t->pools);
 	free(t->kids);
+	free(t->last);
 	free(t);
 	memset(p, 0, sizeof(*p));
 }
@@ -277,12 +286,22 @@ void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64
 {
 	struct profile_node *node = &p->root;
 
+	struct profile_table *t = p->table;
+	size_t i = 0;
+
 	p->samples++;
 	sat_add(&p->root.total, weight);
-	for (size_t i = 0; i < n; i++) {
-		node = child_get(p, node, &frames[i]);
+	for (; i < n && i < t->nlast && frame_eq(&t->last[i]->frame, &frames[i]); i++) {
+		node = t->last[i];
 		sat_add(&node->total, weight);
 	}
+	ALLOC_GROW(t->last, n, t->last_alloc);
+	for (; i < n; i++) {
+		node = child_get(p, node, &frames[i]);
+		sat_add(&node->total, weight);
+		t->last[i] = node;
+	}
+	t->nlast = n;
 	sat_add(&node->self, weight);
 }
 
