@@ -110,10 +110,8 @@ int cmd_flamegraph(int argc, char **argv)
 	}
 	if (!rc && npos > 1)
 		rc = pe_error("flamegraph reads one FILE; %d given", npos);
-	if (!rc && width && (width < 200 || width > 100000))
-		rc = pe_error("--width: %llu is not between 200 and 100000 pixels", (unsigned long long)width);
 	if (!rc)
-		rc = profile_write_opts_set(&wo, colors, min_width);
+		rc = profile_write_opts_set(&wo, colors, min_width, width);
 	if (!rc)
 		rc = check_outputs(&outputs);
 	if (!rc && (tags.n || store_spec) && !save)
@@ -129,7 +127,6 @@ int cmd_flamegraph(int argc, char **argv)
 		free(invocation);
 		return PE_EXIT_USAGE;
 	}
-	wo.width = (unsigned)width;
 	path = npos ? argv[0] : "-";
 	profile_init(&p, "samples");
 	if (profile_read_file(&p, path, &in, &st, NULL) < 0) {

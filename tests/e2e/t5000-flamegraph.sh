@@ -65,12 +65,34 @@ node --check "$T/fg.js" 2>"$T/node.err" && ok=1 || ok=0
 is "$ok" 1 "its script is valid JavaScript (node --check)"
 unlike "$(cat "$T/a.svg")" 'https?://[^w]' "no link to load from the network (offline)"
 
+# The script at work, against a stand-in DOM (tests/helpers/svg-js): dd is
+# 2/3 of the width (786.67 of 1180 px), so zooming on it scales by 1.5; read
+# starts 472 px into dd ([unknown] 78.67 + __GI___libc_write 393.33 before
+# it) and is 314.67 px wide: 10 + 472 * 1.5 = 718, 314.67 * 1.5 = 472.
+SJ=$(cd "$(dirname "$0")/../helpers/svg-js" && pwd)
+node "$SJ/check-flamegraph.js" "$T/a.svg" click:dd frame:dd frame:read frame:w frame:all unzoom \
+	key:Escape frame:dd unzoom search:do_sys matched 'search:^(hot|warm)$' matched 'search:(' matched \
+	>"$T/js.out" 2>"$T/js.err"
+is "$(wc -l <"$T/js.out")" 10 "the script runs every action"
+jq -s -c '.' "$T/js.out" >"$T/js.json"
+jq_ok "$T/js.json" '.[0] | .x == 10 and .width == 1180' "click on dd: it fills the width"
+jq_ok "$T/js.json" '.[1] | (.x - 718 | fabs) < 0.02 and (.width - 472 | fabs) < 0.02 and .display == ""' \
+	"click on dd: its child read is scaled by 1.5 and moved"
+jq_is "$T/js.json" '.[2].display' '"none"' "click on dd: w, outside it, is hidden"
+jq_is "$T/js.json" '[.[3].width, .[3].class, .[4].unzoom]' '[1180,"parent",""]' \
+	"click on dd: all, its ancestor, spans the width greyed; Reset Zoom shows"
+jq_is "$T/js.json" '[.[5].x, .[5].width, .[6].unzoom]' '[10,786.67,"hide"]' "Escape: back to the whole graph"
+jq_is "$T/js.json" '.[7]' '{"matched":"Matched: 53.33% (2 frames)","search":"Search: do_sys"}' \
+	"search do_sys: two frames, 8 of 15 samples"
+jq_is "$T/js.json" '.[8].matched' '"Matched: 33.33% (2 frames)"' "a regular expression: ^(hot|warm)$, 5 of 15"
+jq_is "$T/js.json" '.[9].matched' '"Matched: 0.00% (0 frames)"' "an invalid expression is searched as text"
+
 # Hostile names: markup, quotes, ampersands, control characters, invalid UTF-8.
 printf 'main;<script>alert("x&y")</script>;a\001b 5\nmain;caf\303\251;\377\376 3\nmain;it'"'"'s 2\n' >"$T/h.folded"
 run_pe flamegraph --title '<b>&"title"' -o "$T/h.svg" -o "$T/h.speedscope.json" -o "$T/h.pb.gz" "$T/h.folded"
 rc_is 0 "hostile names: exit 0"
 xmllint --noout "$T/h.svg" 2>"$T/xml.err" && ok=1 || ok=0
-is "$ok" 1 "hostile names: the SVG is still well-formed XML" 
+is "$ok" 1 "hostile names: the SVG is still well-formed XML"
 unlike "$(cat "$T/h.svg")" '<script>alert' "no name is written as markup"
 like "$(cat "$T/h.svg")" '&lt;script&gt;alert\(&quot;x&amp;y&quot;\)&lt;/script&gt;' "names are escaped"
 like "$(cat "$T/h.svg")" 'id="title" [^>]*>&lt;b&gt;&amp;&quot;title&quot;<' "the title is escaped"
