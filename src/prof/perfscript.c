@@ -123,7 +123,7 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 			q++;
 		while (q < e && is_digit(*q))
 			q++;
-		if (q < e && is_space(*q)) {
+		if (q == e || is_space(*q)) {	/* the end too: "comm 123" alone (-F comm,tid) */
 			c = x;
 			break;
 		}
@@ -494,8 +494,12 @@ int perfscript_detect(const char *buf, size_t len)
 
 		while (t > line && is_space(t[-1]))
 			t--;
-		if (t > line && *line != '#')
-			return !is_digit(t[-1]);
+		if (t > line && *line != '#') {
+			if (!is_digit(t[-1]))
+				return 1;
+			/* "comm 123" (perf script -F comm,tid,ip,sym): a frame line follows */
+			return nl && nl + 1 < end && nl[1] == '\t';
+		}
 		line = nl ? nl + 1 : end;
 	}
 	return 0;

@@ -36,8 +36,8 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 
 /*
  * 1 when buf looks like `perf script` text rather than folded stacks: its
- * first line that is neither blank nor a '#' comment is a sample header
- * followed by an indented frame line, or does not end in a count.
+ * first line that is neither blank nor a '#' comment does not end in a
+ * count, or is followed by a line that starts with a tab (a frame).
  */
 int perfscript_detect(const char *buf, size_t len);
 

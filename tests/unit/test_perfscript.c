@@ -181,6 +181,20 @@ static void test_detect(void **state)
 	assert_int_equal(perfscript_detect("a;b 1\n", 6), 0);
 	assert_int_equal(perfscript_detect("\n# c\nw 1 2.0: 3 cpu-clock: \n\t1 f (m)\n", 37), 1);
 	assert_int_equal(perfscript_detect("", 0), 0);
+	/* perf script -F comm,tid,ip,sym: the header ends in a number */
+	assert_int_equal(perfscript_detect("w 1234\n\t1 main (/bin/w)\n", 24), 1);
+	assert_int_equal(perfscript_detect("w 1234\nw;x 3\n", 13), 0);
+	{
+		const char *t = "w 1234\n\t1 main (/bin/w)\n\n";
+		struct profile p;
+		struct prof_read_stats st = { 0 };
+
+		profile_init(&p, "samples");
+		perfscript_read(&p, t, strlen(t), NULL, &st);
+		assert_int_equal(st.stacks, 1);
+		assert_int_equal(p.root.total, 1);
+		profile_release(&p);
+	}
 }
 
 static void test_blob_and_store(void **state)
