@@ -135,7 +135,8 @@ int profile_store_save(struct store *st, struct store_run *run, const struct pro
 		free(fs);
 		return -1;
 	}
-	for (size_t i = 0; i < n && (!top || i < top); i++) {
+	/* sorted by self weight: the rest, from the first with none, are no one's hot spot */
+	for (size_t i = 0; i < n && (!top || i < top) && fs[i].self; i++) {
 		x = total > 0 ? 100.0 * (double)fs[i].self / total : 0;
 		strbuf_reset(&name);
 		strbuf_addf(&name, "%s%s", PROFILE_STORE_SELF_PREFIX, fs[i].name);
