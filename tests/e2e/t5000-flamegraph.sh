@@ -36,6 +36,9 @@ rc_is 0 "folded input: exit 0"
 is "$(cat "$T/b.folded")" "$(cat "$T/a.folded")" "folded -> folded is the identity"
 timeout 20 "$PERFENG_BIN" flamegraph -o "$T/c.folded" <"$PS" 2>/dev/null
 is "$(cat "$T/c.folded")" "$(cat "$T/a.folded")" "standard input when no FILE is given"
+cat "$PS" "$PS" | timeout 20 "$PERFENG_BIN" flamegraph -o "$T/p.folded" - 2>/dev/null
+is "$(sed -n 1p "$T/p.folded")" "dd;[unknown];get_common_indices.constprop.0 4008016" \
+	"a pipe (read, not mapped), as '-': the file twice, weights doubled"
 
 # --- the top table -----------------------------------------------------------------
 run_pe flamegraph --top 3 "$PS"
