@@ -57,7 +57,7 @@ struct profile {
 void profile_init(struct profile *p, const char *unit);
 void profile_release(struct profile *p);
 
-/* Returns the interned copy of s[0..len), owned by p. */
+/* Returns the interned copy of s[0..len) (up to a NUL byte in it), owned by p. */
 const char *profile_intern(struct profile *p, const char *s, size_t len);
 
 /*
@@ -69,5 +69,79 @@ void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64
 
 /* Adds every stack of src into dst (interning src's strings into dst). */
 void profile_merge(struct profile *dst, const struct profile *src);
+
+/*
+ * As profile_merge, keeping only names and kinds (module, file and line
+ * dropped): stacks that differ only in those become one, as in folded text.
+ */
+void profile_merge_names(struct profile *dst, const struct profile *src);
+
+/*
+ * Orders frames by name (byte order, as if each name ended in ';', which is
+ * how whole folded lines sort), then module, kind, file, line (NULL first).
+ */
+int profile_frame_cmp(const struct frame *a, const struct frame *b);
+
+/*
+ * The tree in preorder, children sorted by profile_frame_cmp, so that every
+ * renderer walks it in the same order without recursion: v[0] is the root
+ * (depth 0), v[i].parent the index of i's parent. Returns the count
+ * (p->nodes + 1); *out is the caller's to free().
+ */
+struct profile_flat {
+	const struct profile_node *node;
+	size_t parent;
+	unsigned depth;
+};
+size_t profile_flatten(const struct profile *p, struct profile_flat **out);
+
+/*
+ * Per function (name and module): self weight, and total weight counting
+ * each stack once even when the function recurses in it. Sorted by self,
+ * then total, descending; the root is left out. Returns the count; *out is
+ * the caller's to free() (the strings stay p's).
+ */
+struct profile_func {
+	const char *name;
+	const char *module;
+	enum frame_kind kind;
+	uint64_t self;
+	uint64_t total;
+};
+size_t profile_functions(const struct profile *p, struct profile_func **out);
+
+/* The interned copy of s[0..len) when p holds one, else NULL; interns nothing. */
+const char *profile_find_string(const struct profile *p, const char *s, size_t len);
+
+/*
+ * The child of parent (a node of p) whose frame equals f by content; f's
+ * strings may belong to another profile. NULL when there is none.
+ */
+const struct profile_node *profile_find_child(const struct profile *p,
+					      const struct profile_node *parent,
+					      const struct frame *f);
+
+/*
+ * Numbers distinct frames (1, 2, ... in order of first use), for renderers
+ * that need tables of frames, functions or strings: a key is a struct frame
+ * whose unused fields are zero. Keys compare field by field, strings by
+ * pointer (so they must be interned in one profile).
+ */
+struct frame_ids {
+	struct frame *keys;
+	uint64_t *ids;
+	size_t mask, n;
+};
+void frame_ids_init(struct frame_ids *t, size_t expect);
+/* The id of k; *is_new is 1 when k got it just now. */
+uint64_t frame_ids_get(struct frame_ids *t, const struct frame *k, int *is_new);
+void frame_ids_release(struct frame_ids *t);
+
+/*
+ * For each node v[i] of a flattened profile, the node of other at the same
+ * path (frames equal by content), or NULL: out[i], an array of n.
+ */
+void profile_match(const struct profile *other, const struct profile_flat *v, size_t n,
+		   const struct profile_node **out);
 
 #endif
