@@ -107,16 +107,7 @@ static int save_run(struct store *st, const char *name, const struct string_list
 	run.ended = ended;
 	run.version = xstrdup(perfeng_version);
 	run.command_line = xstrdup(invocation);
-	run.hostname = xstrdup(env.hostname);
-	run.cpu_model = xstrdup(env.cpu_model);
-	run.governor = xstrdup(env.governor);
-	run.kernel = xstrdup(env.kernel);
-	run.cores = env.cores;
-	run.loadavg_before = env.loadavg_before[0];
-	run.loadavg_after = env.loadavg_after[0];
-	run.git_commit = xstrdup(env.git_commit);
-	run.git_branch = xstrdup(env.git_branch);
-	run.git_dirty = env.git_dirty;
+	env_fill_run(&env, &run);
 	for (size_t t = 0; t < tags->n; t++)
 		store_run_add_tag(&run, tags->v[t]);
 

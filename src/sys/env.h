@@ -31,6 +31,13 @@ void env_collect(struct env_info *e, int with_git);
 int env_loadavg(double la[3]);
 
 struct strbuf;
+struct store_run;
+
+/*
+ * Fills the host and git fields of a run to save (strings copied) from e,
+ * loadavg_after included: what every measuring command records.
+ */
+void env_fill_run(const struct env_info *e, struct store_run *run);
 
 /*
  * Runs `git --no-optional-locks ARGS` in the current directory (stdin and
