@@ -17,11 +17,13 @@
 
 #include "cmd/cmd.h"
 #include "out/diag_report.h"
+#include "out/use_table.h"
 #include "runner/process.h"
 #include "store/store.h"
 #include "sys/diagnosis.h"
 #include "sys/env.h"
 #include "sys/threads.h"
+#include "sys/use.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
@@ -29,19 +31,108 @@
 
 static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<args>...]";
 
-/* What the runner's tick drives: the thread sampler, made at the first tick. */
+/* The system is sampled at most this often while the command runs, and at its end. */
+#define SYS_INTERVAL_NS NS_PER_SEC
+
+/*
+ * What the runner's tick drives: the thread sampler and the system's USE
+ * samples, both made at the first tick. samp[0] is the run's first system
+ * sample, samp[1] and samp[2] the previous and the latest (swapped).
+ */
 struct diag_run {
 	struct tsampler *ts;
 	uint64_t start_ns;
+	int sys_ok;
+	struct sys_source src;
+	struct sys_sample *samp[3];
+	struct use_row *row;
+	struct use_summary sum;
 };
+
+static void sys_step(struct diag_run *d)
+{
+	struct sys_sample *t;
+
+	sys_sample(&d->src, d->samp[2]);
+	use_derive(d->samp[1], d->samp[2], d->src.ticks_per_sec, d->row);
+	use_summary_add(&d->sum, d->row);
+	t = d->samp[1];
+	d->samp[1] = d->samp[2];
+	d->samp[2] = t;
+}
 
 static void on_tick(void *arg, pid_t pid, uint64_t now)
 {
 	struct diag_run *d = arg;
 
-	if (!d->ts)
+	if (!d->ts) {
 		d->ts = tsampler_new(pid, d->start_ns);
+		if (sys_source_init(&d->src, "/", 1) == 0) {
+			d->sys_ok = 1;
+			for (int i = 0; i < 3; i++)
+				d->samp[i] = xcalloc(1, sizeof(*d->samp[i]));
+			d->row = xcalloc(1, sizeof(*d->row));
+			use_summary_init(&d->sum);
+			sys_sample(&d->src, d->samp[0]);
+			*d->samp[1] = *d->samp[0];
+		}
+	}
 	tsampler_sample(d->ts, now);
+	if (d->sys_ok && now >= d->samp[1]->t_ns + SYS_INTERVAL_NS)
+		sys_step(d);
+}
+
+/*
+ * After the run: the last partial interval into the summary, and the
+ * figures of the whole run that the rules read (swap, reclaim, throttling).
+ */
+static void sys_finish(struct diag_run *d, struct diag_system *sys)
+{
+	const struct sys_sample *a = d->samp[0], *b;
+
+	if (!d->sys_ok)
+		return;
+	if (clock_now_ns() > d->samp[1]->t_ns + 10 * NS_PER_MS || !d->sum.intervals)
+		sys_step(d);
+	use_summary_finish(&d->sum);
+	b = d->samp[1];
+	use_derive(a, b, d->src.ticks_per_sec, d->row);
+	sys->swap_pages_per_s = d->row->mem_swapio_s;
+	sys->scan_pages_per_s = d->row->mem_scan_s;
+	if ((a->have & b->have & SYS_HAVE_CG_CPU) && b->cg_throttled_usec >= a->cg_throttled_usec)
+		sys->throttled_s = (double)(b->cg_throttled_usec - a->cg_throttled_usec) / 1e6;
+}
+
+static void diag_run_release(struct diag_run *d)
+{
+	tsampler_free(d->ts);
+	if (d->sys_ok)
+		sys_source_release(&d->src);
+	for (int i = 0; i < 3; i++)
+		free(d->samp[i]);
+	free(d->row);
+}
+
+/* The USE summary, indented under its heading. */
+static void use_text(FILE *f, void *arg)
+{
+	const struct use_summary *sum = arg;
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+
+	if (!mf)
+		return;
+	use_summary_print(mf, sum);
+	fclose(mf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fprintf(f, "    %s\n", line);
+	free(buf);
+}
+
+static json_t *use_json(void *arg)
+{
+	return use_summary_json(arg);
 }
 
 /*
@@ -181,6 +272,7 @@ int cmd_diagnose(int argc, char **argv)
 	if (!d.ts)	/* it ended before the first tick could read it */
 		d.ts = tsampler_new(0, d.start_ns);
 	tsampler_finish(d.ts, res->user_ns, res->sys_ns, (uint64_t)res->minflt, (uint64_t)res->majflt);
+	sys_finish(&d, &sys);
 
 	rep.argv = cmdv;
 	rep.status = status_name(res->status);
@@ -193,7 +285,12 @@ int cmd_diagnose(int argc, char **argv)
 	diag_metrics(rep.t, rep.wall_s, &sys, m);
 	rep.m = m;
 	rep.rule = diag_decide(m);
-	rep.use.missing = "not measured";
+	if (d.sys_ok) {
+		rep.use.text = use_text;
+		rep.use.json = use_json;
+		rep.use.arg = &d.sum;
+	}
+	rep.use.missing = "not measured (the system's /proc could not be read)";
 	rep.hot.missing = "needs perfeng profile (not wired into diagnose yet)";
 
 	/* what the command wrote to stderr is in the tail when it was not passed through */
@@ -225,7 +322,7 @@ int cmd_diagnose(int argc, char **argv)
 	else if (res->status == RUN_EXITED && res->exit_code != 0)
 		status = cmd_fail(PE_EXIT_VERDICT, "the command exited with status %d", res->exit_code);
 out:
-	tsampler_free(d.ts);
+	diag_run_release(&d);
 	if (st)
 		store_close(st);
 	free(cmdv);
