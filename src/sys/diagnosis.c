@@ -46,7 +46,7 @@ const struct diag_rule diag_rules[] = {
 	{ DV_CPU_BOUND, "single-threaded",
 	  { C(DM_ON_CPU, DOP_GE, 0.5) }, 1, { DM_PARALLELISM, DM_USER, DM_SYSTEM }, 3,
 	  "profile with perfeng profile" },
-	{ DV_CPU_BOUND, "one busy thread, the others idle",
+	{ DV_CPU_BOUND, "busy threads on the CPU, the rest idle",
 	  { C(DM_PARALLELISM, DOP_GE, 0.8) }, 1, { DM_ON_CPU, DM_LOCK }, 2,
 	  "profile with perfeng profile" },
 	{ DV_OFF_CPU_BOUND, "locks",

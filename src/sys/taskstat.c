@@ -103,6 +103,8 @@ int taskstat_parse_schedstat(const char *buf, size_t len, uint64_t *run_ns, uint
 	const char *p = buf, *end = buf + len;
 
 	p = skip_spaces(p, end);
+	if (p < end && *p == '-')
+		return -EINVAL;
 	if (scan_num(&p, end, run_ns) < 0 || p >= end || *p != ' ')
 		return -EINVAL;
 	p = skip_spaces(p, end);
