@@ -196,7 +196,7 @@ static const char *status_name(enum run_status s)
 int cmd_diagnose(int argc, char **argv)
 {
 	uint64_t hz = 20, duration = 0;
-	int json = 0, quiet = 0, npos, rc, status = PE_EXIT_OK;
+	int json = 0, quiet = 0, rules = 0, npos, rc, status = PE_EXIT_OK;
 	const char *save = NULL, *store_spec = NULL;
 	struct string_list tags = { 0 };
 	struct option opts[] = {
@@ -206,6 +206,7 @@ int cmd_diagnose(int argc, char **argv)
 		OPT_GROUP("Output:"),
 		OPT_FLAG('q', "quiet", &quiet, "send the command's standard output to /dev/null (its standard error is shown if it fails)"),
 		OPT_FLAG(0, "json", &json, "print JSON; the command's standard output goes to standard error"),
+		OPT_FLAG(0, "rules", &rules, "print the table of rules behind the verdicts (Markdown) and exit"),
 		OPT_GROUP("Results store:"),
 		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
 		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
@@ -226,6 +227,10 @@ int cmd_diagnose(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, diagnose_usage, opts);
+		goto out;
+	}
+	if (!rc && rules && !npos) {
+		diag_rules_markdown(stdout);
 		goto out;
 	}
 	if (!rc && npos < 1)

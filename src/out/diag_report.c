@@ -235,3 +235,42 @@ json_t *diag_report_json(const struct diag_report *r)
 	json_object_set_new(root, "hot_functions", json_section(&r->hot));
 	return root;
 }
+
+static void cond_text(char *buf, size_t n, const struct diag_cond *c)
+{
+	if (diag_metric_is_share(c->metric))
+		snprintf(buf, n, "`%s %s %g%%`", diag_metric_name(c->metric), diag_op_text(c->op),
+			 c->threshold * 100);
+	else
+		snprintf(buf, n, "`%s %s %g`", diag_metric_name(c->metric), diag_op_text(c->op), c->threshold);
+}
+
+static void rule_markdown(FILE *f, const char *num, const struct diag_rule *r)
+{
+	char b[96];
+
+	fprintf(f, "| %s | %s (%s) | ", num, diag_verdict_name(r->verdict), r->detail);
+	for (size_t k = 0; k < r->ncond; k++) {
+		cond_text(b, sizeof(b), &r->cond[k]);
+		fprintf(f, "%s%s", k ? " and " : "", b);
+	}
+	if (!r->ncond)
+		fputs("no rule above holds", f);
+	fputs(" | ", f);
+	for (size_t k = 0; k < r->nevidence; k++)
+		fprintf(f, "%s`%s`", k ? ", " : "", diag_metric_name(r->evidence[k]));
+	fprintf(f, " | %s |\n", r->next_step);
+}
+
+void diag_rules_markdown(FILE *f)
+{
+	char num[24];
+
+	fputs("| # | verdict (detail) | when all of these hold | evidence also shown | next step |\n"
+	      "|---|------------------|------------------------|---------------------|-----------|\n", f);
+	for (size_t i = 0; i < diag_nrules; i++) {
+		snprintf(num, sizeof(num), "%zu", i + 1);
+		rule_markdown(f, num, &diag_rules[i]);
+	}
+	rule_markdown(f, "-", &diag_default_rule);
+}

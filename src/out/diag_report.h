@@ -47,6 +47,12 @@ void diag_report_text(FILE *f, const struct diag_report *r);
 /* The whole report as one JSON object; a new reference. */
 json_t *diag_report_json(const struct diag_report *r);
 
+/*
+ * The rules table (sys/diagnosis.c) as the Markdown table docs/diagnose.md
+ * holds, one row per rule in the order they are tried, the default last.
+ */
+void diag_rules_markdown(FILE *f);
+
 /* "cpu-bound (single-threaded)" into buf. */
 char *diag_verdict_text(char *buf, size_t n, const struct diag_rule *rule, const double *m);
 

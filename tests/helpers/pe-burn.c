@@ -1,14 +1,17 @@
 /*
  * pe-burn [-p] N MS: keeps N threads (or, with -p, N forked child
  * processes) busy in user space for MS milliseconds of wall time, then exits
- * 0. N = 0 means one per online CPU. The CPU-bound workload of diagnose's
- * tests; pe-spin counts CPU time instead, for bench.
+ * 0. N = 0 means one per online CPU. Prints "cpu_ms N", the CPU time all of
+ * it used by its own getrusage, for tests to hold diagnose's figure against.
+ * The CPU-bound workload of diagnose's tests; pe-spin counts CPU time
+ * instead, for bench.
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +24,15 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long ru_ms(int who)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
 static void *burn(void *arg)
@@ -56,6 +68,7 @@ int main(int argc, char **argv)
 			}
 		while (wait(NULL) > 0)
 			;
+		printf("cpu_ms %ld\n", ru_ms(RUSAGE_SELF) + ru_ms(RUSAGE_CHILDREN));
 		return 0;
 	}
 	pthread_t *t = calloc((size_t)n, sizeof(*t));
@@ -66,5 +79,6 @@ int main(int argc, char **argv)
 	for (long i = 1; i < n; i++)
 		pthread_join(t[i], NULL);
 	free(t);
+	printf("cpu_ms %ld\n", ru_ms(RUSAGE_SELF));
 	return 0;
 }
