@@ -322,10 +322,10 @@ int cmd_diagnose(int argc, char **argv)
 	if (res->status == RUN_INTERRUPTED)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the figures until then are shown");
 	else if (res->status == RUN_SIGNALED)
-		status = cmd_fail(PE_EXIT_VERDICT, "the command was killed by signal %d (%s)", res->signal,
+		status = cmd_fail(PE_EXIT_RUNTIME, "the command was killed by signal %d (%s)", res->signal,
 				  strsignal(res->signal));
 	else if (res->status == RUN_EXITED && res->exit_code != 0)
-		status = cmd_fail(PE_EXIT_VERDICT, "the command exited with status %d", res->exit_code);
+		status = cmd_fail(PE_EXIT_RUNTIME, "the command exited with status %d", res->exit_code);
 out:
 	diag_run_release(&d);
 	if (st)

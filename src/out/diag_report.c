@@ -107,7 +107,7 @@ static void text_decomposition(FILE *f, const struct diag_report *r)
 			(double)t->wait_ns[WAIT_CHILD] / 1e9, "(not counted)");
 	fprintf(f, "  faults: %llu minor, %llu major (%.1f/s)\n", (unsigned long long)t->minflt,
 		(unsigned long long)t->majflt, isnan(r->m[DM_MAJFLT_RATE]) ? 0.0 : r->m[DM_MAJFLT_RATE]);
-	if (t->unsampled_ns)
+	if (t->unsampled_ns >= 1000000)
 		fprintf(f, "  %.3f s of CPU time only rusage saw (threads that lived between samples, the last interval)\n",
 			(double)t->unsampled_ns / 1e9);
 	if (t->have_blkio)

@@ -80,12 +80,12 @@ jq_is "$T/exit0.json" '.verdict.name' '"inconclusive"' "too short to sample: inc
 jq_ok "$T/exit0.json" '.samples < 3 and .wall >= 0' "with fewer than 3 samples and a wall time"
 
 run_pe diagnose -- "$H/pe-exit" 3
-rc_is 1 "a command that fails: exit 1"
+rc_is 3 "a command that fails: exit 3 (after the report)"
 like "$PE_ERR" "the command exited with status 3" "the message gives its status"
 like "$PE_OUT" "exited with status 3" "and the report is still printed"
 
 run_pe diagnose -- "$H/pe-kill-self" 9
-rc_is 1 "a command killed by a signal: exit 1"
+rc_is 3 "a command killed by a signal: exit 3"
 like "$PE_ERR" "killed by signal" "the message says so"
 
 # --- CPU ---------------------------------------------------------------------------
