@@ -149,19 +149,10 @@ static int save_run(struct store *st, const char *name, const struct string_list
 	};
 	struct store_run run = { 0 };
 	struct store_metric *m;
-	struct env_info env;
 	char tag[64];
 	int rc;
 
-	env_collect(&env, 1);
-	env_loadavg(env.loadavg_after);
-	run.kind = xstrdup("diagnose");
-	run.name = xstrdup(name);
-	run.started = started;
-	run.ended = ended;
-	run.version = xstrdup(perfeng_version);
-	run.command_line = xstrdup(invocation);
-	env_fill_run(&env, &run);
+	env_fill_run(&run, "diagnose", name, started, ended, perfeng_version, invocation);
 	snprintf(tag, sizeof(tag), "verdict:%s", diag_verdict_name(r->rule->verdict));
 	store_run_add_tag(&run, tag);
 	for (size_t t = 0; t < tags->n; t++)

@@ -92,22 +92,13 @@ static int save_run(struct store *st, const char *name, const struct string_list
 	};
 	struct store_run run = { 0 };
 	struct store_metric *m;
-	struct env_info env;
 	struct strbuf blob = STRBUF_INIT;
 	double *x = xcalloc(l->n + 1, sizeof(*x));
 	double secs = (double)r->elapsed_ns / 1e9;
 	size_t k;
 	int rc;
 
-	env_collect(&env, 1);
-	env_loadavg(env.loadavg_after);
-	run.kind = xstrdup("load");
-	run.name = xstrdup(name);
-	run.started = started;
-	run.ended = ended;
-	run.version = xstrdup(perfeng_version);
-	run.command_line = xstrdup(invocation);
-	env_fill_run(&env, &run);
+	env_fill_run(&run, "load", name, started, ended, perfeng_version, invocation);
 	for (size_t t = 0; t < tags->n; t++)
 		store_run_add_tag(&run, tags->v[t]);
 
