@@ -6,26 +6,30 @@
 # Ctrl-C) end as docs/diagnose.md says. A state this machine cannot produce
 # (fsync on tmpfs, no major faults) is a TAP skip with the reason.
 #
-# The machine is shared: prove -j2 runs two test files at once on 2 cores,
-# and a spinner at nice 0 that shares a core waits for it and is rightly
-# "cpu-starved" (and an fsync loop that needs 40% CPU may be too). So the
-# workloads that must get a CPU (CPU-bound, I/O, faults) run under SCHED_FIFO
-# priority 1 when we may set it (root): a FIFO thread takes a core from any
-# normal thread, up to the kernel's RT limit (sched_rt_runtime_us, 95% of
-# each second), so its run-queue share stays near 5%, far under the 20% of
-# the starved rule. perfeng itself runs at FIFO 2 so its samples are not
-# held off by the spinners. Without that right, nice -10 (9.3 times a
-# nice-0 thread's weight, over 80% of a core shared with two others); and
-# where neither is allowed and the verdict is cpu-starved, the case is a
-# skip that says so. The starved case itself runs 4 threads per CPU at
-# normal priority, which wait about 75% of their time whatever else runs.
+# The machine is shared: prove -j2 runs two test files at once on 2 cores.
+# A spinner at nice 0 that shares a core with another test waits for it and
+# is rightly "cpu-starved" (an fsync loop that needs 40% CPU may be too), and
+# a spinner that takes every core slows the other test down. So:
+# - the workloads that must get a CPU (the CPU-bound ones, fsync, faults)
+#   run for 1-2 s at nice -10 when we may raise priority (root), perfeng
+#   too: a nice -10 thread weighs 9.3 times a nice-0 one and gets 90% of a
+#   core it shares with one other thread, so its run-queue share stays near
+#   10%, under the 20% of the starved rule, while the other thread still
+#   runs (real-time priority would shut it out: a bench test beside it
+#   failed its timing checks that way);
+# - where the verdict still comes out cpu-starved, the machine really was
+#   too busy: the case is a TAP skip that gives the run-queue share and the
+#   system's runnable threads per CPU, never a silent pass. (nice only
+#   weighs against threads of the same autogroup, the same session: it
+#   holds against the other test prove runs, not against other logins
+#   keeping the machine busy);
+# - the starved case runs 4 threads per CPU at nice 10: they wait for each
+#   other (about 75% of their time) and take little from other tests.
 . "$(dirname "$0")/lib.sh"
 
 NCPU=$(nproc)
 PE_PRIO= NICE=
-if chrt -f 2 true 2>/dev/null; then
-	PE_PRIO="chrt -f 2" NICE="chrt -f 1"
-elif [ "$(nice -n -10 nice 2>/dev/null)" = "-10" ]; then
+if [ "$(nice -n -10 nice 2>/dev/null)" = "-10" ]; then
 	PE_PRIO="nice -n -10" NICE="nice -n -10"
 fi
 
@@ -52,6 +56,20 @@ diag_prio() {
 }
 verdict() { jq -r '.verdict.name + " (" + .verdict.detail + ")"' "$T/$1.json"; }
 share() { jq -r ".decomposition.$2.share" "$T/$1.json"; }
+# expect_verdict NAME EXPECTED DESC: the verdict of $T/NAME.json is EXPECTED;
+# a cpu-starved one on a busy machine is a skip that says how busy.
+# BUSY is then the reason, for the checks that depend on getting the CPU.
+expect_verdict() {
+	local got
+	got=$(verdict "$1")
+	BUSY=
+	if [ "$got" != "$2" ] && [ "${got%% *}" = cpu-starved ]; then
+		BUSY="the machine was busy: $got, run queue $(share "$1" runq) of its time, $(jq -r '.system.cpu.s_mean // "?"' "$T/$1.json") runnable threads per CPU"
+		skip "$3" "$BUSY"
+	else
+		is "$got" "$2" "$3"
+	fi
+}
 
 # --- usage and failures ------------------------------------------------------------
 run_pe diagnose
@@ -89,16 +107,14 @@ rc_is 3 "a command killed by a signal: exit 3"
 like "$PE_ERR" "killed by signal" "the message says so"
 
 # --- CPU ---------------------------------------------------------------------------
-diag_prio burn1 -- $NICE "$H/pe-burn" 1 2000
+diag_prio burn1 -- $NICE "$H/pe-burn" 1 1500
 rc_is 0 "one spinning thread: exit 0"
-v=$(verdict burn1)
-if [ -z "$NICE" ] && [ "${v%% *}" = cpu-starved ]; then
-	skip "one spinning thread: cpu-bound (single-threaded)" \
-		"no right to raise its priority, it shared a CPU: $v, run queue $(share burn1 runq)"
+expect_verdict burn1 "cpu-bound (single-threaded)" "one spinning thread: cpu-bound (single-threaded)"
+if [ -n "$BUSY" ]; then
+	skip "about one CPU busy on average" "$BUSY"
 else
-	is "$v" "cpu-bound (single-threaded)" "one spinning thread: cpu-bound (single-threaded)"
+	jq_ok "$T/burn1.json" '.metrics.parallelism > 0.7 and .metrics.parallelism < 1.2' "about one CPU busy on average"
 fi
-jq_ok "$T/burn1.json" '.metrics.parallelism > 0.5 and .metrics.parallelism < 1.2' "about one CPU busy on average"
 # the reference: the workload's own getrusage, printed on stdout (stderr under --json)
 ref=$(printf '%s\n' "$PE_ERR" | sed -n 's/^cpu_ms //p')
 got=$(jq '(.decomposition.user.seconds + .decomposition.system.seconds) * 1000' "$T/burn1.json")
@@ -113,16 +129,20 @@ if [ "$NCPU" -lt 2 ]; then
 	skip "all CPUs spinning: cpu-bound (parallel)" "one CPU here: nothing runs in parallel"
 	skip "forked children spinning: cpu-bound (parallel)" "one CPU here"
 else
-	diag_prio burnall -- $NICE "$H/pe-burn" 0 2000
-	is "$(verdict burnall)" "cpu-bound (parallel)" "a thread per CPU spinning: cpu-bound (parallel)"
-	jq_ok "$T/burnall.json" ".metrics.parallelism >= 1.5 and .metrics.parallelism <= $NCPU + 0.1" \
-		"the effective parallelism is between 1.5 and the $NCPU CPUs"
+	diag_prio burnall -- $NICE "$H/pe-burn" 0 1000
+	expect_verdict burnall "cpu-bound (parallel)" "a thread per CPU spinning: cpu-bound (parallel)"
+	if [ -n "$BUSY" ]; then
+		skip "the effective parallelism is between 1.5 and the $NCPU CPUs" "$BUSY"
+	else
+		jq_ok "$T/burnall.json" ".metrics.parallelism >= 1.5 and .metrics.parallelism <= $NCPU + 0.1" \
+			"the effective parallelism is between 1.5 and the $NCPU CPUs"
+	fi
 	jq_is "$T/burnall.json" '.threads' "$NCPU" "$NCPU threads seen"
 
-	diag_prio fork -- $NICE "$H/pe-burn" -p 2 2000
-	is "$(verdict fork)" "cpu-bound (parallel)" "two forked children spinning: cpu-bound (parallel)"
+	diag_prio fork -- $NICE "$H/pe-burn" -p 2 1000
+	expect_verdict fork "cpu-bound (parallel)" "two forked children spinning: cpu-bound (parallel)"
 	jq_is "$T/fork.json" '[.processes, .threads]' '[3,3]' "the children are followed: 3 processes"
-	jq_ok "$T/fork.json" '.decomposition.child_wait.seconds > 1' "the parent's wait for them is set apart"
+	jq_ok "$T/fork.json" '.decomposition.child_wait.seconds > 0.5' "the parent's wait for them is set apart"
 	ref=$(printf '%s\n' "$PE_ERR" | sed -n 's/^cpu_ms //p')
 	got=$(jq '(.decomposition.user.seconds + .decomposition.system.seconds) * 1000' "$T/fork.json")
 	num_ok "$(awk -v a="$got" -v b="$ref" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')" '<=' \
@@ -130,7 +150,7 @@ else
 		"children's on-CPU seconds ($got ms) match their getrusage ($ref ms)"
 fi
 
-diag_json starved -- "$H/pe-burn" $((4 * NCPU)) 1500
+diag_json starved -- nice -n 10 "$H/pe-burn" $((4 * NCPU)) 1000
 is "$(verdict starved)" "cpu-starved (waiting for a CPU)" "4 threads per CPU: cpu-starved"
 jq_ok "$T/starved.json" '.decomposition.runq.share >= 0.5' "most of their time waits for a CPU"
 
@@ -155,18 +175,18 @@ else
 	if [ "$(verdict fsync)" != "io-bound (blocked on I/O)" ] && awk -v x="$io" 'BEGIN { exit !(x < 0.1) }'; then
 		skip "an fsync loop: io-bound" "fsync on $fstype here hardly blocks (state D $io of the time)"
 	else
-		is "$(verdict fsync)" "io-bound (blocked on I/O)" "an fsync loop on $fstype: io-bound"
+		expect_verdict fsync "io-bound (blocked on I/O)" "an fsync loop on $fstype: io-bound"
 	fi
 fi
 
 # --- memory ------------------------------------------------------------------------
-diag_prio fault -- $NICE "$H/pe-fault" "$T/fault.dat" 32 2000
+diag_prio fault -- $NICE "$H/pe-fault" "$T/fault.dat" 32 1500
 majflt=$(printf '%s\n' "$PE_ERR" | sed -n 's/^majflt \([0-9]*\).*/\1/p')
 if [ "${majflt:-0}" -lt 100 ]; then
 	skip "a working set read back from disk: memory-bound" \
 		"dropping the pages did not cause major faults here ($majflt; $(printf '%s\n' "$PE_ERR" | grep majflt))"
 else
-	is "$(verdict fault)" "memory-bound (major page faults)" "pages read back from disk: memory-bound (major page faults)"
+	expect_verdict fault "memory-bound (major page faults)" "pages read back from disk: memory-bound (major page faults)"
 	jq_ok "$T/fault.json" ".faults.major >= $majflt * 0.9" "diagnose counts the faults the workload's getrusage saw ($majflt)"
 fi
 if [ "$(awk '/SwapTotal/ { print $2 }' /proc/meminfo)" = 0 ]; then
