@@ -215,7 +215,7 @@ jq_is "$T/dur.json" '.status' '"stopped"' "its status is stopped"
 jq_ok "$T/dur.json" '.wall >= 0.9 and .wall < 3' "after about a second"
 
 diag_json hz --hz 100 -- "$H/pe-sleep" 500
-jq_ok "$T/hz.json" '.hz == 100 and .samples >= 25' "--hz 100: at least 25 samples in 0.5 s"
+jq_ok "$T/hz.json" '.hz == 100 and .samples >= 15' "--hz 100: more samples in 0.5 s than 20 Hz could take (a busy machine may skip a few)"
 
 # Ctrl-C: what was measured is reported, exit 130
 timeout --preserve-status -s INT 1 "$PERFENG_BIN" diagnose -- "$H/pe-sleep" 20000 >"$T/int.out" 2>"$T/int.err" && rc=0 || rc=$?
