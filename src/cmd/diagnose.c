@@ -20,6 +20,7 @@
 #include "out/use_table.h"
 #include "runner/process.h"
 #include "store/store.h"
+#include "sys/cgthrottle.h"
 #include "sys/diagnosis.h"
 #include "sys/env.h"
 #include "sys/threads.h"
@@ -47,6 +48,8 @@ struct diag_run {
 	struct sys_sample *samp[3];
 	struct use_row *row;
 	struct use_summary sum;
+	char cg_path[512];	/* the command's cgroup cpu.stat, "" when unknown */
+	uint64_t cg_throttled0;
 };
 
 static void sys_step(struct diag_run *d)
@@ -67,6 +70,9 @@ static void on_tick(void *arg, pid_t pid, uint64_t now)
 
 	if (!d->ts) {
 		d->ts = tsampler_new(pid, d->start_ns);
+		if (cgthrottle_path(pid, d->cg_path, sizeof(d->cg_path)) < 0 ||
+		    cgthrottle_read(d->cg_path, &d->cg_throttled0) < 0)
+			d->cg_path[0] = '\0';
 		if (sys_source_init(&d->src, "/", 1) == 0) {
 			d->sys_ok = 1;
 			for (int i = 0; i < 3; i++)
@@ -89,7 +95,11 @@ static void on_tick(void *arg, pid_t pid, uint64_t now)
 static void sys_finish(struct diag_run *d, struct diag_system *sys)
 {
 	const struct sys_sample *a = d->samp[0], *b;
+	uint64_t cg;
 
+	/* the command's own cgroup, v1 or v2, read by path: the command is gone */
+	if (d->cg_path[0] && cgthrottle_read(d->cg_path, &cg) == 0 && cg >= d->cg_throttled0)
+		sys->throttled_s = (double)(cg - d->cg_throttled0) / 1e9;
 	if (!d->sys_ok)
 		return;
 	if (clock_now_ns() > d->samp[1]->t_ns + 10 * NS_PER_MS || !d->sum.intervals)
@@ -99,7 +109,8 @@ static void sys_finish(struct diag_run *d, struct diag_system *sys)
 	use_derive(a, b, d->src.ticks_per_sec, d->row);
 	sys->swap_pages_per_s = d->row->mem_swapio_s;
 	sys->scan_pages_per_s = d->row->mem_scan_s;
-	if ((a->have & b->have & SYS_HAVE_CG_CPU) && b->cg_throttled_usec >= a->cg_throttled_usec)
+	if (isnan(sys->throttled_s) && (a->have & b->have & SYS_HAVE_CG_CPU) &&
+	    b->cg_throttled_usec >= a->cg_throttled_usec)
 		sys->throttled_s = (double)(b->cg_throttled_usec - a->cg_throttled_usec) / 1e6;
 }
 

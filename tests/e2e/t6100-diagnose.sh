@@ -154,6 +154,27 @@ diag_json starved -- nice -n 10 "$H/pe-burn" $((4 * NCPU)) 1000
 is "$(verdict starved)" "cpu-starved (waiting for a CPU)" "4 threads per CPU: cpu-starved"
 jq_ok "$T/starved.json" '.decomposition.runq.share >= 0.5' "most of their time waits for a CPU"
 
+# cgroup throttling: perfeng and the spinner in a cgroup of their own with a
+# CPU quota of 20 ms per 100 ms (v1 cpu.cfs_quota_us, or v2 cpu.max).
+CG=
+if [ -w /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+	CG=/sys/fs/cgroup/cpu/perfeng-t6100-$$
+	mkdir "$CG" 2>/dev/null && echo 20000 >"$CG/cpu.cfs_quota_us" 2>/dev/null || CG=
+elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null && [ -w /sys/fs/cgroup ]; then
+	CG=/sys/fs/cgroup/perfeng-t6100-$$
+	mkdir "$CG" 2>/dev/null && echo "20000 100000" >"$CG/cpu.max" 2>/dev/null || CG=
+fi
+if [ -z "$CG" ]; then
+	skip "a CPU quota: cpu-starved (cgroup CPU throttling)" "cannot make a cgroup with a CPU quota here (not root, or no cpu controller)"
+else
+	timeout -k 5 "$PE_TIMEOUT" sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" diagnose --json -- "$3/pe-burn" 1 1500' \
+		sh "$CG" "$PERFENG_BIN" "$H" >"$T/cg.json" 2>"$T/cg.err" && rc=0 || rc=$?
+	is "$rc" 0 "under a CPU quota: exit 0"
+	is "$(verdict cg)" "cpu-starved (cgroup CPU throttling)" "a spinner under a 20% CPU quota: cpu-starved (cgroup CPU throttling)"
+	jq_ok "$T/cg.json" '.metrics.throttled >= 0.5' "throttled most of the wall time (about 80%)"
+	rmdir "$CG" 2>/dev/null || diag "could not remove $CG"
+fi
+
 # --- off the CPU -------------------------------------------------------------------
 diag_json sleep -- "$H/pe-sleep" 1000
 is "$(verdict sleep)" "off-cpu-bound (sleep)" "a sleeper: off-cpu-bound (sleep)"

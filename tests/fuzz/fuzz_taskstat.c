@@ -1,13 +1,15 @@
 /*
- * libFuzzer target for the per-thread /proc parsers of sys/taskstat:
- * /proc/PID/task/TID/stat, .../schedstat and the wait-channel classes. The
- * input is not NUL-terminated (a parser that reads past len is caught by
- * ASan), and what a successful parse returns must hold together.
+ * libFuzzer target for the /proc parsers behind diagnose: sys/taskstat's
+ * /proc/PID/task/TID/stat, .../schedstat and wait-channel classes (on input
+ * that is not NUL-terminated: a parser that reads past len is caught by
+ * ASan), and sys/cgthrottle's /proc/PID/cgroup and cpu.stat readers. What a
+ * successful parse returns must hold together.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys/cgthrottle.h"
 #include "sys/taskstat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -29,6 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	z[size] = '\0';
 	if (taskstat_wait_class(size ? z[0] : 'S', z) >= WAIT_NR)
 		abort();
+	char path[64];
+	uint64_t ns;
+
+	/* the path must fit the buffer and end in cpu.stat */
+	if (cgthrottle_path_from(z, "/r", path, sizeof(path)) == 0 &&
+	    (strlen(path) < 10 || strcmp(path + strlen(path) - 9, "/cpu.stat")))
+		abort();
+	(void)cgthrottle_parse_stat(z, &ns);
 	free(z);
 	free(text);
 	return 0;

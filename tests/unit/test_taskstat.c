@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sys/cgthrottle.h"
 #include "sys/taskstat.h"
 #include "sys/threads.h"
 #include "util/clock.h"
@@ -312,6 +314,77 @@ static void test_sampler_gone(void **state)
 	tsampler_free(s);
 }
 
+static void test_cgroup_path(void **state)
+{
+	/* cgroup v1 as on the Debian 12 VM of the tests; /sys/fs/cgroup is a fixture root */
+	static const char v1[] = "9:name=systemd:/\n4:memory:/process_api/9a4c\n2:cpuacct:/\n1:cpu:/jobs/a\n0::/\n";
+	static const char v1_joined[] = "3:cpu,cpuacct:/user.slice\n0::/user.slice/x.scope\n";
+	static const char v2[] = "0::/user.slice/user-1000.slice/session-2.scope\n";
+	static const char none[] = "5:memory:/\n";
+	char out[256];
+
+	(void)state;
+	/* v1: the "cpu" controller's mount that exists; none exists under the fixture root */
+	assert_int_equal(cgthrottle_path_from(v2, "/fix", out, sizeof(out)), 0);
+	assert_string_equal(out, "/fix/user.slice/user-1000.slice/session-2.scope/cpu.stat");
+	assert_int_equal(cgthrottle_path_from(v1_joined, "/fix", out, sizeof(out)), 0);
+	assert_string_equal(out, "/fix/user.slice/x.scope/cpu.stat");	/* no v1 mount there: v2 */
+	assert_int_equal(cgthrottle_path_from(v1, "/fix", out, sizeof(out)), 0);
+	assert_string_equal(out, "/fix/cpu.stat");	/* 0::/ is the v2 root */
+	assert_int_equal(cgthrottle_path_from(none, "/fix", out, sizeof(out)), -1);
+	assert_int_equal(cgthrottle_path_from("", "/fix", out, sizeof(out)), -1);
+	assert_int_equal(cgthrottle_path_from(v2, "/fix", out, 10), -1);	/* does not fit */
+	/* a real v1 mount under /tmp */
+	char root[] = "/tmp/pe-cgXXXXXX", dir[300];
+
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/cpu", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/cpu/jobs", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/cpu/jobs/a", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/cpu/jobs/a/cpu.stat", root);
+	FILE *f = fopen(dir, "w");
+
+	assert_non_null(f);
+	fputs("nr_periods 10\nnr_throttled 4\nthrottled_time 123456789\n", f);
+	fclose(f);
+	assert_int_equal(cgthrottle_path_from(v1, root, out, sizeof(out)), 0);
+	assert_string_equal(out, dir);
+	uint64_t ns = 0;
+
+	assert_int_equal(cgthrottle_read(out, &ns), 0);
+	assert_int_equal(ns, 123456789);
+	unlink(dir);
+	static const char *const dirs[] = { "/cpu/jobs/a", "/cpu/jobs", "/cpu", "" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s%s", root, dirs[i]);
+		assert_int_equal(rmdir(dir), 0);
+	}
+}
+
+static void test_cgroup_stat(void **state)
+{
+	uint64_t ns;
+
+	(void)state;
+	/* v2 cpu.stat (Linux 6.x): microseconds */
+	assert_int_equal(cgthrottle_parse_stat("usage_usec 100\nuser_usec 60\nsystem_usec 40\nnr_periods 5\n"
+					       "nr_throttled 2\nthrottled_usec 1500\n", &ns), 0);
+	assert_int_equal(ns, 1500000);
+	/* v1: nanoseconds */
+	assert_int_equal(cgthrottle_parse_stat("nr_periods 0\nnr_throttled 0\nthrottled_time 42\n", &ns), 0);
+	assert_int_equal(ns, 42);
+	assert_int_equal(cgthrottle_parse_stat("nr_periods 0\n", &ns), -1);
+	assert_int_equal(cgthrottle_parse_stat("throttled_usec x\n", &ns), -1);
+	assert_int_equal(cgthrottle_parse_stat("throttled_usec -1\n", &ns), -1);
+	assert_int_equal(cgthrottle_parse_stat("throttled_usec 99999999999999999999\n", &ns), -1);
+	assert_int_equal(cgthrottle_parse_stat("throttled_usec 18446744073709552\n", &ns), -1);	/* *1000 overflows */
+	assert_int_equal(cgthrottle_parse_stat("", &ns), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +398,8 @@ int main(void)
 		cmocka_unit_test(test_sampler_sleeper),
 		cmocka_unit_test(test_sampler_follows_children),
 		cmocka_unit_test(test_sampler_gone),
+		cmocka_unit_test(test_cgroup_path),
+		cmocka_unit_test(test_cgroup_stat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
