@@ -195,19 +195,19 @@ void procfs_parse_vmstat(const char *buf, size_t len, struct sys_sample *s)
 			continue;
 		uint64_t v = read_u64(&line, NULL);
 
-		/* Reclaim scans by kswapd, direct reclaim and khugepaged (older
-		 * kernels split these per zone: pgscan_kswapd_normal ...). The
-		 * newer pgscan_anon/pgscan_file split the same pages again, and
-		 * pgscan_direct_throttle counts throttling, not pages. */
-		if (word_starts(&w, "pgscan_direct_throttle"))
-			continue;
-		if (word_starts(&w, "pgscan_kswapd") || word_starts(&w, "pgscan_direct") ||
-		    word_starts(&w, "pgscan_khugepaged"))
-			s->pgscan += v;
-		else if (word_starts(&w, "pgsteal_kswapd") || word_starts(&w, "pgsteal_direct") ||
-			 word_starts(&w, "pgsteal_khugepaged"))
-			s->pgsteal += v;
-		else if (word_is(&w, "pswpin"))
+		/* Pages scanned and reclaimed: by kswapd, direct reclaim and
+		 * khugepaged, per zone on older kernels (pgscan_kswapd_normal,
+		 * pgsteal_normal). pgscan_anon/_file (5.8+) split the same pages
+		 * again and pgscan_direct_throttle counts throttling events. */
+		if (word_starts(&w, "pgscan_") || word_starts(&w, "pgsteal_")) {
+			int scan = w.p[3] == 'c';
+			struct cur kind = { w.p + (scan ? 7 : 8), w.end };
+
+			if (word_is(&kind, "anon") || word_is(&kind, "file") ||
+			    word_is(&kind, "direct_throttle"))
+				continue;
+			*(scan ? &s->pgscan : &s->pgsteal) += v;
+		} else if (word_is(&w, "pswpin"))
 			s->pswpin = v;
 		else if (word_is(&w, "pswpout"))
 			s->pswpout = v;
@@ -295,7 +295,7 @@ void procfs_parse_diskstats(const char *buf, size_t len, struct sys_sample *s)
 	while (next_line(&c, &line)) {
 		uint64_t f[11];
 		int ok = 1;
-		char name[SYS_NAME_MAX];
+		char name[SYS_NAME_MAX] = "";	/* zero-filled: samples compare bytewise */
 
 		read_u64(&line, &ok);
 		if (!ok)
@@ -543,8 +543,9 @@ void procfs_parse_pid_stat(const char *buf, size_t len, struct sys_proc *p)
 	uint64_t f[24] = { 0 };
 
 	read_word(&c, &w);	/* state, field 3 */
-	for (int i = 4; i <= 20; i++)
-		f[i - 4] = read_u64(&c, NULL);
+	/* word by word: tty and tpgid may be negative (read as 0) */
+	for (int i = 4; i <= 20 && read_word(&c, &w); i++)
+		f[i - 4] = read_u64(&w, NULL);
 	/* fields 4..20: minflt is 10, majflt 12, utime 14, stime 15, threads 20 */
 	p->minflt = f[10 - 4];
 	p->majflt = f[12 - 4];

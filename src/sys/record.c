@@ -346,7 +346,7 @@ int rec_read(struct rec_reader *r, struct sys_sample *s)
 	s->have = (uint32_t)have;
 	s->cg_mem_max = UINT64_MAX;
 	while ((rc = rec__line(r)) > 0) {
-		char key[16];
+		char key[32];
 
 		if (!strcmp(r->line, "end"))
 			return 1;
