@@ -114,9 +114,10 @@ static void derive_mem(const struct sys_sample *a, const struct sys_sample *b, s
 		set_val(&o->r[USE_MEM], NAN, NAN, NAN, 0);
 		return;
 	}
-	double u = 1 - (double)b->mem_available / (double)b->mem_total;
+	/* clamped: a replayed record may hold any numbers */
+	double u = fmax(0, 1 - (double)b->mem_available / (double)b->mem_total);
 
-	o->mem_swap = b->swap_total ? 1 - (double)b->swap_free / (double)b->swap_total : 0;
+	o->mem_swap = b->swap_total ? fmax(0, 1 - (double)b->swap_free / (double)b->swap_total) : 0;
 	if (o->have & SYS_HAVE_VMSTAT) {
 		o->mem_scan_s = delta(a->pgscan, b->pgscan, rs) / dt;
 		o->mem_steal_s = delta(a->pgsteal, b->pgsteal, rs) / dt;
@@ -260,7 +261,7 @@ static void derive_small(const struct sys_sample *a, const struct sys_sample *b,
 		const struct sys_fs *f = &b->fs[i];
 		/* df's Use%: used over what non-root users can reach */
 		double u = f->used + f->avail ? (double)f->used / (double)(f->used + f->avail) : 0;
-		double in = f->files ? 1 - (double)f->ffree / (double)f->files : 0;
+		double in = f->files ? fmax(0, 1 - (double)f->ffree / (double)f->files) : 0;
 
 		if (isnan(fsu) || u > fsu)
 			fsu = u;
