@@ -47,6 +47,28 @@ struct observe {
 	int header_done;
 };
 
+/* The two samples an interval is derived from, the first one (for times), the row. */
+struct observe_bufs {
+	struct sys_sample *a, *b, *first;
+	struct use_row *row;
+};
+
+static void observe_bufs_init(struct observe_bufs *m)
+{
+	m->a = xcalloc(1, sizeof(*m->a));
+	m->b = xcalloc(1, sizeof(*m->b));
+	m->first = xcalloc(1, sizeof(*m->first));
+	m->row = xcalloc(1, sizeof(*m->row));
+}
+
+static void observe_bufs_release(struct observe_bufs *m)
+{
+	free(m->a);
+	free(m->b);
+	free(m->first);
+	free(m->row);
+}
+
 /* Renders one interval the same way live and in replay. */
 static void observe_emit(struct observe *o, const struct sys_sample *first, const struct use_row *r)
 {
@@ -109,18 +131,33 @@ static int observe_sleep(uint64_t deadline)
 	return 1;
 }
 
+/* Derives the interval m->a..m->b, renders it, and makes b the next interval's start. */
+static void observe_step(struct observe *o, struct observe_bufs *m, long hz)
+{
+	struct sys_sample *t = m->a;
+
+	use_derive(m->a, m->b, hz, m->row);
+	observe_emit(o, m->first, m->row);
+	m->a = m->b;
+	m->b = t;
+}
+
+/* The first sample: times count from it, the GPU columns follow it. */
+static void observe_start(struct observe *o, struct observe_bufs *m)
+{
+	*m->first = *m->a;
+	o->tab.t0_ns = m->a->t_ns;
+}
+
 static int observe_live(struct observe *o)
 {
 	struct sys_source src;
-	struct sys_sample *a = xcalloc(1, sizeof(*a)), *b = xcalloc(1, sizeof(*b));
-	struct sys_sample *first = xcalloc(1, sizeof(*first));
-	struct use_row *row = xcalloc(1, sizeof(*row));
+	struct observe_bufs m;
 	int status = PE_EXIT_OK;
 
-	if (sys_source_init(&src, o->root, !o->no_gpu) < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out_free;
-	}
+	if (sys_source_init(&src, o->root, !o->no_gpu) < 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	observe_bufs_init(&m);
 	if (o->pid && sys_source_watch_pid(&src, (pid_t)o->pid) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
@@ -137,32 +174,27 @@ static int observe_live(struct observe *o)
 		}
 	}
 	observe_note(o, o->no_gpu ? "" : src.gpu_note);
-	sys_sample(&src, a);
-	*first = *a;
-	o->tab.t0_ns = a->t_ns;
-	if (o->rec && rec_write(o->rec, a) < 0) {
+	sys_sample(&src, m.a);
+	observe_start(o, &m);
+	if (o->rec && rec_write(o->rec, m.a) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "'%s': %s", o->record, pe_errmsg());
 		goto out;
 	}
-	uint64_t deadline = a->t_ns;
+	uint64_t deadline = m.a->t_ns;
 
 	for (uint64_t n = 0; !o->count || n < o->count; n++) {
+		/* absolute deadlines: the time spent sampling does not drift the rows */
 		deadline += o->interval_ns;
 		if (observe_sleep(deadline))
 			break;
-		sys_sample(&src, b);
-		use_derive(a, b, src.ticks_per_sec, row);
-		observe_emit(o, first, row);
-		if (o->rec && rec_write(o->rec, b) < 0) {
+		sys_sample(&src, m.b);
+		if (o->rec && rec_write(o->rec, m.b) < 0) {
 			cmd_warn("'%s': %s; recording stops", o->record, pe_errmsg());
 			fclose(o->rec);
 			o->rec = NULL;
 		}
-		struct sys_sample *t = a;
-
-		a = b;
-		b = t;
-		if (o->pid && !a->proc.alive)
+		observe_step(o, &m, src.ticks_per_sec);
+		if (o->pid && !m.a->proc.alive)
 			break;	/* the watched process exited: its last row said so */
 	}
 	observe_finish(o);
@@ -173,28 +205,21 @@ out:
 		status = cmd_fail(PE_EXIT_RUNTIME, "cannot write '%s': %s", o->record, strerror(errno));
 	o->rec = NULL;
 	sys_source_release(&src);
-out_free:
-	free(a);
-	free(b);
-	free(first);
-	free(row);
+	observe_bufs_release(&m);
 	return status;
 }
 
 static int observe_replay(struct observe *o)
 {
-	struct sys_sample *a = xcalloc(1, sizeof(*a)), *b = xcalloc(1, sizeof(*b));
-	struct sys_sample *first = xcalloc(1, sizeof(*first));
-	struct use_row *row = xcalloc(1, sizeof(*row));
+	struct observe_bufs m;
 	struct rec_reader rd;
 	int status = PE_EXIT_OK, rc;
 	FILE *f = strcmp(o->replay, "-") ? fopen(o->replay, "r") : stdin;
 
-	if (!f) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "cannot open '%s': %s", o->replay, strerror(errno));
-		goto out_free;
-	}
-	if (rec_reader_init(&rd, f, o->replay) < 0 || (rc = rec_read(&rd, a)) < 0) {
+	if (!f)
+		return cmd_fail(PE_EXIT_RUNTIME, "cannot open '%s': %s", o->replay, strerror(errno));
+	observe_bufs_init(&m);
+	if (rec_reader_init(&rd, f, o->replay) < 0 || (rc = rec_read(&rd, m.a)) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
@@ -203,10 +228,9 @@ static int observe_replay(struct observe *o)
 		goto out;
 	}
 	observe_note(o, rd.note);
-	*first = *a;
-	o->tab.t0_ns = a->t_ns;
+	observe_start(o, &m);
 	for (uint64_t n = 0; (!o->count || n < o->count) && !observe_interrupted; n++) {
-		rc = rec_read(&rd, b);
+		rc = rec_read(&rd, m.b);
 		if (rc < 0) {
 			observe_finish(o);
 			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
@@ -214,13 +238,8 @@ static int observe_replay(struct observe *o)
 		}
 		if (rc == 0)
 			break;
-		use_derive(a, b, rd.hz, row);
-		observe_emit(o, first, row);
-		struct sys_sample *t = a;
-
-		a = b;
-		b = t;
-		if (a->proc.pid && !a->proc.alive)
+		observe_step(o, &m, rd.hz);
+		if (m.a->proc.pid && !m.a->proc.alive)
 			break;
 	}
 	observe_finish(o);
@@ -229,11 +248,7 @@ static int observe_replay(struct observe *o)
 out:
 	if (f != stdin)
 		fclose(f);
-out_free:
-	free(a);
-	free(b);
-	free(first);
-	free(row);
+	observe_bufs_release(&m);
 	return status;
 }
 

@@ -73,12 +73,15 @@ static ssize_t sys__read(struct sys_source *s, int fd)
 		if (n == 0)
 			return (ssize_t)off;
 		off += (size_t)n;
-		if (off == s->buf_size) {
-			if (s->buf_size >= (64u << 20))
-				return (ssize_t)off;	/* no /proc file is this big: stop */
-			s->buf_size *= 2;
-			s->buf = xrealloc(s->buf, s->buf_size);
-		}
+		/* /proc, sysfs and cgroup files are seq_files, which fill the
+		 * buffer unless they reach the end: a short read is the end, and
+		 * saves the second pread per file that would return 0. */
+		if (off < s->buf_size)
+			return (ssize_t)off;
+		if (s->buf_size >= (64u << 20))
+			return (ssize_t)off;	/* no /proc file is this big: stop */
+		s->buf_size *= 2;
+		s->buf = xrealloc(s->buf, s->buf_size);
 	}
 }
 

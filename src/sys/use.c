@@ -7,6 +7,7 @@
  * that interval, so no rate is ever negative.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "sys/use.h"
@@ -131,13 +132,22 @@ static void derive_mem(const struct sys_sample *a, const struct sys_sample *b, s
 	set_val(&o->r[USE_MEM], u, o->mem_scan_s, o->mem_oom, sat);
 }
 
-static const struct sys_disk *find_disk(const struct sys_sample *s, const char *name, uint32_t hint)
+/*
+ * The entry named name in an array of disks or interfaces (each struct starts
+ * with its name), trying index hint first: the order rarely changes.
+ */
+_Static_assert(offsetof(struct sys_disk, name) == 0 && offsetof(struct sys_net, name) == 0,
+	       "find_named needs the name first");
+static const void *find_named(const void *arr, size_t stride, uint32_t n, const char *name,
+			      uint32_t hint)
 {
-	if (hint < s->ndisk && !strcmp(s->disk[hint].name, name))
-		return &s->disk[hint];
-	for (uint32_t i = 0; i < s->ndisk; i++)
-		if (!strcmp(s->disk[i].name, name))
-			return &s->disk[i];
+	const char *base = arr;
+
+	if (hint < n && !strcmp(base + hint * stride, name))
+		return base + hint * stride;
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(base + i * stride, name))
+			return base + i * stride;
 	return NULL;
 }
 
@@ -155,7 +165,8 @@ static void derive_disk(const struct sys_sample *a, const struct sys_sample *b, 
 		return;
 	}
 	for (uint32_t i = 0; i < b->ndisk; i++) {
-		const struct sys_disk *y = &b->disk[i], *x = find_disk(a, y->name, i);
+		const struct sys_disk *y = &b->disk[i];
+		const struct sys_disk *x = find_named(a->disk, sizeof(a->disk[0]), a->ndisk, y->name, i);
 
 		if (!x)
 			continue;	/* appeared during the interval */
@@ -182,16 +193,6 @@ static void derive_disk(const struct sys_sample *a, const struct sys_sample *b, 
 	set_val(&o->r[USE_DISK], umax, aqumax, NAN, sat);
 }
 
-static const struct sys_net *find_net(const struct sys_sample *s, const char *name, uint32_t hint)
-{
-	if (hint < s->nnet && !strcmp(s->net[hint].name, name))
-		return &s->net[hint];
-	for (uint32_t i = 0; i < s->nnet; i++)
-		if (!strcmp(s->net[i].name, name))
-			return &s->net[i];
-	return NULL;
-}
-
 static void derive_net(const struct sys_sample *a, const struct sys_sample *b, struct use_row *o)
 {
 	double dt = o->interval_s, umax = NAN, drops = 0, errs = 0, rx = 0, tx = 0;
@@ -204,7 +205,8 @@ static void derive_net(const struct sys_sample *a, const struct sys_sample *b, s
 		return;
 	}
 	for (uint32_t i = 0; i < b->nnet; i++) {
-		const struct sys_net *y = &b->net[i], *x = find_net(a, y->name, i);
+		const struct sys_net *y = &b->net[i];
+		const struct sys_net *x = find_named(a->net, sizeof(a->net[0]), a->nnet, y->name, i);
 
 		if (!x)
 			continue;
