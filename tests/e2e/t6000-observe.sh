@@ -49,7 +49,7 @@ rc_is 0 "-p of a spinning helper exits 0"
 printf '%s\n' "$PE_OUT" >"$T/p.jsonl"
 is "$(jq -cs '[.[0:2][].process | .pid == '"$SPIN"' and .alive and .threads == 1 and .fds >= 3]' "$T/p.jsonl")" '[true,true]' \
 	"process: pid, alive, 1 thread, fds counted"
-is "$(jq -cs '[.[0:2][].process.cpu] | min > 0.3' "$T/p.jsonl")" true "process CPU share of a spinner is well above 0.3"
+is "$(jq -cs '[.[0:2][].process.cpu] | min > 0.1' "$T/p.jsonl")" true "a spinner's CPU share shows (above 0.1 even on a busy machine)"
 
 "$H/pe-sleep" 700 "$T" &
 SLP=$!
@@ -119,6 +119,16 @@ jq_is "$T/p1.jsonl" 'select(.t) | [.mem.u, .mem.swap, .fd.u, .fd.saturated, .cgr
 	'[0.75,0.75,0.9,true,0.5,2,true]' "pair-5.15/t1: mem, swap, fd, cgroup, runq and saturation flags"
 run_pe observe --root "$FIX/pair-5.15/t1" --no-gpu 0.1 1
 like "$PE_OUT" $'\n +0\\.1 \\| +- 2\\.00 +0\\.0 \\|  75 ' "the table row of the same root"
+# highlighting: only on a terminal (script(1) gives one) and not with NO_COLOR
+if command -v script >/dev/null; then
+	NO_COLOR= timeout 20 script -qec "$PERFENG_BIN observe --root $FIX/pair-5.15/t1 --no-gpu 0.1 1" /dev/null >"$T/tty.out" 2>&1
+	like "$(cat -v "$T/tty.out")" '\^\[\[1;31m *2\.00' "on a terminal, the saturated runq is bold red"
+	NO_COLOR=1 timeout 20 script -qec "$PERFENG_BIN observe --root $FIX/pair-5.15/t1 --no-gpu 0.1 1" /dev/null >"$T/tty2.out" 2>&1
+	unlike "$(cat -v "$T/tty2.out")" '\^\[\[' "NO_COLOR: no escape sequences"
+	unlike "$(cat -v "$T/out")" '\^\[\[' "not a terminal: no escape sequences"
+else
+	for i in 1 2 3; do skip "highlighting $i" "script(1) is not installed: no terminal to test with"; done
+fi
 run_pe observe --root /nonexistent/root 0.1 1
 rc_is 3 "a root that does not exist: exit 3"
 like "$PE_ERR" "cannot read '/nonexistent/root'" "and names it"
