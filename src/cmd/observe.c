@@ -109,9 +109,10 @@ static void observe_finish(struct observe *o)
 	fflush(stdout);
 }
 
-static void observe_note(const struct observe *o, const char *note)
+/* The one-line GPU note, on stderr so that the table and JSON stay clean. */
+static void observe_note(const char *note)
 {
-	if (note && *note && !o->json)
+	if (note && *note)
 		fprintf(stderr, "perfeng: note: %s\n", note);
 }
 
@@ -173,7 +174,7 @@ static int observe_live(struct observe *o)
 			goto out;
 		}
 	}
-	observe_note(o, o->no_gpu ? "" : src.gpu_note);
+	observe_note(o->no_gpu ? "" : src.gpu_note);
 	sys_sample(&src, m.a);
 	observe_start(o, &m);
 	if (o->rec && rec_write(o->rec, m.a) < 0) {
@@ -227,7 +228,7 @@ static int observe_replay(struct observe *o)
 		status = cmd_fail(PE_EXIT_RUNTIME, "'%s' holds no sample", o->replay);
 		goto out;
 	}
-	observe_note(o, rd.note);
+	observe_note(rd.note);
 	observe_start(o, &m);
 	for (uint64_t n = 0; (!o->count || n < o->count) && !observe_interrupted; n++) {
 		rc = rec_read(&rd, m.b);

@@ -572,8 +572,13 @@ void procfs_parse_pid_schedstat(const char *buf, size_t len, struct sys_proc *p)
 {
 	struct cur c = { buf, buf + len };
 
-	read_u64(&c, NULL);	/* time on CPU, ns */
-	p->run_delay_ns = read_u64(&c, NULL);
+	int ok1, ok2;
+
+	read_u64(&c, &ok1);	/* time on CPU, ns */
+	uint64_t delay = read_u64(&c, &ok2);
+
+	if (ok1 && ok2)
+		p->run_delay_ns = delay;
 }
 
 int procfs_parse_cgroup_path(const char *buf, size_t len, char *out, size_t n)

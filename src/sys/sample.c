@@ -309,7 +309,8 @@ static void sys__sample_pid(struct sys_source *s, struct sys_sample *out)
 	procfs_parse_pid_stat(s->buf, (size_t)len, p);
 	if (s->f[SF_PID_STATUS].fd >= 0 && (len = sys__read(s, s->f[SF_PID_STATUS].fd)) > 0)
 		procfs_parse_pid_status(s->buf, (size_t)len, p);
-	p->read_bytes = p->write_bytes = UINT64_MAX;
+	/* UINT64_MAX: not readable (io needs ptrace rights; schedstat may be absent) */
+	p->read_bytes = p->write_bytes = p->run_delay_ns = UINT64_MAX;
 	if (s->f[SF_PID_IO].fd >= 0 && (len = sys__read(s, s->f[SF_PID_IO].fd)) > 0)
 		procfs_parse_pid_io(s->buf, (size_t)len, p);
 	if (s->f[SF_PID_SCHED].fd >= 0 && (len = sys__read(s, s->f[SF_PID_SCHED].fd)) > 0)

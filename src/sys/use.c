@@ -353,7 +353,8 @@ static void derive_proc(const struct sys_sample *a, const struct sys_sample *b, 
 		return;
 	}
 	p->cpu = (delta(x->utime, y->utime, rs) + delta(x->stime, y->stime, rs)) / (double)hz / dt;
-	p->run_delay_ms_s = delta(x->run_delay_ns, y->run_delay_ns, rs) / 1e6 / dt;
+	p->run_delay_ms_s = x->run_delay_ns == UINT64_MAX || y->run_delay_ns == UINT64_MAX ? NAN :
+			    delta(x->run_delay_ns, y->run_delay_ns, rs) / 1e6 / dt;
 	p->rss_mib = (double)y->rss_kib / 1024;
 	p->minflt_s = delta(x->minflt, y->minflt, rs) / dt;
 	p->majflt_s = delta(x->majflt, y->majflt, rs) / dt;

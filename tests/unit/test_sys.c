@@ -469,6 +469,69 @@ static void test_summary(void **state)
 	free(r);
 }
 
+/* NVML through the fake library of tests/helpers/libfake-nvml.c (its values are listed there). */
+static void test_nvml_fake(void **state)
+{
+	(void)state;
+	const char *build = getenv("PERFENG_BUILD");
+	char lib[4096];
+	struct sys_source src;
+	struct sys_sample *s = xcalloc(1, sizeof(*s));
+
+	if (!build) {
+		free(s);
+		skip();	/* run by the Makefile's test target, which sets PERFENG_BUILD */
+	}
+	snprintf(lib, sizeof(lib), "%s/tests/helpers/libfake-nvml.so", build);
+	setenv("PERFENG_NVML_LIB", lib, 1);
+	setenv("FAKE_NVML_MODE", "two", 1);
+	assert_int_equal(sys_source_init(&src, FIX "long-ifnames", 1), 0);
+	assert_non_null(src.nvml);
+	assert_string_equal(src.gpu_note, "");
+	sys_sample(&src, s);
+	sys_source_release(&src);
+	assert_true(s->have & SYS_HAVE_GPU);
+	assert_int_equal(s->ngpu, 2);
+	assert_string_equal(s->gpu[0].name, "Fake GPU 0");
+	assert_int_equal(s->gpu[0].util_gpu, 42);
+	assert_int_equal(s->gpu[0].util_mem, 17);
+	assert_int_equal(s->gpu[0].mem_used, 8ULL << 30);
+	assert_int_equal(s->gpu[0].mem_total, 16ULL << 30);
+	assert_int_equal(s->gpu[0].power_mw, 150000);
+	assert_int_equal(s->gpu[0].power_limit_mw, 300000);
+	assert_int_equal(s->gpu[0].sm_clock_mhz, 1200);
+	assert_int_equal(s->gpu[0].sm_clock_max_mhz, 1800);
+	assert_int_equal(s->gpu[0].throttle, 0x4);
+	assert_int_equal(s->gpu[0].ecc_uncorrected, 3);
+	assert_string_equal(s->gpu[1].name, "Fake GPU 1");
+	assert_int_equal(s->gpu[1].power_limit_mw, 250000);
+
+	setenv("FAKE_NVML_MODE", "errors", 1);
+	assert_int_equal(sys_source_init(&src, FIX "long-ifnames", 1), 0);
+	sys_sample(&src, s);
+	sys_source_release(&src);
+	assert_int_equal(s->ngpu, 1);
+	assert_string_equal(s->gpu[0].name, "Fake GPU 0");
+	assert_true(s->gpu[0].util_gpu == UINT64_MAX && s->gpu[0].mem_total == UINT64_MAX &&
+		    s->gpu[0].power_mw == UINT64_MAX && s->gpu[0].throttle == UINT64_MAX &&
+		    s->gpu[0].ecc_uncorrected == UINT64_MAX);
+
+	setenv("FAKE_NVML_MODE", "initfail", 1);
+	assert_int_equal(sys_source_init(&src, FIX "long-ifnames", 1), 0);
+	assert_null(src.nvml);
+	assert_string_equal(src.gpu_note, "no GPU data: nvmlInit failed (NVML error 9)");
+	sys_source_release(&src);
+	setenv("PERFENG_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+	assert_int_equal(sys_source_init(&src, FIX "long-ifnames", 1), 0);
+	assert_null(src.nvml);
+	assert_string_equal(src.gpu_note,
+			    "no GPU data: no NVIDIA driver (/nonexistent/libnvidia-ml.so.1 not loadable)");
+	sys_source_release(&src);
+	unsetenv("FAKE_NVML_MODE");
+	unsetenv("PERFENG_NVML_LIB");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_record_roundtrip),
 		cmocka_unit_test(test_record_errors),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_nvml_fake),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
