@@ -78,7 +78,7 @@ run_pe observe --replay "$T/r.rec" 1 2
 is "$(printf '%s\n' "$PE_OUT" | grep -cE '^ +[0-9.]+ \|')" 2 "COUNT limits the rows of a replay"
 run_pe observe --record "$T/j.rec" --json -v 0.1 2
 printf '%s\n' "$PE_OUT" >"$T/rec-live.jsonl"
-"$PERFENG_BIN" observe --replay - --json -v <"$T/j.rec" >"$T/stdin.jsonl"
+"$PERFENG_BIN" observe --replay - --json -v <"$T/j.rec" >"$T/stdin.jsonl" 2>"$T/stdin.err"
 is "$(diff "$T/rec-live.jsonl" "$T/stdin.jsonl" && echo same)" same "--replay - reads the record from stdin"
 run_pe observe --replay "$T/j.rec" --json -v
 printf '%s\n' "$PE_OUT" >"$T/replay.jsonl"
@@ -112,6 +112,13 @@ jq_is "$T/c.jsonl" 'select(.t) | [.mem.u, .cpu.runq, .cpu.u, .disk.u, .fd.u, .cg
 	"$(printf '[0.25,1,null,null,null,null,null,null,null]\n[0.25,1,null,null,null,null,null,null,null]')" \
 	"missing files give nulls; mem 0.25, runq 1 (counters unchanged: no CPU share)"
 is "$PE_ERR" "" "no warning for missing files"
+# an unreadable file (a directory where meminfo should be: read fails with EISDIR even for root)
+cp -r "$FIX/pair-5.15/t1" "$T/unread"
+rm "$T/unread/proc/meminfo" && mkdir "$T/unread/proc/meminfo"
+run_pe observe --root "$T/unread" --json --no-gpu 0.1 1
+rc_is 0 "an unreadable meminfo: exit 0"
+printf '%s\n' "$PE_OUT" >"$T/u.jsonl"
+jq_is "$T/u.jsonl" 'select(.t) | [.mem.u, .mem.scan_s, .fd.u]' '[null,null,0.9]' "its figures are null, the others stay"
 run_pe observe --root "$FIX/pair-5.15/t1" --json --no-gpu 0.1 1
 printf '%s\n' "$PE_OUT" >"$T/p1.jsonl"
 # 1 - 2000000/8000000; 9000/10000 fds; 512 MiB of 1 GiB; 4 running on 2 CPUs
