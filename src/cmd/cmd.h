@@ -11,6 +11,7 @@ int cmd_diagnose(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_observe(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 
 /* Prints "perfeng: error: <msg>" to stderr and returns code, for `return die_code(...)`. */

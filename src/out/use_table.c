@@ -28,26 +28,26 @@ struct col {
 };
 
 static const struct col cols[] = {
-	{ C_CPU_U, "cpu%", 5, K_PCT, USE_CPU, 1 },
-	{ C_CPU_S, "runq", 5, K_RATIO, USE_CPU, 0 },
-	{ C_CPU_PSI, "cpsi", 5, K_PCT, USE_CPU, 0 },
-	{ C_MEM_U, "mem%", 5, K_PCT, USE_MEM, 1 },
+	{ C_CPU_U, "cpu%", 4, K_PCT, USE_CPU, 1 },
+	{ C_CPU_S, "runq", 4, K_RATIO, USE_CPU, 0 },
+	{ C_CPU_PSI, "cpsi", 4, K_PCT, USE_CPU, 0 },
+	{ C_MEM_U, "mem%", 4, K_PCT, USE_MEM, 1 },
 	{ C_MEM_S, "scan/s", 6, K_RATE, USE_MEM, 0 },
-	{ C_MEM_PSI, "mpsi", 5, K_PCT, USE_MEM, 0 },
-	{ C_MEM_E, "oom", 4, K_RATE, USE_MEM, 0 },
-	{ C_DISK_U, "dsk%", 5, K_PCT, USE_DISK, 1 },
-	{ C_DISK_S, "aqu", 5, K_RATIO, USE_DISK, 0 },
-	{ C_DISK_PSI, "iopsi", 5, K_PCT, USE_DISK, 0 },
-	{ C_NET_U, "net%", 5, K_PCT, USE_NET, 1 },
+	{ C_MEM_PSI, "mpsi", 4, K_PCT, USE_MEM, 0 },
+	{ C_MEM_E, "oom", 3, K_RATE, USE_MEM, 0 },
+	{ C_DISK_U, "dsk%", 4, K_PCT, USE_DISK, 1 },
+	{ C_DISK_S, "aqu", 4, K_RATIO, USE_DISK, 0 },
+	{ C_DISK_PSI, "dpsi", 4, K_PCT, USE_DISK, 0 },
+	{ C_NET_U, "net%", 4, K_PCT, USE_NET, 1 },
 	{ C_NET_S, "drop/s", 6, K_RATE, USE_NET, 0 },
 	{ C_NET_E, "err/s", 5, K_RATE, USE_NET, 0 },
-	{ C_FD_U, "fd%", 5, K_PCT, USE_FD, 1 },
-	{ C_FS_U, "fs%", 5, K_PCT, USE_FS, 0 },
-	{ C_CG_U, "cgm%", 5, K_PCT, USE_CGROUP, 1 },
-	{ C_CG_S, "thr%", 5, K_PCT, USE_CGROUP, 0 },
-	{ C_GPU_U, "gpu%", 5, K_PCT, USE_GPU, 1 },
-	{ C_GPU_S, "pwr%", 5, K_PCT, USE_GPU, 0 },
-	{ C_GPU_E, "ecc/s", 5, K_RATE, USE_GPU, 0 },
+	{ C_FD_U, "fd%", 4, K_PCT, USE_FD, 1 },
+	{ C_FS_U, "fs%", 4, K_PCT, USE_FS, 0 },
+	{ C_CG_U, "cgm%", 4, K_PCT, USE_CGROUP, 1 },
+	{ C_CG_S, "thr%", 4, K_PCT, USE_CGROUP, 0 },
+	{ C_GPU_U, "gpu%", 4, K_PCT, USE_GPU, 1 },
+	{ C_GPU_S, "pwr%", 4, K_PCT, USE_GPU, 0 },
+	{ C_GPU_E, "ecc", 3, K_RATE, USE_GPU, 0 },
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -103,10 +103,10 @@ static char *fmt_val(char *buf, size_t n, double v, enum kind k)
 {
 	if (isnan(v))
 		snprintf(buf, n, "-");
-	else if (k == K_PCT)
-		snprintf(buf, n, "%.1f", v * 100);
-	else if (k == K_RATIO)
-		snprintf(buf, n, "%.2f", v);
+	else if (k == K_PCT)	/* 3 characters: "0.5", "9.9", "42", "100" */
+		snprintf(buf, n, v * 100 < 9.95 ? "%.1f" : "%.0f", v * 100);
+	else if (k == K_RATIO)	/* 4 characters: "0.50", "12.5", "123" */
+		snprintf(buf, n, v < 9.995 ? "%.2f" : v < 99.95 ? "%.1f" : "%.0f", v);
 	else
 		fmt_rate(buf, n, v);
 	return buf;
@@ -119,10 +119,10 @@ static int col_shown(const struct use_table *t, const struct col *c)
 
 void use_table_header(const struct use_table *t)
 {
-	fprintf(t->f, "%7s", "time");
+	fprintf(t->f, "%6s", "time");
 	for (size_t i = 0; i < NCOLS; i++)
 		if (col_shown(t, &cols[i]))
-			fprintf(t->f, "%s %*s", cols[i].group_start ? " |" : "", cols[i].width, cols[i].name);
+			fprintf(t->f, "%s%*s", cols[i].group_start ? " |" : " ", cols[i].width, cols[i].name);
 	fputc('\n', t->f);
 }
 
@@ -130,7 +130,7 @@ void use_table_row(const struct use_table *t, const struct use_row *r)
 {
 	char buf[32];
 
-	fprintf(t->f, "%7.1f", (double)(r->t_ns - t->t0_ns) / 1e9);
+	fprintf(t->f, "%6.1f", (double)(r->t_ns - t->t0_ns) / 1e9);
 	for (size_t i = 0; i < NCOLS; i++) {
 		const struct col *c = &cols[i];
 
@@ -139,7 +139,7 @@ void use_table_row(const struct use_table *t, const struct use_row *r)
 		fmt_val(buf, sizeof(buf), col_value(r, c->id), c->kind);
 		int hi = t->color && r->r[c->res].saturated;
 
-		fprintf(t->f, "%s %s%*s%s", c->group_start ? " |" : "", hi ? "\033[1;31m" : "",
+		fprintf(t->f, "%s%s%*s%s", c->group_start ? " |" : " ", hi ? "\033[1;31m" : "",
 			c->width, buf, hi ? "\033[0m" : "");
 	}
 	fputc('\n', t->f);

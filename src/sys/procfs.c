@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sys/procfs.h"
+#include "util/xalloc.h"
 
 /* A bounded cursor over the text. */
 struct cur {
@@ -134,6 +135,18 @@ struct kv {
 	uint64_t *val;
 };
 
+/* Stores v into the entry of kv named key; its index, or -1 when none is. */
+static int kv_store(const struct kv *kv, size_t nkv, const struct cur *key, uint64_t v)
+{
+	for (size_t i = 0; i < nkv; i++) {
+		if (word_is(key, kv[i].key)) {
+			*kv[i].val = v;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
 static void parse_kv(const char *buf, size_t len, const struct kv *kv, size_t nkv, int *found)
 {
 	struct cur c = { buf, buf + len }, line;
@@ -143,22 +156,27 @@ static void parse_kv(const char *buf, size_t len, const struct kv *kv, size_t nk
 
 		if (!colon)
 			continue;
-		struct cur key = { line.p, colon };
+		struct cur key = { line.p, colon }, v = { colon + 1, line.end };
+		int ok;
+		uint64_t x = read_u64(&v, &ok);
+		int i = ok ? kv_store(kv, nkv, &key, x) : -1;
 
-		for (size_t i = 0; i < nkv; i++) {
-			if (word_is(&key, kv[i].key)) {
-				struct cur v = { colon + 1, line.end };
-				int ok;
-				uint64_t x = read_u64(&v, &ok);
-
-				if (ok) {
-					*kv[i].val = x;
-					found[i] = 1;
-				}
-				break;
-			}
-		}
+		if (i >= 0)
+			found[i] = 1;
 	}
+}
+
+/* "key value" lines (vmstat, cpu.stat, memory.events): 1 when a key of kv was seen. */
+static int parse_pairs(const char *buf, size_t len, const struct kv *kv, size_t nkv)
+{
+	struct cur c = { buf, buf + len }, line, w;
+	int any = 0;
+
+	while (next_line(&c, &line)) {
+		if (read_word(&line, &w))
+			any |= kv_store(kv, nkv, &w, read_u64(&line, NULL)) >= 0;
+	}
+	return any;
 }
 
 void procfs_parse_meminfo(const char *buf, size_t len, struct sys_sample *s)
@@ -171,7 +189,7 @@ void procfs_parse_meminfo(const char *buf, size_t len, struct sys_sample *s)
 	};
 	int found[7] = { 0 };
 
-	parse_kv(buf, len, kv, 7, found);
+	parse_kv(buf, len, kv, ARRAY_SIZE(kv), found);
 	if (!found[0] || !found[1])
 		return;
 	/* Kernels before 3.14 have no MemAvailable: free + buffers + page cache,
@@ -187,37 +205,32 @@ void procfs_parse_meminfo(const char *buf, size_t len, struct sys_sample *s)
 
 void procfs_parse_vmstat(const char *buf, size_t len, struct sys_sample *s)
 {
+	const struct kv kv[] = {
+		{ "pswpin", &s->pswpin }, { "pswpout", &s->pswpout },
+		{ "pgmajfault", &s->pgmajfault }, { "oom_kill", &s->oom_kill },
+	};
 	struct cur c = { buf, buf + len }, line, w;
 
 	s->pgscan = s->pgsteal = 0;
+	if (parse_pairs(buf, len, kv, ARRAY_SIZE(kv)))
+		s->have |= SYS_HAVE_VMSTAT;
 	while (next_line(&c, &line)) {
 		if (!read_word(&line, &w))
 			continue;
-		uint64_t v = read_u64(&line, NULL);
+		/* Pages scanned and reclaimed: by kswapd, direct reclaim and
+		 * khugepaged, per zone on older kernels (pgscan_kswapd_normal,
+		 * pgsteal_normal). pgscan_anon/_file (5.8+) split the same pages
+		 * again and pgscan_direct_throttle counts throttling events. */
+		if (word_starts(&w, "pgscan_") || word_starts(&w, "pgsteal_")) {
+			int scan = w.p[3] == 'c';
+			struct cur kind = { w.p + (scan ? 7 : 8), w.end };
 
-		/* Reclaim scans by kswapd, direct reclaim and khugepaged (older
-		 * kernels split these per zone: pgscan_kswapd_normal ...). The
-		 * newer pgscan_anon/pgscan_file split the same pages again, and
-		 * pgscan_direct_throttle counts throttling, not pages. */
-		if (word_starts(&w, "pgscan_direct_throttle"))
-			continue;
-		if (word_starts(&w, "pgscan_kswapd") || word_starts(&w, "pgscan_direct") ||
-		    word_starts(&w, "pgscan_khugepaged"))
-			s->pgscan += v;
-		else if (word_starts(&w, "pgsteal_kswapd") || word_starts(&w, "pgsteal_direct") ||
-			 word_starts(&w, "pgsteal_khugepaged"))
-			s->pgsteal += v;
-		else if (word_is(&w, "pswpin"))
-			s->pswpin = v;
-		else if (word_is(&w, "pswpout"))
-			s->pswpout = v;
-		else if (word_is(&w, "pgmajfault"))
-			s->pgmajfault = v;
-		else if (word_is(&w, "oom_kill"))
-			s->oom_kill = v;
-		else
-			continue;
-		s->have |= SYS_HAVE_VMSTAT;
+			if (word_is(&kind, "anon") || word_is(&kind, "file") ||
+			    word_is(&kind, "direct_throttle"))
+				continue;
+			*(scan ? &s->pgscan : &s->pgsteal) += read_u64(&line, NULL);
+			s->have |= SYS_HAVE_VMSTAT;
+		}
 	}
 }
 
@@ -295,7 +308,7 @@ void procfs_parse_diskstats(const char *buf, size_t len, struct sys_sample *s)
 	while (next_line(&c, &line)) {
 		uint64_t f[11];
 		int ok = 1;
-		char name[SYS_NAME_MAX];
+		char name[SYS_NAME_MAX] = "";	/* zero-filled: samples compare bytewise */
 
 		read_u64(&line, &ok);
 		if (!ok)
@@ -458,24 +471,13 @@ void procfs_parse_schedstat(const char *buf, size_t len, struct sys_sample *s)
 
 void procfs_parse_cg_cpu(const char *buf, size_t len, struct sys_sample *s)
 {
-	struct cur c = { buf, buf + len }, line, w;
+	const struct kv kv[] = {
+		{ "usage_usec", &s->cg_usage_usec }, { "nr_periods", &s->cg_nr_periods },
+		{ "nr_throttled", &s->cg_nr_throttled }, { "throttled_usec", &s->cg_throttled_usec },
+	};
 
-	while (next_line(&c, &line)) {
-		if (!read_word(&line, &w))
-			continue;
-		uint64_t v = read_u64(&line, NULL);
-
-		if (word_is(&w, "usage_usec")) {
-			s->cg_usage_usec = v;
-			s->have |= SYS_HAVE_CG_CPU;
-		} else if (word_is(&w, "nr_periods")) {
-			s->cg_nr_periods = v;
-		} else if (word_is(&w, "nr_throttled")) {
-			s->cg_nr_throttled = v;
-		} else if (word_is(&w, "throttled_usec")) {
-			s->cg_throttled_usec = v;
-		}
-	}
+	if (parse_pairs(buf, len, kv, ARRAY_SIZE(kv)))
+		s->have |= SYS_HAVE_CG_CPU;
 }
 
 void procfs_parse_cg_memcur(const char *buf, size_t len, struct sys_sample *s)
@@ -505,25 +507,13 @@ void procfs_parse_cg_memmax(const char *buf, size_t len, struct sys_sample *s)
 
 void procfs_parse_cg_events(const char *buf, size_t len, struct sys_sample *s)
 {
-	struct cur c = { buf, buf + len }, line, w;
+	const struct kv kv[] = {
+		{ "high", &s->cg_mem_high_events }, { "max", &s->cg_mem_max_events },
+		{ "oom", &s->cg_oom }, { "oom_kill", &s->cg_oom_kill },
+	};
 
-	while (next_line(&c, &line)) {
-		if (!read_word(&line, &w))
-			continue;
-		uint64_t v = read_u64(&line, NULL);
-
-		if (word_is(&w, "high"))
-			s->cg_mem_high_events = v;
-		else if (word_is(&w, "max"))
-			s->cg_mem_max_events = v;
-		else if (word_is(&w, "oom"))
-			s->cg_oom = v;
-		else if (word_is(&w, "oom_kill"))
-			s->cg_oom_kill = v;
-		else
-			continue;
+	if (parse_pairs(buf, len, kv, ARRAY_SIZE(kv)))
 		s->have |= SYS_HAVE_CG_EVENTS;
-	}
 }
 
 void procfs_parse_pid_stat(const char *buf, size_t len, struct sys_proc *p)
@@ -543,8 +533,9 @@ void procfs_parse_pid_stat(const char *buf, size_t len, struct sys_proc *p)
 	uint64_t f[24] = { 0 };
 
 	read_word(&c, &w);	/* state, field 3 */
-	for (int i = 4; i <= 20; i++)
-		f[i - 4] = read_u64(&c, NULL);
+	/* word by word: tty and tpgid may be negative (read as 0) */
+	for (int i = 4; i <= 20 && read_word(&c, &w); i++)
+		f[i - 4] = read_u64(&w, NULL);
 	/* fields 4..20: minflt is 10, majflt 12, utime 14, stime 15, threads 20 */
 	p->minflt = f[10 - 4];
 	p->majflt = f[12 - 4];
@@ -563,7 +554,7 @@ void procfs_parse_pid_status(const char *buf, size_t len, struct sys_proc *p)
 	};
 	int found[4] = { 0 };
 
-	parse_kv(buf, len, kv, 4, found);
+	parse_kv(buf, len, kv, ARRAY_SIZE(kv), found);
 }
 
 void procfs_parse_pid_io(const char *buf, size_t len, struct sys_proc *p)
@@ -574,15 +565,20 @@ void procfs_parse_pid_io(const char *buf, size_t len, struct sys_proc *p)
 	};
 	int found[2] = { 0 };
 
-	parse_kv(buf, len, kv, 2, found);
+	parse_kv(buf, len, kv, ARRAY_SIZE(kv), found);
 }
 
 void procfs_parse_pid_schedstat(const char *buf, size_t len, struct sys_proc *p)
 {
 	struct cur c = { buf, buf + len };
 
-	read_u64(&c, NULL);	/* time on CPU, ns */
-	p->run_delay_ns = read_u64(&c, NULL);
+	int ok1, ok2;
+
+	read_u64(&c, &ok1);	/* time on CPU, ns */
+	uint64_t delay = read_u64(&c, &ok2);
+
+	if (ok1 && ok2)
+		p->run_delay_ns = delay;
 }
 
 int procfs_parse_cgroup_path(const char *buf, size_t len, char *out, size_t n)

@@ -73,12 +73,15 @@ static ssize_t sys__read(struct sys_source *s, int fd)
 		if (n == 0)
 			return (ssize_t)off;
 		off += (size_t)n;
-		if (off == s->buf_size) {
-			if (s->buf_size >= (64u << 20))
-				return (ssize_t)off;	/* no /proc file is this big: stop */
-			s->buf_size *= 2;
-			s->buf = xrealloc(s->buf, s->buf_size);
-		}
+		/* /proc, sysfs and cgroup files are seq_files, which fill the
+		 * buffer unless they reach the end: a short read is the end, and
+		 * saves the second pread per file that would return 0. */
+		if (off < s->buf_size)
+			return (ssize_t)off;
+		if (s->buf_size >= (64u << 20))
+			return (ssize_t)off;	/* no /proc file is this big: stop */
+		s->buf_size *= 2;
+		s->buf = xrealloc(s->buf, s->buf_size);
 	}
 }
 
@@ -98,17 +101,23 @@ static ssize_t sys__slurp(const struct sys_source *s, const char *rel, char *out
 	return len;
 }
 
-/* Filesystems worth a statvfs: block devices and the network and overlay
- * kinds, each device once (bind mounts repeat it). */
+/* Filesystems worth a statvfs: block devices and overlay, each device once
+ * (bind mounts repeat it). Network filesystems are left out: a statvfs of
+ * an unreachable server can block for minutes, and the sampler must not. */
 static int fs_is_real(const char *dev, const char *type)
 {
-	static const char *const kinds[] = { "zfs", "nfs", "nfs4", "cifs", "smb3", "overlay",
-					     "fuseblk", "btrfs", "xfs", "ext4", "ext3", "ext2" };
+	static const char *const local[] = { "zfs", "overlay", "fuseblk", "btrfs", "xfs",
+					      "ext4", "ext3", "ext2" };
+	static const char *const remote[] = { "nfs", "nfs4", "cifs", "smb3", "ceph", "glusterfs",
+					       "9p", "fuse.sshfs" };
 
+	for (size_t i = 0; i < ARRAY_SIZE(remote); i++)
+		if (!strcmp(type, remote[i]))
+			return 0;
 	if (dev[0] == '/')
 		return 1;
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (!strcmp(type, kinds[i]))
+	for (size_t i = 0; i < ARRAY_SIZE(local); i++)
+		if (!strcmp(type, local[i]))
 			return 1;
 	return 0;
 }
@@ -116,14 +125,19 @@ static int fs_is_real(const char *dev, const char *type)
 /* mounts: "dev mountpoint type opts 0 0" per line; octal escapes in names are kept. */
 static void sys__scan_mounts(struct sys_source *s, char *cg2_mount, size_t cgn)
 {
-	static char text[65536];
-	char seen[SYS_MAX_FS][SYS_PATH_MAX];
-	ssize_t len = sys__slurp(s, "proc/self/mounts", text, sizeof(text));
+	char seen[SYS_MAX_FS][SYS_PATH_MAX], *save = NULL;
+	int fd = sys__open(s, "proc/self/mounts");
+	ssize_t len = fd >= 0 ? sys__read(s, fd) : -1;
 
 	cg2_mount[0] = 0;
+	if (fd >= 0)
+		close(fd);
 	if (len < 0)
 		return;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+	if ((size_t)len == s->buf_size)
+		len--;		/* 64 MiB of mounts: the last line is cut anyway */
+	s->buf[len] = 0;
+	for (char *line = strtok_r(s->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char dev[256], mnt[256], type[64];
 
 		if (sscanf(line, "%255s %255s %63s", dev, mnt, type) != 3)
@@ -306,7 +320,8 @@ static void sys__sample_pid(struct sys_source *s, struct sys_sample *out)
 	procfs_parse_pid_stat(s->buf, (size_t)len, p);
 	if (s->f[SF_PID_STATUS].fd >= 0 && (len = sys__read(s, s->f[SF_PID_STATUS].fd)) > 0)
 		procfs_parse_pid_status(s->buf, (size_t)len, p);
-	p->read_bytes = p->write_bytes = UINT64_MAX;
+	/* UINT64_MAX: not readable (io needs ptrace rights; schedstat may be absent) */
+	p->read_bytes = p->write_bytes = p->run_delay_ns = UINT64_MAX;
 	if (s->f[SF_PID_IO].fd >= 0 && (len = sys__read(s, s->f[SF_PID_IO].fd)) > 0)
 		procfs_parse_pid_io(s->buf, (size_t)len, p);
 	if (s->f[SF_PID_SCHED].fd >= 0 && (len = sys__read(s, s->f[SF_PID_SCHED].fd)) > 0)

@@ -7,6 +7,7 @@
  * that interval, so no rate is ever negative.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "sys/use.h"
@@ -114,9 +115,10 @@ static void derive_mem(const struct sys_sample *a, const struct sys_sample *b, s
 		set_val(&o->r[USE_MEM], NAN, NAN, NAN, 0);
 		return;
 	}
-	double u = 1 - (double)b->mem_available / (double)b->mem_total;
+	/* clamped: a replayed record may hold any numbers */
+	double u = fmax(0, 1 - (double)b->mem_available / (double)b->mem_total);
 
-	o->mem_swap = b->swap_total ? 1 - (double)b->swap_free / (double)b->swap_total : 0;
+	o->mem_swap = b->swap_total ? fmax(0, 1 - (double)b->swap_free / (double)b->swap_total) : 0;
 	if (o->have & SYS_HAVE_VMSTAT) {
 		o->mem_scan_s = delta(a->pgscan, b->pgscan, rs) / dt;
 		o->mem_steal_s = delta(a->pgsteal, b->pgsteal, rs) / dt;
@@ -130,13 +132,22 @@ static void derive_mem(const struct sys_sample *a, const struct sys_sample *b, s
 	set_val(&o->r[USE_MEM], u, o->mem_scan_s, o->mem_oom, sat);
 }
 
-static const struct sys_disk *find_disk(const struct sys_sample *s, const char *name, uint32_t hint)
+/*
+ * The entry named name in an array of disks or interfaces (each struct starts
+ * with its name), trying index hint first: the order rarely changes.
+ */
+_Static_assert(offsetof(struct sys_disk, name) == 0 && offsetof(struct sys_net, name) == 0,
+	       "find_named needs the name first");
+static const void *find_named(const void *arr, size_t stride, uint32_t n, const char *name,
+			      uint32_t hint)
 {
-	if (hint < s->ndisk && !strcmp(s->disk[hint].name, name))
-		return &s->disk[hint];
-	for (uint32_t i = 0; i < s->ndisk; i++)
-		if (!strcmp(s->disk[i].name, name))
-			return &s->disk[i];
+	const char *base = arr;
+
+	if (hint < n && !strcmp(base + hint * stride, name))
+		return base + hint * stride;
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(base + i * stride, name))
+			return base + i * stride;
 	return NULL;
 }
 
@@ -154,7 +165,8 @@ static void derive_disk(const struct sys_sample *a, const struct sys_sample *b, 
 		return;
 	}
 	for (uint32_t i = 0; i < b->ndisk; i++) {
-		const struct sys_disk *y = &b->disk[i], *x = find_disk(a, y->name, i);
+		const struct sys_disk *y = &b->disk[i];
+		const struct sys_disk *x = find_named(a->disk, sizeof(a->disk[0]), a->ndisk, y->name, i);
 
 		if (!x)
 			continue;	/* appeared during the interval */
@@ -181,16 +193,6 @@ static void derive_disk(const struct sys_sample *a, const struct sys_sample *b, 
 	set_val(&o->r[USE_DISK], umax, aqumax, NAN, sat);
 }
 
-static const struct sys_net *find_net(const struct sys_sample *s, const char *name, uint32_t hint)
-{
-	if (hint < s->nnet && !strcmp(s->net[hint].name, name))
-		return &s->net[hint];
-	for (uint32_t i = 0; i < s->nnet; i++)
-		if (!strcmp(s->net[i].name, name))
-			return &s->net[i];
-	return NULL;
-}
-
 static void derive_net(const struct sys_sample *a, const struct sys_sample *b, struct use_row *o)
 {
 	double dt = o->interval_s, umax = NAN, drops = 0, errs = 0, rx = 0, tx = 0;
@@ -203,7 +205,8 @@ static void derive_net(const struct sys_sample *a, const struct sys_sample *b, s
 		return;
 	}
 	for (uint32_t i = 0; i < b->nnet; i++) {
-		const struct sys_net *y = &b->net[i], *x = find_net(a, y->name, i);
+		const struct sys_net *y = &b->net[i];
+		const struct sys_net *x = find_named(a->net, sizeof(a->net[0]), a->nnet, y->name, i);
 
 		if (!x)
 			continue;
@@ -260,7 +263,7 @@ static void derive_small(const struct sys_sample *a, const struct sys_sample *b,
 		const struct sys_fs *f = &b->fs[i];
 		/* df's Use%: used over what non-root users can reach */
 		double u = f->used + f->avail ? (double)f->used / (double)(f->used + f->avail) : 0;
-		double in = f->files ? 1 - (double)f->ffree / (double)f->files : 0;
+		double in = f->files ? fmax(0, 1 - (double)f->ffree / (double)f->files) : 0;
 
 		if (isnan(fsu) || u > fsu)
 			fsu = u;
@@ -350,7 +353,8 @@ static void derive_proc(const struct sys_sample *a, const struct sys_sample *b, 
 		return;
 	}
 	p->cpu = (delta(x->utime, y->utime, rs) + delta(x->stime, y->stime, rs)) / (double)hz / dt;
-	p->run_delay_ms_s = delta(x->run_delay_ns, y->run_delay_ns, rs) / 1e6 / dt;
+	p->run_delay_ms_s = x->run_delay_ns == UINT64_MAX || y->run_delay_ns == UINT64_MAX ? NAN :
+			    delta(x->run_delay_ns, y->run_delay_ns, rs) / 1e6 / dt;
 	p->rss_mib = (double)y->rss_kib / 1024;
 	p->minflt_s = delta(x->minflt, y->minflt, rs) / dt;
 	p->majflt_s = delta(x->majflt, y->majflt, rs) / dt;

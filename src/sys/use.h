@@ -88,7 +88,7 @@ struct sys_proc {
 	int32_t pid;
 	uint32_t alive;			/* 0 once it has exited */
 	uint64_t utime, stime;		/* ticks */
-	uint64_t run_delay_ns;		/* schedstat: waiting on a run queue */
+	uint64_t run_delay_ns;		/* schedstat: waiting on a run queue; UINT64_MAX unknown */
 	uint64_t rss_kib, minflt, majflt;
 	uint64_t read_bytes, write_bytes;	/* UINT64_MAX when /proc/PID/io is unreadable */
 	uint64_t vol_ctxt, invol_ctxt, threads, fds;

@@ -82,6 +82,7 @@ check_docs runs "$DOCDIR/store.md" '## `perfeng runs`' 4
 check_docs import "$DOCDIR/store.md" '## `perfeng import`' 3
 check_docs load "$DOCDIR/load.md" "## Options" 12
 check_docs diagnose "$DOCDIR/diagnose.md" "## Options" 8
+check_docs observe "$DOCDIR/observe.md" "## Options" 7
 
 # Every long option docs/bench.md mentions anywhere exists.
 help_opts=$(help_options bench)
@@ -92,7 +93,7 @@ done
 is "$missing" "" "every --option that docs/bench.md mentions is a real option"
 
 # perfeng help CMD is CMD --help for every command in the table.
-for c in bench load compare history runs import diagnose; do
+for c in bench load compare history runs import diagnose observe; do
 	a=$("$PERFENG_BIN" help "$c"; echo "rc=$?")
 	b=$("$PERFENG_BIN" "$c" --help; echo "rc=$?")
 	is "$a" "$b" "perfeng help $c is perfeng $c --help"
