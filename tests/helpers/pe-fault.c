@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 			sum += p[order[i] * page];
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	printf("majflt %ld evict %s\n", ru.ru_majflt, how);
+	printf("majflt %ld evict %s sum %u\n", ru.ru_majflt, how, (unsigned)sum);
 	munmap(p, len);
 	close(fd);
 	unlink(argv[1]);
