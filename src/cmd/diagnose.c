@@ -298,6 +298,12 @@ int cmd_diagnose(int argc, char **argv)
 		rep.use.arg = &d.sum;
 	}
 	rep.use.missing = "not measured (the system's /proc could not be read)";
+	/*
+	 * The hot functions: when src/prof/ lands, start its sampler on the
+	 * child in on_tick's first call, stop it after runner_run, and set
+	 * rep.hot.text/json/arg to its top-functions renderers (shown when
+	 * rep.rule->verdict is DV_CPU_BOUND or DV_CPU_STARVED).
+	 */
 	rep.hot.missing = "needs perfeng profile (not wired into diagnose yet)";
 
 	/* what the command wrote to stderr is in the tail when it was not passed through */
