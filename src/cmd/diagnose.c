@@ -241,12 +241,8 @@ int cmd_diagnose(int argc, char **argv)
 		rc = pe_error("--hz must be between 1 and 1000");
 	if (!rc && json && quiet)
 		rc = pe_error("--json and --quiet go separately: --json already keeps the command's output off stdout");
-	if (!rc && (tags.n || store_spec) && !save)
-		rc = pe_error("--tag and --store need --save NAME");
-	if (!rc && save)
-		rc = store_check_name(save);
-	for (size_t i = 0; !rc && i < tags.n; i++)
-		rc = store_check_tag(tags.v[i]);
+	if (!rc)
+		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (rc < 0) {
 		fprintf(stderr, "perfeng diagnose: %s\nsee 'perfeng diagnose --help'\n", pe_errmsg());
 		status = PE_EXIT_USAGE;

@@ -156,8 +156,17 @@ static const struct {
 	{ "kernel_wait", WAIT_CHILD },
 };
 
+/*
+ * A parent in vfork waits for its child's exec in state D (killable), in
+ * wait_for_vfork_done called from kernel_clone: not I/O but a child.
+ */
+static const char *const vfork_wchans[] = { "wait_for_vfork_done", "kernel_clone", "_do_fork", "do_fork" };
+
 enum wait_class taskstat_wait_class(char state, const char *wchan)
 {
+	for (size_t i = 0; wchan && i < sizeof(vfork_wchans) / sizeof(vfork_wchans[0]); i++)
+		if (!strcmp(wchan, vfork_wchans[i]))
+			return WAIT_CHILD;
 	if (state == 'D')
 		return WAIT_IO;
 	if (!wchan || !*wchan || !strcmp(wchan, "0"))

@@ -44,7 +44,7 @@ enum wait_class {
 	WAIT_LOCK,	/* futexes: mutexes, condition variables, joins */
 	WAIT_SLEEP,	/* nanosleep, timers, pause, sigsuspend */
 	WAIT_NET,	/* poll, select, epoll, sockets, pipes */
-	WAIT_CHILD,	/* wait4 on a child process (measured in its own right) */
+	WAIT_CHILD,	/* wait4 or vfork on a child process (measured in its own right) */
 	WAIT_OTHER,	/* any other sleep, or a wait channel we cannot read */
 	WAIT_NR,
 };

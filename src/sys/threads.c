@@ -490,18 +490,35 @@ void tsampler_sample(struct tsampler *s, uint64_t now_ns)
 		s->procs[k++] = s->procs[i];
 	}
 	s->nprocs = k;
-	/* slots may be added while children are read: index, never hold a pointer */
-	for (size_t i = 0; i < s->nslots; i++) {
-		struct slot *sl = &s->slots[i];
+	/*
+	 * Reading a thread's children may add processes: list and read those
+	 * in this same sample (a short-lived child may be gone by the next),
+	 * until no new one appears. Slots are added meanwhile: index them,
+	 * never hold a pointer across a read.
+	 */
+	for (size_t first_slot = 0, first_proc = s->nprocs;;) {
+		size_t nslots = s->nslots;
 
-		if (!sl->alive)
-			continue;
-		if (sl->listed != s->gen || slot_sample(s, &s->slots[i], now_ns, boot_off) < 0) {
-			slot_close(s, &s->slots[i]);
-			continue;
+		for (size_t i = first_slot; i < nslots; i++) {
+			struct slot *sl = &s->slots[i];
+
+			if (!sl->alive || sl->listed == s->gen + 1)
+				continue;
+			if (sl->listed != s->gen || slot_sample(s, &s->slots[i], now_ns, boot_off) < 0) {
+				slot_close(s, &s->slots[i]);
+				continue;
+			}
+			s->slots[i].listed = s->gen + 1;	/* read in this sample */
+			alive++;
 		}
-		alive++;
+		if (s->nprocs == first_proc)
+			break;
+		first_slot = s->nslots;
+		for (size_t i = first_proc; i < s->nprocs; i++)
+			proc_list(s, &s->procs[i]);
+		first_proc = s->nprocs;
 	}
+	s->gen++;	/* past the "read" mark: the next sample starts fresh */
 	if (alive) {
 		s->t.samples++;
 		if (alive > s->t.max_threads)

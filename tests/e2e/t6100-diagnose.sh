@@ -58,6 +58,16 @@ verdict() { jq -r '.verdict.name + " (" + .verdict.detail + ")"' "$T/$1.json"; }
 share() { jq -r ".decomposition.$2.share" "$T/$1.json"; }
 # expect_verdict NAME EXPECTED DESC: the verdict of $T/NAME.json is EXPECTED;
 # a cpu-starved one on a busy machine is a skip that says how busy.
+# cpu_matches NAME SLACK_MS DESC: the on-CPU seconds of $T/NAME.json match
+# the workload's own getrusage ("cpu_ms N" on its stdout, which --json sends
+# to stderr: $PE_ERR) within 3% + SLACK_MS.
+cpu_matches() {
+	local ref got
+	ref=$(printf '%s\n' "$PE_ERR" | sed -n 's/^cpu_ms //p')
+	got=$(jq '(.decomposition.user.seconds + .decomposition.system.seconds) * 1000' "$T/$1.json")
+	num_ok "$(awk -v a="$got" -v b="$ref" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')" '<=' \
+		"$(awk -v b="$ref" -v s="$2" 'BEGIN { print 0.03 * b + s }')" "$3 ($got ms against $ref ms)"
+}
 # BUSY is then the reason, for the checks that depend on getting the CPU.
 expect_verdict() {
 	local got
@@ -115,12 +125,7 @@ if [ -n "$BUSY" ]; then
 else
 	jq_ok "$T/burn1.json" '.metrics.parallelism > 0.7 and .metrics.parallelism < 1.2' "about one CPU busy on average"
 fi
-# the reference: the workload's own getrusage, printed on stdout (stderr under --json)
-ref=$(printf '%s\n' "$PE_ERR" | sed -n 's/^cpu_ms //p')
-got=$(jq '(.decomposition.user.seconds + .decomposition.system.seconds) * 1000' "$T/burn1.json")
-num_ok "$(awk -v a="$got" -v b="$ref" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')" '<=' \
-	"$(awk -v b="$ref" 'BEGIN { print 0.03 * b + 20 }')" \
-	"on-CPU seconds ($got ms) match the spinner's own getrusage ($ref ms) within 3% + 20 ms"
+cpu_matches burn1 20 "on-CPU seconds match the spinner's own getrusage within 3% + 20 ms"
 jq_ok "$T/burn1.json" '[.decomposition[] | objects | select(.share != null) | .share] | add | (. > 0.999 and . < 1.001)' \
 	"the shares add up to 100%"
 jq_is "$T/burn1.json" '[.threads, .processes]' '[1,1]' "one thread in one process"
@@ -143,12 +148,16 @@ else
 	expect_verdict fork "cpu-bound (parallel)" "two forked children spinning: cpu-bound (parallel)"
 	jq_is "$T/fork.json" '[.processes, .threads]' '[3,3]' "the children are followed: 3 processes"
 	jq_ok "$T/fork.json" '.decomposition.child_wait.seconds > 0.5' "the parent's wait for them is set apart"
-	ref=$(printf '%s\n' "$PE_ERR" | sed -n 's/^cpu_ms //p')
-	got=$(jq '(.decomposition.user.seconds + .decomposition.system.seconds) * 1000' "$T/fork.json")
-	num_ok "$(awk -v a="$got" -v b="$ref" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')" '<=' \
-		"$(awk -v b="$ref" 'BEGIN { print 0.03 * b + 30 }')" \
-		"children's on-CPU seconds ($got ms) match their getrusage ($ref ms)"
+	cpu_matches fork 30 "the children's on-CPU seconds match their getrusage within 3% + 30 ms"
 fi
+
+# 300 short-lived children, most of them born and gone between two samples
+diag_json short -- sh -c 'i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done'
+rc_is 0 "300 short-lived children: exit 0"
+jq_ok "$T/short.json" '[.decomposition[] | objects | .seconds | values | . >= 0] | all' "no part of the decomposition is negative"
+jq_ok "$T/short.json" '[.decomposition[] | objects | select(.share != null) | .share] | add | (. > 0.999 and . < 1.001)' \
+	"the shares still add up to 100%"
+jq_ok "$T/short.json" '.processes >= 2 and .processes <= 301' "children that lived long enough to be seen are counted ($(jq .processes "$T/short.json"))"
 
 diag_json starved -- nice -n 10 "$H/pe-burn" $((4 * NCPU)) 1000
 is "$(verdict starved)" "cpu-starved (waiting for a CPU)" "4 threads per CPU: cpu-starved"

@@ -171,6 +171,9 @@ static void test_wait_class(void **state)
 	assert_int_equal(taskstat_wait_class('S', "do_select"), WAIT_NET);
 	assert_int_equal(taskstat_wait_class('S', "pipe_read"), WAIT_NET);
 	assert_int_equal(taskstat_wait_class('S', "do_wait"), WAIT_CHILD);
+	/* a vfork parent is in D until its child execs: a child, not I/O */
+	assert_int_equal(taskstat_wait_class('D', "kernel_clone"), WAIT_CHILD);
+	assert_int_equal(taskstat_wait_class('D', "wait_for_vfork_done"), WAIT_CHILD);
 	assert_int_equal(taskstat_wait_class('S', "0"), WAIT_OTHER);
 	assert_int_equal(taskstat_wait_class('S', ""), WAIT_OTHER);
 	assert_int_equal(taskstat_wait_class('S', NULL), WAIT_OTHER);
