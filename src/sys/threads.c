@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,7 +54,7 @@ struct tsampler {
 	size_t hmask;
 	struct proc *procs;
 	size_t nprocs, palloc;
-	size_t open_fds;
+	size_t open_fds, fd_budget;
 	int no_children_file;
 	int delayacct;
 	uint64_t u_ticks, s_ticks;	/* for the user/system split */
@@ -88,6 +89,23 @@ struct tsampler *tsampler_new(pid_t root, uint64_t start_ns)
 	s->hash = xcalloc(s->hmask + 1, sizeof(*s->hash));
 	s->delayacct = tsampler_delayacct_enabled() == 1;
 	s->t.have_schedstat = 1;
+	s->fd_budget = FD_CACHE_MAX * TF_NR;
+	/*
+	 * Cached files take at most half of the descriptors perfeng may open,
+	 * after raising its soft limit to the hard one (the command has exec'd
+	 * by now and keeps its own limit).
+	 */
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 65536) {
+			rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < s->fd_budget)
+			s->fd_budget = rl.rlim_cur / 2;
+	}
 	return s;
 }
 
@@ -204,7 +222,7 @@ static ssize_t slot_read(struct tsampler *s, struct slot *sl, int which)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		if (s->open_fds >= FD_CACHE_MAX * TF_NR) {
+		if (s->open_fds >= s->fd_budget) {
 			keep = 0;
 		} else {
 			sl->fd[which] = fd;
@@ -333,8 +351,9 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 
 /*
  * Reads one listed thread and adds its interval. boot_off converts the
- * thread's start (ticks after boot) to the monotonic clock. Returns 0, or -1
- * when the thread is gone.
+ * thread's start (ticks after boot) to the monotonic clock. Returns 0; -1
+ * when the thread is gone; 1 when it could not be read this time (out of
+ * file descriptors, say) and stays for the next sample.
  */
 static int slot_sample(struct tsampler *s, struct slot *sl, uint64_t now, uint64_t boot_off)
 {
@@ -344,8 +363,10 @@ static int slot_sample(struct tsampler *s, struct slot *sl, uint64_t now, uint64
 	enum wait_class cls;
 	ssize_t n = slot_read(s, sl, TF_STAT);
 
-	if (n <= 0 || taskstat_parse_stat(s->buf, (size_t)n, &st) < 0)
+	if (n == -ENOENT || n == -ESRCH || n == 0)
 		return -1;
+	if (n < 0 || taskstat_parse_stat(s->buf, (size_t)n, &st) < 0)
+		return 1;
 	if (st.state == 'Z' || st.state == 'X')
 		return -1;	/* exited; what it used comes back through rusage */
 	if (sl->have_prev && st.starttime != sl->starttime)
@@ -504,11 +525,13 @@ void tsampler_sample(struct tsampler *s, uint64_t now_ns)
 
 			if (!sl->alive || sl->listed == s->gen + 1)
 				continue;
-			if (sl->listed != s->gen || slot_sample(s, &s->slots[i], now_ns, boot_off) < 0) {
+			int r = sl->listed == s->gen ? slot_sample(s, &s->slots[i], now_ns, boot_off) : -1;
+
+			if (r < 0) {
 				slot_close(s, &s->slots[i]);
 				continue;
 			}
-			s->slots[i].listed = s->gen + 1;	/* read in this sample */
+			s->slots[i].listed = s->gen + 1;	/* read (or tried) in this sample */
 			alive++;
 		}
 		if (s->nprocs == first_proc)
