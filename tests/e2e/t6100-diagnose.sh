@@ -159,6 +159,13 @@ jq_ok "$T/short.json" '[.decomposition[] | objects | select(.share != null) | .s
 	"the shares still add up to 100%"
 jq_ok "$T/short.json" '.processes >= 2 and .processes <= 301' "children that lived long enough to be seen are counted ($(jq .processes "$T/short.json"))"
 
+# more threads than file descriptors to keep open: each is still read
+(ulimit -n 128 && exec timeout -k 5 "$PE_TIMEOUT" "$PERFENG_BIN" diagnose --json -- "$H/pe-mutex" 200 800) \
+	>"$T/fds.json" 2>"$T/fds.err" && rc=0 || rc=$?
+is "$rc" 0 "200 threads under ulimit -n 128: exit 0"
+jq_is "$T/fds.json" '.threads' 201 "all 201 threads are seen"
+is "$(verdict fds)" "off-cpu-bound (locks)" "and the verdict is still locks"
+
 diag_json starved -- nice -n 10 "$H/pe-burn" $((4 * NCPU)) 1000
 is "$(verdict starved)" "cpu-starved (waiting for a CPU)" "4 threads per CPU: cpu-starved"
 jq_ok "$T/starved.json" '.decomposition.runq.share >= 0.5' "most of their time waits for a CPU"
@@ -180,7 +187,10 @@ else
 		sh "$CG" "$PERFENG_BIN" "$H" >"$T/cg.json" 2>"$T/cg.err" && rc=0 || rc=$?
 	is "$rc" 0 "under a CPU quota: exit 0"
 	is "$(verdict cg)" "cpu-starved (cgroup CPU throttling)" "a spinner under a 20% CPU quota: cpu-starved (cgroup CPU throttling)"
-	jq_ok "$T/cg.json" '.metrics.throttled >= 0.5' "throttled most of the wall time (about 80%)"
+	# a 20% quota throttles a spinner up to 80% of the time; less when the
+	# machine is busy and the group waits for a CPU before it uses its quota
+	jq_ok "$T/cg.json" '.metrics.throttled >= 0.2 and .metrics.throttled <= 0.85' \
+		"throttled between 20% and 85% of the wall time ($(jq .metrics.throttled "$T/cg.json"))"
 	rmdir "$CG" 2>/dev/null || diag "could not remove $CG"
 fi
 
