@@ -147,7 +147,7 @@ void use_table_row(const struct use_table *t, const struct use_row *r)
 
 void use_table_detail(const struct use_table *t, const struct use_row *r)
 {
-	char a[16], b[16], c[16], d[16], e[16];
+	char a[16], b[16], c[16], d[16], e[16], g[16];	/* one per value of a line */
 
 	for (uint32_t i = 0; i < r->ncpu; i++) {
 		const struct use_cpu_detail *x = &r->cpu[i];
@@ -163,7 +163,7 @@ void use_table_detail(const struct use_table *t, const struct use_row *r)
 		fprintf(t->f, "    disk %-15s util %5s%%  aqu %5s  await %7.2f ms  r/s %5s  w/s %5s  "
 			"rKiB/s %5s  wKiB/s %5s\n", x->name, fmt_val(a, 16, x->util, K_PCT),
 			fmt_val(b, 16, x->aqu, K_RATIO), x->await_ms, fmt_rate(c, 16, x->r_s),
-			fmt_rate(d, 16, x->w_s), fmt_rate(e, 16, x->rkb_s), fmt_rate(a, 16, x->wkb_s));
+			fmt_rate(d, 16, x->w_s), fmt_rate(e, 16, x->rkb_s), fmt_rate(g, 16, x->wkb_s));
 	}
 	for (uint32_t i = 0; i < r->nnet; i++) {
 		const struct use_net_detail *x = &r->net[i];
@@ -186,7 +186,7 @@ void use_table_detail(const struct use_table *t, const struct use_row *r)
 void use_table_proc(const struct use_table *t, const struct use_row *r)
 {
 	const struct use_proc_detail *p = &r->proc;
-	char a[16], b[16], c[16], d[16], e[16], g[16];
+	char a[16], b[16], c[16], d[16], e[16], g[16], h[16], k[16];	/* one per value */
 
 	if (!r->has_proc)
 		return;
@@ -199,7 +199,7 @@ void use_table_proc(const struct use_table *t, const struct use_row *r)
 		(int)p->pid, fmt_val(a, 16, p->cpu, K_PCT), fmt_val(b, 16, p->run_delay_ms_s, K_RATIO),
 		p->rss_mib, fmt_rate(c, 16, p->minflt_s), fmt_rate(d, 16, p->majflt_s),
 		fmt_rate(e, 16, p->read_kb_s), fmt_rate(g, 16, p->write_kb_s),
-		fmt_rate(a, 16, p->vcs_s), fmt_rate(b, 16, p->ivcs_s),
+		fmt_rate(h, 16, p->vcs_s), fmt_rate(k, 16, p->ivcs_s),
 		(unsigned long long)p->threads, (unsigned long long)p->fds);
 }
 

@@ -44,9 +44,12 @@ jq_is "$T/j.jsonl" 'select(.summary) | .summary.cpu | keys' '["e_max","e_mean","
 "$H/pe-spin" 20000 "$T" &
 SPIN=$!
 run_pe observe -p "$SPIN" --json 0.5 2
-kill "$SPIN" 2>/dev/null; wait "$SPIN" 2>/dev/null
-rc_is 0 "-p of a spinning helper exits 0"
 printf '%s\n' "$PE_OUT" >"$T/p.jsonl"
+rc_is 0 "-p of a spinning helper exits 0"
+run_pe observe -p "$SPIN" 0.3 1
+kill "$SPIN" 2>/dev/null; wait "$SPIN" 2>/dev/null
+like "$PE_OUT" "pid $SPIN: cpu ([1-9][0-9]*|[1-9]\.[0-9])%  runq-delay [0-9.]+ ms/s  rss [0-9.]+ MiB  faults [0-9.k]+/s \(major [0-9.]+/s\)  io r [0-9.k-]+ w [0-9.k-]+ KiB/s  cs [0-9.k]+/s \(invol [0-9.k]+/s\)  threads 1  fds [0-9]+" \
+	"the text line of a spinner: a CPU share above 1 %, every field"
 is "$(jq -cs '[.[0:2][].process | .pid == '"$SPIN"' and .alive and .threads == 1 and .fds >= 3]' "$T/p.jsonl")" '[true,true]' \
 	"process: pid, alive, 1 thread, fds counted"
 is "$(jq -cs '[.[0:2][].process.cpu] | min > 0.1' "$T/p.jsonl")" true "a spinner's CPU share shows (above 0.1 even on a busy machine)"
