@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/use_table.h"
 #include "sys/procfs.h"
 #include "sys/record.h"
 #include "sys/use.h"
@@ -469,6 +470,36 @@ static void test_summary(void **state)
 	free(r);
 }
 
+/* The text row of the pair-5.15 interval, against the figures of test_pair_derive. */
+static void test_table_row(void **state)
+{
+	(void)state;
+	struct sys_sample *a = sample_root(FIX "pair-5.15/t0", 1000000000ULL);
+	struct sys_sample *b = sample_root(FIX "pair-5.15/t1", 3000000000ULL);
+	struct use_row *r = xcalloc(1, sizeof(*r));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct use_table t = { f, 0, 0, a->t_ns };
+
+	use_derive(a, b, 100, r);
+	use_table_header(&t);
+	use_table_row(&t, r);
+	fclose(f);
+	/* 2.0 s; cpu 40 %, runq 2.00, PSI 20 %; mem 75 %, 1500 scans/s, PSI 15 %, 0.5 oom/s;
+	 * disk 95 %, aqu 3.00, PSI 5.0 %; net 10 %, 2 drops/s, 2 errors/s; fd 90 %, no fs;
+	 * cgroup memory 50 %, 25 % of periods throttled */
+	assert_string_equal(buf,
+		"  time |cpu% runq cpsi |mem% scan/s mpsi oom |dsk%  aqu dpsi |net% drop/s err/s "
+		"| fd%  fs% |cgm% thr%\n"
+		"   2.0 |  40 2.00   20 |  75   1.5k   15 0.5 |  95 3.00  5.0 |  10    2.0   2.0 "
+		"|  90    - |  50   25\n");
+	free(buf);
+	free(a);
+	free(b);
+	free(r);
+}
+
 /* NVML through the fake library of tests/helpers/libfake-nvml.c (its values are listed there). */
 static void test_nvml_fake(void **state)
 {
@@ -548,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_record_errors),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_nvml_fake),
+		cmocka_unit_test(test_table_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
