@@ -63,6 +63,17 @@ like "$PE_OUT" "pid $SLP: exited" "the row says the process exited"
 num_ok "$(printf '%s\n' "$PE_OUT" | grep -cE '^ +[0-9.]+ \|')" '<' 10 "and observe stopped there, well before 30 rows"
 like "$PE_OUT" "pid $SLP: cpu 0.0%" "before that, the sleeper used no CPU"
 
+# a zombie: its parent (exec'd into sleep) never reaps it
+sh -c 'sleep 0.4 & echo $! >"$1"; exec sleep 8' zombie-parent "$T/zpid" &
+ZPARENT=$!
+wait_for 5 test -s "$T/zpid"
+ZPID=$(cat "$T/zpid")
+run_pe observe -p "$ZPID" 0.2 30
+kill "$ZPARENT" 2>/dev/null; wait "$ZPARENT" 2>/dev/null
+rc_is 0 "a watched process that becomes a zombie ends observe cleanly"
+like "$PE_OUT" "pid $ZPID: exited" "a zombie counts as exited"
+num_ok "$(printf '%s\n' "$PE_OUT" | grep -cE '^ +[0-9.]+ \|')" '<' 10 "observe stopped there"
+
 run_pe observe -p 2147483000 0.1 1
 rc_is 3 "-p of a process that does not exist: exit 3"
 like "$PE_ERR" 'process 2147483000: no such process' "and says so"

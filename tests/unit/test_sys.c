@@ -331,6 +331,9 @@ static void test_parsers_malformed(void **state)
 	assert_int_equal(p.utime, 250);
 	assert_int_equal(p.stime, 50);
 	assert_int_equal(p.threads, 3);
+	p.alive = 1;
+	procfs_parse_pid_stat("9 (z) Z 1 9", 11, &p);
+	assert_int_equal(p.alive, 0);		/* a zombie has exited */
 	s->have = 0;
 	procfs_parse_snmp(snmp_text, sizeof(snmp_text) - 1, s);
 	assert_false(s->have & SYS_HAVE_SNMP);
