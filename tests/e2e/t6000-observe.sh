@@ -40,6 +40,16 @@ is "$(jq -cs '[.[0:3][].t] | (.[0] < .[1] and .[1] < .[2])' "$T/j.jsonl")" true 
 jq_is "$T/j.jsonl" 'select(.summary) | .summary.intervals' 3 "the last line is the summary of 3 intervals"
 jq_is "$T/j.jsonl" 'select(.summary) | .summary.cpu | keys' '["e_max","e_mean","s_max","s_mean","saturated_share","u_max","u_mean"]' "summary fields per resource"
 
+# cross-check with procps: free(1) reads the same MemTotal and MemAvailable a moment apart
+if command -v free >/dev/null; then
+	ref=$(free -k | awk '/^Mem:/ { printf "%.6f", 1 - $7 / $2 }')
+	got=$(jq -r 'select(.t) | .mem.u' "$T/j.jsonl" | tail -1)
+	num_ok "$(awk -v a="$got" -v b="$ref" 'BEGIN { d = a - b; print (d < 0 ? -d : d) }')" '<' 0.01 \
+		"mem.u ($got) is free's 1 - available/total ($ref) within 0.01"
+else
+	skip "mem.u against free(1)" "free is not installed"
+fi
+
 # --- -p PID --------------------------------------------------------------------------
 "$H/pe-spin" 20000 "$T" &
 SPIN=$!
@@ -97,6 +107,31 @@ is "$(diff "$T/rec-live.jsonl" "$T/stdin.jsonl" && echo same)" same "--replay - 
 run_pe observe --replay "$T/j.rec" --json -v
 printf '%s\n' "$PE_OUT" >"$T/replay.jsonl"
 is "$(diff "$T/rec-live.jsonl" "$T/replay.jsonl" && echo same)" same "replay --json -v equals the live --json -v"
+
+# A committed version-1 record (the pair-5.15 fixture's two samples, 2 s apart): the
+# figures are those computed by hand in tests/unit/test_sys.c (test_pair_derive), and
+# later perfeng versions must go on reading this file.
+run_pe observe --replay "$FIX/pair-5.15.rec"
+rc_is 0 "a committed version-1 record replays"
+is "$PE_OUT" "$(cat <<'EOF2'
+  time |cpu% runq cpsi |mem% scan/s mpsi oom |dsk%  aqu dpsi |net% drop/s err/s | fd%  fs% |cgm% thr%
+   2.0 |  40 2.00   20 |  75   1.5k   15 0.5 |  95 3.00  5.0 |  10    2.0   2.0 |  90    - |  50   25
+
+summary: 1 intervals, 2.0 s
+resource  U mean   U max  S mean   S max  E mean   E max   sat%  S is
+cpu           40      40    2.00    2.00       -       -    100  runnable/CPU
+mem           75      75    1.5k    1.5k     0.5     0.5    100  pages scanned/s
+disk          95      95    3.00    3.00       -       -    100  queue (aqu)
+net           10      10     2.0     2.0     2.0     2.0    100  drops/s
+fd            90      90       -       -       -       -    100  -
+cgroup        50      50      25      25     1.0     1.0    100  periods throttled %
+EOF2
+)" "its table and summary, exactly (cpu 40 %: 400 busy of 1000 ticks; mem 1 - 2/8 GB; ...)"
+run_pe observe --replay "$FIX/pair-5.15.rec" --json -v
+printf '%s\n' "$PE_OUT" >"$T/pr.jsonl"
+jq_is "$T/pr.jsonl" 'select(.t) | [.cpu.u, .cpu.psi, .cpu.sched_wait, .mem.scan_s, .mem.swapio_s, .disk.devices[0].await_ms, .net.retrans_s, .cgroup.throttled, .cpu.cpus[1].steal]' \
+	'[0.4,0.2,0.15,1500,200,3.2,10,0.25,0.1]' "its JSON: the hand-computed figures"
+jq_is "$T/pr.jsonl" 'select(.summary) | .summary | [.intervals, .seconds, .cpu.saturated_share, .disk.u_max]' '[1,2,1,0.95]' "its JSON summary"
 
 printf 'perfeng-observe-record 1\nhz 100\nsample 1 1\ncpu all 1 2\nend\n' >"$T/bad.rec"
 run_pe observe --replay "$T/bad.rec"
