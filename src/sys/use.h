@@ -18,8 +18,8 @@
 #include <sys/types.h>
 
 #define SYS_MAX_CPUS 1024
-#define SYS_MAX_DISKS 64
-#define SYS_MAX_NETS 64
+#define SYS_MAX_DISKS 256
+#define SYS_MAX_NETS 256	/* container hosts have hundreds of veths */
 #define SYS_MAX_FS 32
 #define SYS_MAX_GPUS 16
 #define SYS_NAME_MAX 32		/* disk and interface names (IFNAMSIZ is 16) */
