@@ -9,6 +9,15 @@
  * parsed in place, and a sample is a fixed-size struct (no allocation).
  * Everything is read below a root prefix so that tests can point the engine
  * at a fixture directory holding proc/ and sys/.
+ *
+ * Use (a sample is ~127 KB and a row ~84 KB: allocate them, not on the stack):
+ *
+ *	sys_source_init(&src, "/", use_gpu);		   once; src.gpu_note says why no GPU
+ *	sys_sample(&src, a);  ...  sys_sample(&src, b);	   one per interval
+ *	use_derive(a, b, src.ticks_per_sec, row);	   then swap a and b
+ *	use_summary_add(&sum, row);
+ *	use_summary_finish(&sum); use_summary_print(f, &sum);   (out/use_table.h)
+ *	sys_source_release(&src);
  */
 #ifndef PE_SYS_USE_H
 #define PE_SYS_USE_H
