@@ -172,6 +172,9 @@ void use_table_detail(const struct use_table *t, const struct use_row *r)
 			x->name, fmt_val(a, 16, x->util, K_PCT), fmt_rate(b, 16, x->rx_kb_s),
 			fmt_rate(c, 16, x->tx_kb_s), fmt_rate(d, 16, x->drops_s), fmt_rate(e, 16, x->errs_s));
 	}
+	for (uint32_t i = 0; i < r->nfs; i++)
+		fprintf(t->f, "    fs   %-15s used %5s%%  inodes %5s%%\n", r->fs[i].mount,
+			fmt_val(a, 16, r->fs[i].used, K_PCT), fmt_val(b, 16, r->fs[i].inodes, K_PCT));
 	for (uint32_t i = 0; i < r->ngpu; i++) {
 		const struct use_gpu_detail *x = &r->gpu[i];
 
@@ -266,6 +269,11 @@ json_t *use_row_json(const struct use_row *r, uint64_t t0_ns, int verbose)
 			"errs_s", json_num(x->errs_s)));
 	}
 	json_object_set_new(res[USE_NET], "interfaces", a);
+	a = json_array();
+	for (uint32_t i = 0; i < r->nfs; i++)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "mount", r->fs[i].mount,
+			"used", json_num(r->fs[i].used), "inodes", json_num(r->fs[i].inodes)));
+	json_object_set_new(res[USE_FS], "mounts", a);
 	set_num(res[USE_CGROUP], "mem", r->cg_mem);
 	set_num(res[USE_CGROUP], "throttled", r->cg_throttled);
 	set_num(res[USE_CGROUP], "oom_kill_s", r->cg_oom);

@@ -211,6 +211,10 @@ struct use_net_detail {
 	char name[SYS_NAME_MAX];
 	double util, rx_kb_s, tx_kb_s, drops_s, errs_s;	/* util NAN: speed unknown */
 };
+struct use_fs_detail {
+	char mount[SYS_PATH_MAX];
+	double used, inodes;	/* fractions: df's Use% and IUse% */
+};
 struct use_gpu_detail {
 	char name[64];
 	double util, mem, power, clock, ecc_s;	/* fractions; NAN when NVML refused */
@@ -236,10 +240,11 @@ struct use_row {
 	double disk_psi;
 	double net_rx_mb_s, net_tx_mb_s, net_retrans_s;
 	double cg_throttled, cg_mem, cg_oom;		/* share of periods; fraction of max; events */
-	uint32_t ncpu, ndisk, nnet, ngpu;
+	uint32_t ncpu, ndisk, nnet, nfs, ngpu;
 	struct use_cpu_detail cpu[SYS_MAX_CPUS];	/* -v */
 	struct use_disk_detail disk[SYS_MAX_DISKS];
 	struct use_net_detail net[SYS_MAX_NETS];
+	struct use_fs_detail fs[SYS_MAX_FS];
 	struct use_gpu_detail gpu[SYS_MAX_GPUS];
 	struct use_proc_detail proc;
 	int has_proc;

@@ -28,6 +28,7 @@ run_pe observe -v 0.1 1
 rc_is 0 "-v exits 0"
 like "$PE_OUT" $'\n +cpu0 +busy ' "-v shows per-CPU lines"
 like "$PE_OUT" $'\n +net  lo ' "-v shows per-interface lines"
+like "$PE_OUT" $'\n +fs   / +used +[0-9.]+%  inodes +[0-9.]+%' "-v shows per-filesystem lines"
 
 # --- JSON Lines ---------------------------------------------------------------------
 run_pe observe --json 0.2 3
@@ -48,6 +49,18 @@ if command -v free >/dev/null; then
 		"mem.u ($got) is free's 1 - available/total ($ref) within 0.01"
 else
 	skip "mem.u against free(1)" "free is not installed"
+fi
+
+# and with coreutils: df's Use% of / (rounded up to a whole percent) against -v's fs line
+run_pe observe --json --no-gpu 0.1 1
+printf '%s\n' "$PE_OUT" >"$T/fs.jsonl"
+got=$(jq -r 'select(.t) | .fs.mounts[] | select(.mount == "/") | .used * 100' "$T/fs.jsonl")
+ref=$(df --output=pcent / | tail -1 | tr -dc '0-9')
+if [ -n "$got" ]; then
+	num_ok "$(awk -v a="$got" -v b="$ref" 'BEGIN { d = b - a; print (d < 0 ? -d : d) }')" '<=' 1 \
+		"fs used of / ($got %) is df's Use% ($ref %) within its rounding"
+else
+	skip "fs of / against df" "/ is not a block-device filesystem here"
 fi
 
 # --- -p PID --------------------------------------------------------------------------
