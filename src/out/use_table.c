@@ -130,7 +130,10 @@ void use_table_row(const struct use_table *t, const struct use_row *r)
 {
 	char buf[32];
 
-	fprintf(t->f, "%6.1f", (double)(r->t_ns - t->t0_ns) / 1e9);
+	double secs = (double)(r->t_ns - t->t0_ns) / 1e9;
+
+	/* six characters: tenths up to 2.7 hours, whole seconds up to 11 days */
+	fprintf(t->f, secs < 9999.95 ? "%6.1f" : "%6.0f", secs);
 	for (size_t i = 0; i < NCOLS; i++) {
 		const struct col *c = &cols[i];
 
