@@ -93,7 +93,8 @@ static void derive_cpu(const struct sys_sample *a, const struct sys_sample *b, s
 	o->ncpu = a->ncpu < b->ncpu ? a->ncpu : b->ncpu;
 	for (uint32_t i = 0; i < o->ncpu; i++)
 		cpu_detail(&a->cpu[i], &b->cpu[i], &o->cpu[i], &o->counters_reset);
-	o->cpu_runq = (double)b->procs_running / ncpu;
+	/* procs_running counts the reader too: perfeng runs while it reads /proc/stat */
+	o->cpu_runq = (double)(b->procs_running ? b->procs_running - 1 : 0) / ncpu;
 	if (have & SYS_HAVE_PSI_CPU)
 		o->cpu_psi = fmin(1, delta(a->psi_cpu_some, b->psi_cpu_some, &o->counters_reset) /
 					     1e6 / o->interval_s);

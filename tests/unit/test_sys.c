@@ -102,8 +102,8 @@ static void test_pair_derive(void **state)
 	assert_near(r->cpu[0].user, 0.2);	/* 100 / 500 */
 	assert_near(r->cpu[1].steal, 0.1);	/* 50 / 500 */
 	assert_near(r->cpu[1].iowait, 0.1);
-	assert_near(r->cpu_runq, 2.0);		/* procs_running 4 / 2 CPUs */
-	assert_near(r->r[USE_CPU].s, 2.0);
+	assert_near(r->cpu_runq, 1.5);		/* procs_running 4, less the reader, / 2 CPUs */
+	assert_near(r->r[USE_CPU].s, 1.5);
 	assert_near(r->cpu_psi, 0.2);		/* (500000 - 100000) us / 2 s */
 	/* schedstat wait: cpu0 +200 ms, cpu1 +400 ms: 0.6 s / 2 s / 2 CPUs */
 	assert_near(r->sched_wait, 0.15);
@@ -489,13 +489,13 @@ static void test_table_row(void **state)
 	use_table_header(&t);
 	use_table_row(&t, r);
 	fclose(f);
-	/* 2.0 s; cpu 40 %, runq 2.00, PSI 20 %; mem 75 %, 1500 scans/s, PSI 15 %, 0.5 oom/s;
+	/* 2.0 s; cpu 40 %, runq 1.50, PSI 20 %; mem 75 %, 1500 scans/s, PSI 15 %, 0.5 oom/s;
 	 * disk 95 %, aqu 3.00, PSI 5.0 %; net 10 %, 2 drops/s, 2 errors/s; fd 90 %, no fs;
 	 * cgroup memory 50 %, 25 % of periods throttled */
 	assert_string_equal(buf,
 		"  time |cpu% runq cpsi |mem% scan/s mpsi oom |dsk%  aqu dpsi |net% drop/s err/s "
 		"| fd%  fs% |cgm% thr%\n"
-		"   2.0 |  40 2.00   20 |  75   1.5k   15 0.5 |  95 3.00  5.0 |  10    2.0   2.0 "
+		"   2.0 |  40 1.50   20 |  75   1.5k   15 0.5 |  95 3.00  5.0 |  10    2.0   2.0 "
 		"|  90    - |  50   25\n");
 	free(buf);
 	free(a);
