@@ -251,7 +251,7 @@ like "$PE_ERR" "see 'perfeng observe --help'" "usage errors point to --help"
 # --- Ctrl-C ------------------------------------------------------------------------------
 "$PERFENG_BIN" observe 0.1 >"$T/int.out" 2>"$T/int.err" &
 OPID=$!
-sleep 0.6
+wait_for 20 grep -qE '^ +[0-9.]+ \|' "$T/int.out"	# a row: the handler is in place
 kill -INT "$OPID"
 wait "$OPID" && rc=0 || rc=$?
 is "$rc" 130 "Ctrl-C: exit 130"
