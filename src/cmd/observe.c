@@ -259,7 +259,7 @@ int cmd_observe(int argc, char **argv)
 	int npos, rc;
 	const struct option opts[] = {
 		OPT_GROUP("What to show"),
-		OPT_FLAG('v', "verbose", &o.verbose, "per-CPU, per-disk, per-interface and per-GPU detail"),
+		OPT_FLAG('v', "verbose", &o.verbose, "per-CPU, per-disk, per-interface, per-filesystem and per-GPU detail"),
 		OPT_UINT('p', "pid", &o.pid, "PID", "add a process's CPU, run-queue delay, memory, I/O, switches"),
 		OPT_FLAG(0, "json", &o.json, "one JSON object per interval (JSON Lines), then the summary"),
 		OPT_FLAG(0, "no-gpu", &o.no_gpu, "do not load NVML"),

@@ -130,7 +130,10 @@ void use_table_row(const struct use_table *t, const struct use_row *r)
 {
 	char buf[32];
 
-	fprintf(t->f, "%6.1f", (double)(r->t_ns - t->t0_ns) / 1e9);
+	double secs = (double)(r->t_ns - t->t0_ns) / 1e9;
+
+	/* six characters: tenths up to 2.7 hours, whole seconds up to 11 days */
+	fprintf(t->f, secs < 9999.95 ? "%6.1f" : "%6.0f", secs);
 	for (size_t i = 0; i < NCOLS; i++) {
 		const struct col *c = &cols[i];
 
@@ -147,7 +150,7 @@ void use_table_row(const struct use_table *t, const struct use_row *r)
 
 void use_table_detail(const struct use_table *t, const struct use_row *r)
 {
-	char a[16], b[16], c[16], d[16], e[16];
+	char a[16], b[16], c[16], d[16], e[16], g[16];	/* one per value of a line */
 
 	for (uint32_t i = 0; i < r->ncpu; i++) {
 		const struct use_cpu_detail *x = &r->cpu[i];
@@ -163,7 +166,7 @@ void use_table_detail(const struct use_table *t, const struct use_row *r)
 		fprintf(t->f, "    disk %-15s util %5s%%  aqu %5s  await %7.2f ms  r/s %5s  w/s %5s  "
 			"rKiB/s %5s  wKiB/s %5s\n", x->name, fmt_val(a, 16, x->util, K_PCT),
 			fmt_val(b, 16, x->aqu, K_RATIO), x->await_ms, fmt_rate(c, 16, x->r_s),
-			fmt_rate(d, 16, x->w_s), fmt_rate(e, 16, x->rkb_s), fmt_rate(a, 16, x->wkb_s));
+			fmt_rate(d, 16, x->w_s), fmt_rate(e, 16, x->rkb_s), fmt_rate(g, 16, x->wkb_s));
 	}
 	for (uint32_t i = 0; i < r->nnet; i++) {
 		const struct use_net_detail *x = &r->net[i];
@@ -172,6 +175,9 @@ void use_table_detail(const struct use_table *t, const struct use_row *r)
 			x->name, fmt_val(a, 16, x->util, K_PCT), fmt_rate(b, 16, x->rx_kb_s),
 			fmt_rate(c, 16, x->tx_kb_s), fmt_rate(d, 16, x->drops_s), fmt_rate(e, 16, x->errs_s));
 	}
+	for (uint32_t i = 0; i < r->nfs; i++)
+		fprintf(t->f, "    fs   %-15s used %5s%%  inodes %5s%%\n", r->fs[i].mount,
+			fmt_val(a, 16, r->fs[i].used, K_PCT), fmt_val(b, 16, r->fs[i].inodes, K_PCT));
 	for (uint32_t i = 0; i < r->ngpu; i++) {
 		const struct use_gpu_detail *x = &r->gpu[i];
 
@@ -186,7 +192,7 @@ void use_table_detail(const struct use_table *t, const struct use_row *r)
 void use_table_proc(const struct use_table *t, const struct use_row *r)
 {
 	const struct use_proc_detail *p = &r->proc;
-	char a[16], b[16], c[16], d[16], e[16], g[16];
+	char a[16], b[16], c[16], d[16], e[16], g[16], h[16], k[16];	/* one per value */
 
 	if (!r->has_proc)
 		return;
@@ -199,7 +205,7 @@ void use_table_proc(const struct use_table *t, const struct use_row *r)
 		(int)p->pid, fmt_val(a, 16, p->cpu, K_PCT), fmt_val(b, 16, p->run_delay_ms_s, K_RATIO),
 		p->rss_mib, fmt_rate(c, 16, p->minflt_s), fmt_rate(d, 16, p->majflt_s),
 		fmt_rate(e, 16, p->read_kb_s), fmt_rate(g, 16, p->write_kb_s),
-		fmt_rate(a, 16, p->vcs_s), fmt_rate(b, 16, p->ivcs_s),
+		fmt_rate(h, 16, p->vcs_s), fmt_rate(k, 16, p->ivcs_s),
 		(unsigned long long)p->threads, (unsigned long long)p->fds);
 }
 
@@ -266,6 +272,11 @@ json_t *use_row_json(const struct use_row *r, uint64_t t0_ns, int verbose)
 			"errs_s", json_num(x->errs_s)));
 	}
 	json_object_set_new(res[USE_NET], "interfaces", a);
+	a = json_array();
+	for (uint32_t i = 0; i < r->nfs; i++)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "mount", r->fs[i].mount,
+			"used", json_num(r->fs[i].used), "inodes", json_num(r->fs[i].inodes)));
+	json_object_set_new(res[USE_FS], "mounts", a);
 	set_num(res[USE_CGROUP], "mem", r->cg_mem);
 	set_num(res[USE_CGROUP], "throttled", r->cg_throttled);
 	set_num(res[USE_CGROUP], "oom_kill_s", r->cg_oom);

@@ -532,7 +532,9 @@ void procfs_parse_pid_stat(const char *buf, size_t len, struct sys_proc *p)
 	struct cur c = { rp, buf + len }, w;
 	uint64_t f[24] = { 0 };
 
-	read_word(&c, &w);	/* state, field 3 */
+	/* state, field 3: a zombie has exited, its parent has not reaped it yet */
+	if (read_word(&c, &w) && (*w.p == 'Z' || *w.p == 'X'))
+		p->alive = 0;
 	/* word by word: tty and tpgid may be negative (read as 0) */
 	for (int i = 4; i <= 20 && read_word(&c, &w); i++)
 		f[i - 4] = read_u64(&w, NULL);

@@ -28,7 +28,7 @@ void procfs_parse_cg_cpu(const char *buf, size_t len, struct sys_sample *s);
 void procfs_parse_cg_memcur(const char *buf, size_t len, struct sys_sample *s);
 void procfs_parse_cg_memmax(const char *buf, size_t len, struct sys_sample *s);
 void procfs_parse_cg_events(const char *buf, size_t len, struct sys_sample *s);
-/* /proc/PID/{stat,status,io,schedstat} into s->proc */
+/* /proc/PID/{stat,status,io,schedstat} into s->proc; stat clears alive for a zombie */
 void procfs_parse_pid_stat(const char *buf, size_t len, struct sys_proc *p);
 void procfs_parse_pid_status(const char *buf, size_t len, struct sys_proc *p);
 void procfs_parse_pid_io(const char *buf, size_t len, struct sys_proc *p);

@@ -318,6 +318,8 @@ static void sys__sample_pid(struct sys_source *s, struct sys_sample *out)
 	}
 	p->alive = 1;
 	procfs_parse_pid_stat(s->buf, (size_t)len, p);
+	if (!p->alive)
+		return;		/* a zombie: nothing more to read */
 	if (s->f[SF_PID_STATUS].fd >= 0 && (len = sys__read(s, s->f[SF_PID_STATUS].fd)) > 0)
 		procfs_parse_pid_status(s->buf, (size_t)len, p);
 	/* UINT64_MAX: not readable (io needs ptrace rights; schedstat may be absent) */

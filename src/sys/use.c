@@ -93,7 +93,8 @@ static void derive_cpu(const struct sys_sample *a, const struct sys_sample *b, s
 	o->ncpu = a->ncpu < b->ncpu ? a->ncpu : b->ncpu;
 	for (uint32_t i = 0; i < o->ncpu; i++)
 		cpu_detail(&a->cpu[i], &b->cpu[i], &o->cpu[i], &o->counters_reset);
-	o->cpu_runq = (double)b->procs_running / ncpu;
+	/* procs_running counts the reader too: perfeng runs while it reads /proc/stat */
+	o->cpu_runq = (double)(b->procs_running ? b->procs_running - 1 : 0) / ncpu;
 	if (have & SYS_HAVE_PSI_CPU)
 		o->cpu_psi = fmin(1, delta(a->psi_cpu_some, b->psi_cpu_some, &o->counters_reset) /
 					     1e6 / o->interval_s);
@@ -259,12 +260,17 @@ static void derive_small(const struct sys_sample *a, const struct sys_sample *b,
 	}
 	double fsu = NAN, fsi = NAN;
 
-	for (uint32_t i = 0; i < b->nfs; i++) {
+	o->nfs = (o->have & SYS_HAVE_FS) ? b->nfs : 0;
+	for (uint32_t i = 0; i < o->nfs; i++) {
 		const struct sys_fs *f = &b->fs[i];
 		/* df's Use%: used over what non-root users can reach */
 		double u = f->used + f->avail ? (double)f->used / (double)(f->used + f->avail) : 0;
 		double in = f->files ? fmax(0, 1 - (double)f->ffree / (double)f->files) : 0;
 
+		memcpy(o->fs[i].mount, f->mount, sizeof(o->fs[i].mount));
+		o->fs[i].mount[sizeof(o->fs[i].mount) - 1] = 0;
+		o->fs[i].used = u;
+		o->fs[i].inodes = in;
 		if (isnan(fsu) || u > fsu)
 			fsu = u;
 		if (isnan(fsi) || in > fsi)

@@ -9,6 +9,15 @@
  * parsed in place, and a sample is a fixed-size struct (no allocation).
  * Everything is read below a root prefix so that tests can point the engine
  * at a fixture directory holding proc/ and sys/.
+ *
+ * Use (a sample is ~127 KB and a row ~84 KB: allocate them, not on the stack):
+ *
+ *	sys_source_init(&src, "/", use_gpu);		   once; src.gpu_note says why no GPU
+ *	sys_sample(&src, a);  ...  sys_sample(&src, b);	   one per interval
+ *	use_derive(a, b, src.ticks_per_sec, row);	   then swap a and b
+ *	use_summary_add(&sum, row);
+ *	use_summary_finish(&sum); use_summary_print(f, &sum);   (out/use_table.h)
+ *	sys_source_release(&src);
  */
 #ifndef PE_SYS_USE_H
 #define PE_SYS_USE_H
@@ -18,8 +27,8 @@
 #include <sys/types.h>
 
 #define SYS_MAX_CPUS 1024
-#define SYS_MAX_DISKS 64
-#define SYS_MAX_NETS 64
+#define SYS_MAX_DISKS 256
+#define SYS_MAX_NETS 256	/* container hosts have hundreds of veths */
 #define SYS_MAX_FS 32
 #define SYS_MAX_GPUS 16
 #define SYS_NAME_MAX 32		/* disk and interface names (IFNAMSIZ is 16) */
@@ -202,6 +211,10 @@ struct use_net_detail {
 	char name[SYS_NAME_MAX];
 	double util, rx_kb_s, tx_kb_s, drops_s, errs_s;	/* util NAN: speed unknown */
 };
+struct use_fs_detail {
+	char mount[SYS_PATH_MAX];
+	double used, inodes;	/* fractions: df's Use% and IUse% */
+};
 struct use_gpu_detail {
 	char name[64];
 	double util, mem, power, clock, ecc_s;	/* fractions; NAN when NVML refused */
@@ -227,10 +240,11 @@ struct use_row {
 	double disk_psi;
 	double net_rx_mb_s, net_tx_mb_s, net_retrans_s;
 	double cg_throttled, cg_mem, cg_oom;		/* share of periods; fraction of max; events */
-	uint32_t ncpu, ndisk, nnet, ngpu;
+	uint32_t ncpu, ndisk, nnet, nfs, ngpu;
 	struct use_cpu_detail cpu[SYS_MAX_CPUS];	/* -v */
 	struct use_disk_detail disk[SYS_MAX_DISKS];
 	struct use_net_detail net[SYS_MAX_NETS];
+	struct use_fs_detail fs[SYS_MAX_FS];
 	struct use_gpu_detail gpu[SYS_MAX_GPUS];
 	struct use_proc_detail proc;
 	int has_proc;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/use_table.h"
 #include "sys/procfs.h"
 #include "sys/record.h"
 #include "sys/use.h"
@@ -101,8 +102,8 @@ static void test_pair_derive(void **state)
 	assert_near(r->cpu[0].user, 0.2);	/* 100 / 500 */
 	assert_near(r->cpu[1].steal, 0.1);	/* 50 / 500 */
 	assert_near(r->cpu[1].iowait, 0.1);
-	assert_near(r->cpu_runq, 2.0);		/* procs_running 4 / 2 CPUs */
-	assert_near(r->r[USE_CPU].s, 2.0);
+	assert_near(r->cpu_runq, 1.5);		/* procs_running 4, less the reader, / 2 CPUs */
+	assert_near(r->r[USE_CPU].s, 1.5);
 	assert_near(r->cpu_psi, 0.2);		/* (500000 - 100000) us / 2 s */
 	/* schedstat wait: cpu0 +200 ms, cpu1 +400 ms: 0.6 s / 2 s / 2 CPUs */
 	assert_near(r->sched_wait, 0.15);
@@ -330,6 +331,9 @@ static void test_parsers_malformed(void **state)
 	assert_int_equal(p.utime, 250);
 	assert_int_equal(p.stime, 50);
 	assert_int_equal(p.threads, 3);
+	p.alive = 1;
+	procfs_parse_pid_stat("9 (z) Z 1 9", 11, &p);
+	assert_int_equal(p.alive, 0);		/* a zombie has exited */
 	s->have = 0;
 	procfs_parse_snmp(snmp_text, sizeof(snmp_text) - 1, s);
 	assert_false(s->have & SYS_HAVE_SNMP);
@@ -469,6 +473,36 @@ static void test_summary(void **state)
 	free(r);
 }
 
+/* The text row of the pair-5.15 interval, against the figures of test_pair_derive. */
+static void test_table_row(void **state)
+{
+	(void)state;
+	struct sys_sample *a = sample_root(FIX "pair-5.15/t0", 1000000000ULL);
+	struct sys_sample *b = sample_root(FIX "pair-5.15/t1", 3000000000ULL);
+	struct use_row *r = xcalloc(1, sizeof(*r));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct use_table t = { f, 0, 0, a->t_ns };
+
+	use_derive(a, b, 100, r);
+	use_table_header(&t);
+	use_table_row(&t, r);
+	fclose(f);
+	/* 2.0 s; cpu 40 %, runq 1.50, PSI 20 %; mem 75 %, 1500 scans/s, PSI 15 %, 0.5 oom/s;
+	 * disk 95 %, aqu 3.00, PSI 5.0 %; net 10 %, 2 drops/s, 2 errors/s; fd 90 %, no fs;
+	 * cgroup memory 50 %, 25 % of periods throttled */
+	assert_string_equal(buf,
+		"  time |cpu% runq cpsi |mem% scan/s mpsi oom |dsk%  aqu dpsi |net% drop/s err/s "
+		"| fd%  fs% |cgm% thr%\n"
+		"   2.0 |  40 1.50   20 |  75   1.5k   15 0.5 |  95 3.00  5.0 |  10    2.0   2.0 "
+		"|  90    - |  50   25\n");
+	free(buf);
+	free(a);
+	free(b);
+	free(r);
+}
+
 /* NVML through the fake library of tests/helpers/libfake-nvml.c (its values are listed there). */
 static void test_nvml_fake(void **state)
 {
@@ -548,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_record_errors),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_nvml_fake),
+		cmocka_unit_test(test_table_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
