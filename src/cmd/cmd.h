@@ -7,12 +7,14 @@
 
 int cmd_bench(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_observe(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 
 /* Prints "perfeng: error: <msg>" to stderr and returns code, for `return die_code(...)`. */

@@ -114,12 +114,8 @@ int cmd_flamegraph(int argc, char **argv)
 		rc = profile_write_opts_set(&wo, colors, min_width, width);
 	if (!rc)
 		rc = check_outputs(&outputs);
-	if (!rc && (tags.n || store_spec) && !save)
-		rc = pe_error("--tag and --store go with --save");
-	if (!rc && save)
-		rc = store_check_name(save);
-	for (size_t i = 0; !rc && i < tags.n; i++)
-		rc = store_check_tag(tags.v[i]);
+	if (!rc)
+		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (rc < 0) {
 		fprintf(stderr, "perfeng flamegraph: %s\nsee 'perfeng flamegraph --help'\n", pe_errmsg());
 		free(outputs.v);

@@ -468,7 +468,7 @@ int cmd_load(int argc, char **argv)
 	for (size_t i = 0; !rc && i < slos_arg.n; i++)
 		rc = slo_parse(slos_arg.v[i], &slos[i]);
 	if (!rc)
-		rc = load_save_check(save, store_spec, tags.v, tags.n);
+		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (!rc && npos)
 		rc = http_url_parse(argv[0], &u);
 	if (!rc && body_arg && read_body(body_arg, &body) < 0) {

@@ -106,7 +106,7 @@ int cmd_merge(int argc, char **argv)
 	if (!rc && npos < 1)
 		rc = pe_error("merge needs at least one interval log (load --hlog FILE)");
 	if (!rc)
-		rc = load_save_check(save, store_spec, tags.v, tags.n);
+		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (rc < 0) {
 		fprintf(stderr, "perfeng merge: %s\nsee 'perfeng merge --help'\n", pe_errmsg());
 		status = PE_EXIT_USAGE;

@@ -400,9 +400,10 @@ static void pipes_drain_rest(struct spawn *sp, struct run_result *res)
  * inside ppoll, so an interrupt cannot slip in between the look at the flag
  * and the wait. Returns the run's status or a negative errno.
  */
-static int spawn_wait(struct spawn *sp, uint64_t deadline, struct run_result *res,
-		      int *status, struct rusage *ru, uint64_t *end)
+static int spawn_wait(struct spawn *sp, const struct run_spec *spec, uint64_t deadline,
+		      struct run_result *res, int *status, struct rusage *ru, uint64_t *end)
 {
+	uint64_t next_tick = 0;
 	struct pollfd p[3] = {
 		{ sp->err[0], POLLIN, 0 },
 		{ sp->out[0], POLLIN, 0 },
@@ -434,6 +435,20 @@ static int spawn_wait(struct spawn *sp, uint64_t deadline, struct run_result *re
 			}
 			if (deadline - now < wait_ns)
 				wait_ns = deadline - now;
+		}
+		if (spec->tick && spec->tick_ns) {
+			uint64_t now = clock_now_ns();
+
+			if (now >= next_tick) {
+				spec->tick(spec->tick_arg, sp->pid, now);
+				/* the next tick on the grid; a late one skips, never bunches */
+				next_tick = next_tick ? next_tick + spec->tick_ns : now + spec->tick_ns;
+				if (next_tick <= now)
+					next_tick = now + spec->tick_ns - (now - next_tick) % spec->tick_ns;
+				now = clock_now_ns();
+			}
+			if (next_tick > now && next_tick - now < wait_ns)
+				wait_ns = next_tick - now;
 		}
 		if (sp->pidfd < 0 && backoff < wait_ns)
 			wait_ns = backoff;
@@ -600,7 +615,7 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 
 	/* Without pidfd_open (ENOSYS before Linux 5.3) spawn_wait polls wait4. */
 	sp.pidfd = (int)syscall(SYS_pidfd_open, sp.pid, 0);
-	rc = spawn_wait(&sp, spec->timeout_ns ? start + spec->timeout_ns : 0, res,
+	rc = spawn_wait(&sp, spec, spec->timeout_ns ? start + spec->timeout_ns : 0, res,
 			&status, &ru, &end);
 	if (ctr) {
 		counters_snapshot(ctr, &after);

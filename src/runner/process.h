@@ -29,6 +29,15 @@ struct run_spec {
 	int stdout_fd;		/* for RUN_OUT_FD */
 	uint64_t timeout_ns;	/* 0: none; else SIGKILL to the group when it passes */
 	struct counters *counters;	/* NULL: none; else opened on the child before exec */
+	/*
+	 * NULL: none; else called with the child's pid once as soon as it has
+	 * exec'd, then every tick_ns (on the monotonic clock, not drifting)
+	 * while it runs, on the calling thread. For samplers that watch the
+	 * child (diagnose); it must not wait for the child.
+	 */
+	void (*tick)(void *arg, pid_t pid, uint64_t now_ns);
+	void *tick_arg;
+	uint64_t tick_ns;
 };
 
 enum run_status {

@@ -11,18 +11,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-int load_save_check(const char *save, const char *store_spec, const char *const *tags, size_t ntags)
-{
-	if ((ntags || store_spec) && !save)
-		return pe_error("--tag and --store need --save NAME");
-	if (save && store_check_name(save) < 0)
-		return -1;
-	for (size_t i = 0; i < ntags; i++)
-		if (store_check_tag(tags[i]) < 0)
-			return -1;
-	return 0;
-}
-
 int load_save(struct store *st, const struct load_save *in, int64_t *id)
 {
 	static const struct { const char *name; double p; } ps[] = {
@@ -30,31 +18,13 @@ int load_save(struct store *st, const struct load_save *in, int64_t *id)
 	};
 	struct store_run run = { 0 };
 	struct store_metric *m;
-	struct env_info env;
 	struct strbuf blob = STRBUF_INIT;
 	double *x = xcalloc(in->n + 1, sizeof(*x));
 	double secs = (double)in->r->elapsed_ns / 1e9;
 	size_t k;
 	int rc;
 
-	env_collect(&env, 1);
-	env_loadavg(env.loadavg_after);
-	run.kind = xstrdup("load");
-	run.name = xstrdup(in->name);
-	run.started = in->started;
-	run.ended = in->ended;
-	run.version = xstrdup(in->version);
-	run.command_line = xstrdup(in->invocation);
-	run.hostname = xstrdup(env.hostname);
-	run.cpu_model = xstrdup(env.cpu_model);
-	run.governor = xstrdup(env.governor);
-	run.kernel = xstrdup(env.kernel);
-	run.cores = env.cores;
-	run.loadavg_before = env.loadavg_before[0];
-	run.loadavg_after = env.loadavg_after[0];
-	run.git_commit = xstrdup(env.git_commit);
-	run.git_branch = xstrdup(env.git_branch);
-	run.git_dirty = env.git_dirty;
+	env_fill_run(&run, "load", in->name, in->started, in->ended, in->version, in->invocation);
 	for (size_t t = 0; t < in->ntags; t++)
 		store_run_add_tag(&run, in->tags[t]);
 	if (in->extra_tag && *in->extra_tag)

@@ -31,13 +31,6 @@ struct load_save {
 	int64_t started, ended;		/* Unix microseconds */
 };
 
-/*
- * Checks the --save NAME, --store and --tag options of a command that saves
- * a load run: tags and a store only with a name, a name and tags the store
- * takes. 0, or -1 with pe_error().
- */
-int load_save_check(const char *save, const char *store_spec, const char *const *tags, size_t ntags);
-
 /* Saves the run; its id in *id. Returns 0, or -1 with pe_error(). */
 int load_save(struct store *st, const struct load_save *in, int64_t *id);
 

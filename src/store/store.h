@@ -127,6 +127,11 @@ void store_series_free(struct store_series *se);
  */
 int store_check_name(const char *name);
 int store_check_tag(const char *tag);
+/*
+ * The --save/--tag/--store options of a measuring command together: tags
+ * and a store only with --save, and the name and tags by the rules above.
+ */
+int store_check_save_args(const char *save, const char *const *tags, size_t ntags, const char *store_spec);
 
 /* spec with the password of a URL elided (a new string); other text is copied as it is. */
 char *store_elide_password(const char *spec);

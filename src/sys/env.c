@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -364,4 +365,29 @@ void env_collect(struct env_info *e, int with_git)
 	if (with_git)
 		env__git_state(e);
 	pe_error("%s", saved_err);
+}
+
+void env_fill_run(struct store_run *run, const char *kind, const char *name, int64_t started,
+		  int64_t ended, const char *version, const char *command_line)
+{
+	struct env_info e;
+
+	env_collect(&e, 1);
+	env_loadavg(e.loadavg_after);
+	run->kind = xstrdup(kind);
+	run->name = xstrdup(name);
+	run->started = started;
+	run->ended = ended;
+	run->version = xstrdup(version);
+	run->command_line = xstrdup(command_line);
+	run->hostname = xstrdup(e.hostname);
+	run->cpu_model = xstrdup(e.cpu_model);
+	run->governor = xstrdup(e.governor);
+	run->kernel = xstrdup(e.kernel);
+	run->cores = e.cores;
+	run->loadavg_before = e.loadavg_before[0];
+	run->loadavg_after = e.loadavg_after[0];
+	run->git_commit = xstrdup(e.git_commit);
+	run->git_branch = xstrdup(e.git_branch);
+	run->git_dirty = e.git_dirty;
 }

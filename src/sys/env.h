@@ -7,6 +7,8 @@
 #ifndef PE_ENV_H
 #define PE_ENV_H
 
+#include <stdint.h>
+
 struct env_info {
 	char cpu_model[128];	/* "n/a" when /proc/cpuinfo has none */
 	int cores;		/* online CPUs */
@@ -31,6 +33,16 @@ void env_collect(struct env_info *e, int with_git);
 int env_loadavg(double la[3]);
 
 struct strbuf;
+struct store_run;
+
+/*
+ * Starts a run to save, as every measuring command records it: kind, name,
+ * start and end (Unix microseconds), perfeng's version and command line,
+ * and the host and git facts collected now (env_collect with git, the load
+ * average at the end). Strings are copied into the run.
+ */
+void env_fill_run(struct store_run *run, const char *kind, const char *name, int64_t started,
+		  int64_t ended, const char *version, const char *command_line);
 
 /*
  * Runs `git --no-optional-locks ARGS` in the current directory (stdin and

@@ -84,6 +84,8 @@ check_docs load "$DOCDIR/load.md" "## Options" 12
 check_docs merge "$DOCDIR/merge.md" "## Options" 5
 check_docs flamegraph "$DOCDIR/flamegraph.md" '## `perfeng flamegraph` options' 12
 check_docs diff "$DOCDIR/flamegraph.md" '## `perfeng diff` options' 8
+check_docs diagnose "$DOCDIR/diagnose.md" "## Options" 8
+check_docs observe "$DOCDIR/observe.md" "## Options" 7
 
 # Every long option docs/bench.md mentions anywhere exists.
 help_opts=$(help_options bench)

@@ -1,0 +1,342 @@
+/*
+ * perfeng diagnose -- CMD ARGS: runs the command, samples its threads (and
+ * the system) while it runs, and says what limits it: the thread-time
+ * decomposition, a verdict from the rules of sys/diagnosis.c with its
+ * evidence and the next step, the system's USE summary. Engines:
+ * runner/process.c (the run), sys/threads.c (the samples), sys/diagnosis.c
+ * (the verdict), out/diag_report.c (the report).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "out/diag_report.h"
+#include "out/use_table.h"
+#include "runner/process.h"
+#include "store/store.h"
+#include "sys/cgthrottle.h"
+#include "sys/diagnosis.h"
+#include "sys/env.h"
+#include "sys/threads.h"
+#include "sys/use.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/options.h"
+#include "util/xalloc.h"
+
+static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<args>...]";
+
+/* The system is sampled at most this often while the command runs, and at its end. */
+#define SYS_INTERVAL_NS NS_PER_SEC
+
+/*
+ * What the runner's tick drives: the thread sampler and the system's USE
+ * samples, both made at the first tick. samp[0] is the run's first system
+ * sample, samp[1] and samp[2] the previous and the latest (swapped).
+ */
+struct diag_run {
+	struct tsampler *ts;
+	uint64_t start_ns;
+	int sys_ok;
+	struct sys_source src;
+	struct sys_sample *samp[3];
+	struct use_row *row;
+	struct use_summary sum;
+	char cg_path[512];	/* the command's cgroup cpu.stat, "" when unknown */
+	uint64_t cg_throttled0;
+};
+
+static void sys_step(struct diag_run *d)
+{
+	struct sys_sample *t;
+
+	sys_sample(&d->src, d->samp[2]);
+	use_derive(d->samp[1], d->samp[2], d->src.ticks_per_sec, d->row);
+	use_summary_add(&d->sum, d->row);
+	t = d->samp[1];
+	d->samp[1] = d->samp[2];
+	d->samp[2] = t;
+}
+
+static void on_tick(void *arg, pid_t pid, uint64_t now)
+{
+	struct diag_run *d = arg;
+
+	if (!d->ts) {
+		d->ts = tsampler_new(pid, d->start_ns);
+		if (cgthrottle_path(pid, d->cg_path, sizeof(d->cg_path)) < 0 ||
+		    cgthrottle_read(d->cg_path, &d->cg_throttled0) < 0)
+			d->cg_path[0] = '\0';
+		if (sys_source_init(&d->src, "/", 1) == 0) {
+			d->sys_ok = 1;
+			for (int i = 0; i < 3; i++)
+				d->samp[i] = xcalloc(1, sizeof(*d->samp[i]));
+			d->row = xcalloc(1, sizeof(*d->row));
+			use_summary_init(&d->sum);
+			sys_sample(&d->src, d->samp[0]);
+			*d->samp[1] = *d->samp[0];
+		}
+	}
+	tsampler_sample(d->ts, now);
+	if (d->sys_ok && now >= d->samp[1]->t_ns + SYS_INTERVAL_NS)
+		sys_step(d);
+}
+
+/*
+ * After the run: the last partial interval into the summary, and the
+ * figures of the whole run that the rules read (swap, reclaim, throttling).
+ */
+static void sys_finish(struct diag_run *d, struct diag_system *sys)
+{
+	const struct sys_sample *a = d->samp[0], *b;
+	uint64_t cg;
+
+	/* the command's own cgroup, v1 or v2, read by path: the command is gone */
+	if (d->cg_path[0] && cgthrottle_read(d->cg_path, &cg) == 0 && cg >= d->cg_throttled0)
+		sys->throttled_s = (double)(cg - d->cg_throttled0) / 1e9;
+	if (!d->sys_ok)
+		return;
+	if (clock_now_ns() > d->samp[1]->t_ns + 10 * NS_PER_MS || !d->sum.intervals)
+		sys_step(d);
+	use_summary_finish(&d->sum);
+	b = d->samp[1];
+	use_derive(a, b, d->src.ticks_per_sec, d->row);
+	sys->swap_pages_per_s = d->row->mem_swapio_s;
+	sys->scan_pages_per_s = d->row->mem_scan_s;
+	if (isnan(sys->throttled_s) && (a->have & b->have & SYS_HAVE_CG_CPU) &&
+	    b->cg_throttled_usec >= a->cg_throttled_usec)
+		sys->throttled_s = (double)(b->cg_throttled_usec - a->cg_throttled_usec) / 1e6;
+}
+
+static void diag_run_release(struct diag_run *d)
+{
+	tsampler_free(d->ts);
+	if (d->sys_ok)
+		sys_source_release(&d->src);
+	for (int i = 0; i < 3; i++)
+		free(d->samp[i]);
+	free(d->row);
+}
+
+/* The USE summary, indented under its heading. */
+static void use_text(FILE *f, void *arg)
+{
+	const struct use_summary *sum = arg;
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+
+	if (!mf)
+		return;
+	use_summary_print(mf, sum);
+	fclose(mf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fprintf(f, "    %s\n", line);
+	free(buf);
+}
+
+static json_t *use_json(void *arg)
+{
+	return use_summary_json(arg);
+}
+
+/*
+ * --save: a run of kind "diagnose" whose metrics are the shares of each part
+ * of the decomposition, the wall time and the parallelism; the verdict is a
+ * tag "verdict:NAME".
+ */
+static int save_run(struct store *st, const char *name, const struct string_list *tags,
+		    const char *invocation, const struct diag_report *r, int64_t started, int64_t ended)
+{
+	static const enum diag_metric saved[] = {
+		DM_ON_CPU, DM_USER, DM_SYSTEM, DM_RUNQ, DM_IO, DM_LOCK, DM_SLEEP, DM_NET, DM_OTHER,
+		DM_OFF_CPU, DM_PARALLELISM, DM_MAJFLT_RATE,
+	};
+	struct store_run run = { 0 };
+	struct store_metric *m;
+	char tag[64];
+	int rc;
+
+	env_fill_run(&run, "diagnose", name, started, ended, perfeng_version, invocation);
+	snprintf(tag, sizeof(tag), "verdict:%s", diag_verdict_name(r->rule->verdict));
+	store_run_add_tag(&run, tag);
+	for (size_t t = 0; t < tags->n; t++)
+		store_run_add_tag(&run, tags->v[t]);
+	m = store_run_add_metric(&run, "wall", "s", 0);
+	store_metric_set_samples(m, &r->wall_s, 1);
+	for (size_t i = 0; i < sizeof(saved) / sizeof(saved[0]); i++) {
+		double v = r->m[saved[i]];
+
+		m = store_run_add_metric(&run, diag_metric_name(saved[i]),
+					 diag_metric_is_share(saved[i]) ? "" : saved[i] == DM_PARALLELISM ? "CPUs" : "1/s", 0);
+		store_metric_set_samples(m, isnan(v) ? NULL : &v, isnan(v) ? 0 : 1);
+	}
+	rc = store_save(st, &run);
+	if (!rc)
+		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
+			store_location(st));
+	store_run_release(&run);
+	return rc;
+}
+
+static const char *status_name(enum run_status s)
+{
+	switch (s) {
+	case RUN_EXITED: return "exited";
+	case RUN_SIGNALED: return "signaled";
+	case RUN_TIMED_OUT: return "stopped";
+	default: return "interrupted";
+	}
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	uint64_t hz = 20, duration = 0;
+	int json = 0, quiet = 0, rules = 0, npos, rc, status = PE_EXIT_OK;
+	const char *save = NULL, *store_spec = NULL;
+	struct string_list tags = { 0 };
+	struct option opts[] = {
+		OPT_GROUP("Sampling:"),
+		OPT_UINT(0, "hz", &hz, "<N>", "samples of the command's threads per second (default 20, 1 to 1000)"),
+		OPT_DURATION('d', "duration", &duration, "<DUR>", "stop the command (SIGKILL to its process group) after DUR and report"),
+		OPT_GROUP("Output:"),
+		OPT_FLAG('q', "quiet", &quiet, "send the command's standard output to /dev/null (its standard error is shown if it fails)"),
+		OPT_FLAG(0, "json", &json, "print JSON; the command's standard output goes to standard error"),
+		OPT_FLAG(0, "rules", &rules, "print the table of rules behind the verdicts (Markdown) and exit"),
+		OPT_GROUP("Results store:"),
+		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
+		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
+		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
+		OPT_END(),
+	};
+	char *invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
+	struct store *st = NULL;
+	struct diag_run d = { 0 };
+	struct run_spec spec = { 0 };
+	struct run_result *res = xcalloc(1, sizeof(*res));
+	struct diag_report rep = { 0 };
+	struct diag_system sys = { NAN, NAN, NAN };
+	double m[DM_NR];
+	char **cmdv = NULL;
+	int64_t started;
+
+	rc = options_parse(argc, argv, opts, &npos);
+	if (rc == OPT_HELP) {
+		options_usage(stdout, diagnose_usage, opts);
+		goto out;
+	}
+	if (!rc && rules && !npos) {
+		diag_rules_markdown(stdout);
+		goto out;
+	}
+	if (!rc && npos < 1)
+		rc = pe_error("diagnose needs a command to run: perfeng diagnose [options] -- <command> [<args>...]");
+	if (!rc && (hz < 1 || hz > 1000))
+		rc = pe_error("--hz must be between 1 and 1000");
+	if (!rc && json && quiet)
+		rc = pe_error("--json and --quiet go separately: --json already keeps the command's output off stdout");
+	if (!rc)
+		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
+	if (rc < 0) {
+		fprintf(stderr, "perfeng diagnose: %s\nsee 'perfeng diagnose --help'\n", pe_errmsg());
+		status = PE_EXIT_USAGE;
+		goto out;
+	}
+	/* the store is opened before the run: a bad path or URL fails now */
+	if (save && store_open(store_spec, &st) < 0) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto out;
+	}
+	cmdv = xcalloc((size_t)npos + 1, sizeof(*cmdv));
+	memcpy(cmdv, argv, (size_t)npos * sizeof(*cmdv));
+
+	spec.argv = cmdv;
+	spec.stdin_fd = STDIN_FILENO;
+	spec.output = json ? RUN_OUT_FD : quiet ? RUN_OUT_NULL : RUN_OUT_INHERIT;
+	spec.stdout_fd = STDERR_FILENO;
+	spec.timeout_ns = duration;
+	spec.tick = on_tick;
+	spec.tick_arg = &d;
+	spec.tick_ns = NS_PER_SEC / hz;
+	runner_install_interrupt_handler();
+	started = clock_realtime_us();
+	d.start_ns = clock_now_ns();
+	rc = runner_run(&spec, res);
+	if (rc < 0) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto out;
+	}
+	if (!d.ts)	/* it ended before the first tick could read it */
+		d.ts = tsampler_new(0, d.start_ns);
+	tsampler_finish(d.ts, res->user_ns, res->sys_ns, (uint64_t)res->minflt, (uint64_t)res->majflt);
+	sys_finish(&d, &sys);
+
+	rep.argv = cmdv;
+	rep.status = status_name(res->status);
+	rep.exit_code = res->exit_code;
+	rep.signal = res->signal;
+	rep.wall_s = (double)res->wall_ns / 1e9;
+	rep.hz = (unsigned)hz;
+	rep.delayacct = tsampler_delayacct_enabled();
+	rep.t = tsampler_totals(d.ts);
+	diag_metrics(rep.t, rep.wall_s, &sys, m);
+	rep.m = m;
+	rep.rule = diag_decide(m);
+	if (d.sys_ok) {
+		rep.use.text = use_text;
+		rep.use.json = use_json;
+		rep.use.arg = &d.sum;
+	}
+	rep.use.missing = "not measured (the system's /proc could not be read)";
+	/*
+	 * The hot functions: when src/prof/ lands, start its sampler on the
+	 * child in on_tick's first call, stop it after runner_run, and set
+	 * rep.hot.text/json/arg to its top-functions renderers (shown when
+	 * rep.rule->verdict is DV_CPU_BOUND or DV_CPU_STARVED).
+	 */
+	rep.hot.missing = "needs perfeng profile (not wired into diagnose yet)";
+
+	/* what the command wrote to stderr is in the tail when it was not passed through */
+	if (spec.output != RUN_OUT_INHERIT && res->err_len &&
+	    (json || res->status != RUN_EXITED || res->exit_code != 0))
+		fwrite(res->err_tail, 1, res->err_len, stderr);
+	if (json) {
+		json_t *root = diag_report_json(&rep);
+
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+		putchar('\n');
+		json_decref(root);
+	} else {
+		diag_report_text(stdout, &rep);
+	}
+	fflush(stdout);
+
+	if (st && res->status == RUN_INTERRUPTED)
+		cmd_warn("interrupted: nothing saved to the store");
+	else if (st && save_run(st, save, &tags, invocation, &rep, started, clock_realtime_us()) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
+	if (status != PE_EXIT_OK)
+		goto out;
+	if (res->status == RUN_INTERRUPTED)
+		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the figures until then are shown");
+	else if (res->status == RUN_SIGNALED)
+		status = cmd_fail(PE_EXIT_RUNTIME, "the command was killed by signal %d (%s)", res->signal,
+				  strsignal(res->signal));
+	else if (res->status == RUN_EXITED && res->exit_code != 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "the command exited with status %d", res->exit_code);
+out:
+	diag_run_release(&d);
+	if (st)
+		store_close(st);
+	free(cmdv);
+	free(res);
+	free(tags.v);
+	free(invocation);
+	return status;
+}

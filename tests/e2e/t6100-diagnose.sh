@@ -1,0 +1,286 @@
+#!/bin/bash
+# perfeng diagnose: a workload for each verdict gets its verdict on this
+# machine (tests/helpers: pe-burn, pe-sleep, pe-mutex, pe-fsync, pe-fault),
+# the CPU time it reports matches the workload's own getrusage, children are
+# followed, and the failures (no command, not found, exits at once, fails,
+# Ctrl-C) end as docs/diagnose.md says. A state this machine cannot produce
+# (fsync on tmpfs, no major faults) is a TAP skip with the reason.
+#
+# The machine is shared: prove -j2 runs two test files at once on 2 cores.
+# A spinner at nice 0 that shares a core with another test waits for it and
+# is rightly "cpu-starved" (an fsync loop that needs 40% CPU may be too), and
+# a spinner that takes every core slows the other test down. So:
+# - the workloads that must get a CPU (the CPU-bound ones, fsync, faults)
+#   run for 1-2 s at nice -10 when we may raise priority (root), perfeng
+#   too: a nice -10 thread weighs 9.3 times a nice-0 one and gets 90% of a
+#   core it shares with one other thread, so its run-queue share stays near
+#   10%, under the 20% of the starved rule, while the other thread still
+#   runs (real-time priority would shut it out: a bench test beside it
+#   failed its timing checks that way);
+# - where the verdict still comes out cpu-starved, the machine really was
+#   too busy: the case is a TAP skip that gives the run-queue share and the
+#   system's runnable threads per CPU, never a silent pass. (nice only
+#   weighs against threads of the same autogroup, the same session: it
+#   holds against the other test prove runs, not against other logins
+#   keeping the machine busy);
+# - the starved case runs 4 threads per CPU at nice 10: they wait for each
+#   other (about 75% of their time) and take little from other tests.
+. "$(dirname "$0")/lib.sh"
+
+NCPU=$(nproc)
+PE_PRIO= NICE=
+if [ "$(nice -n -10 nice 2>/dev/null)" = "-10" ]; then
+	PE_PRIO="nice -n -10" NICE="nice -n -10"
+fi
+
+# run_pe_prio ARGS...: run_pe with perfeng at $PE_PRIO.
+run_pe_prio() {
+	timeout -k 5 "$PE_TIMEOUT" $PE_PRIO "$PERFENG_BIN" "$@" </dev/null >"$T/out" 2>"$T/err" && PE_RC=0 || PE_RC=$?
+	PE_OUT=$(cat "$T/out")
+	PE_ERR=$(cat "$T/err")
+}
+
+# diag NAME ARGS...: perfeng diagnose --json ARGS, the JSON in $T/NAME.json.
+diag_json() {
+	local name=$1
+	shift
+	run_pe diagnose --json "$@"
+	printf '%s\n' "$PE_OUT" >"$T/$name.json"
+}
+# diag_prio NAME ARGS...: the same with perfeng at $PE_PRIO (ARGS carry $NICE for the workload).
+diag_prio() {
+	local name=$1
+	shift
+	run_pe_prio diagnose --json "$@"
+	printf '%s\n' "$PE_OUT" >"$T/$name.json"
+}
+verdict() { jq -r '.verdict.name + " (" + .verdict.detail + ")"' "$T/$1.json"; }
+share() { jq -r ".decomposition.$2.share" "$T/$1.json"; }
+# expect_verdict NAME EXPECTED DESC: the verdict of $T/NAME.json is EXPECTED;
+# a cpu-starved one on a busy machine is a skip that says how busy.
+# cpu_matches NAME SLACK_MS DESC: the on-CPU seconds of $T/NAME.json match
+# the workload's own getrusage ("cpu_ms N" on its stdout, which --json sends
+# to stderr: $PE_ERR) within 3% + SLACK_MS.
+cpu_matches() {
+	local ref got
+	ref=$(printf '%s\n' "$PE_ERR" | sed -n 's/^cpu_ms //p')
+	got=$(jq '(.decomposition.user.seconds + .decomposition.system.seconds) * 1000' "$T/$1.json")
+	num_ok "$(awk -v a="$got" -v b="$ref" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')" '<=' \
+		"$(awk -v b="$ref" -v s="$2" 'BEGIN { print 0.03 * b + s }')" "$3 ($got ms against $ref ms)"
+}
+# BUSY is then the reason, for the checks that depend on getting the CPU.
+expect_verdict() {
+	local got
+	got=$(verdict "$1")
+	BUSY=
+	if [ "$got" != "$2" ] && [ "${got%% *}" = cpu-starved ]; then
+		BUSY="the machine was busy: $got, run queue $(share "$1" runq) of its time, $(jq -r '.system.cpu.s_mean // "?"' "$T/$1.json") runnable threads per CPU"
+		skip "$3" "$BUSY"
+	else
+		is "$got" "$2" "$3"
+	fi
+}
+
+# --- usage and failures ------------------------------------------------------------
+run_pe diagnose
+rc_is 2 "no command: exit 2"
+like "$PE_ERR" "diagnose needs a command to run" "and says what is missing"
+
+run_pe diagnose --hz 0 -- "$H/pe-exit" 0
+rc_is 2 "--hz 0: exit 2"
+like "$PE_ERR" "--hz must be between 1 and 1000" "and names the range"
+
+run_pe diagnose --tag x -- "$H/pe-exit" 0
+rc_is 2 "--tag without --save: exit 2"
+
+run_pe diagnose --json --quiet -- "$H/pe-exit" 0
+rc_is 2 "--json with --quiet: exit 2"
+
+run_pe diagnose -- perfeng-no-such-command-6100
+rc_is 3 "a command that does not exist: exit 3"
+like "$PE_ERR" "command not found: 'perfeng-no-such-command-6100'" "the message names it"
+is "$PE_OUT" "" "and nothing is reported on stdout"
+
+diag_json exit0 -- "$H/pe-exit" 0
+rc_is 0 "a command that exits at once: exit 0"
+jq_is "$T/exit0.json" '[.status, .exit_code]' '["exited",0]' "its status is in the JSON"
+jq_is "$T/exit0.json" '.verdict.name' '"inconclusive"' "too short to sample: inconclusive"
+jq_ok "$T/exit0.json" '.samples < 3 and .wall >= 0' "with fewer than 3 samples and a wall time"
+
+run_pe diagnose -- "$H/pe-exit" 3
+rc_is 3 "a command that fails: exit 3 (after the report)"
+like "$PE_ERR" "the command exited with status 3" "the message gives its status"
+like "$PE_OUT" "exited with status 3" "and the report is still printed"
+
+run_pe diagnose -- "$H/pe-kill-self" 9
+rc_is 3 "a command killed by a signal: exit 3"
+like "$PE_ERR" "killed by signal" "the message says so"
+
+# --- CPU ---------------------------------------------------------------------------
+diag_prio burn1 -- $NICE "$H/pe-burn" 1 1500
+rc_is 0 "one spinning thread: exit 0"
+expect_verdict burn1 "cpu-bound (single-threaded)" "one spinning thread: cpu-bound (single-threaded)"
+if [ -n "$BUSY" ]; then
+	skip "about one CPU busy on average" "$BUSY"
+else
+	jq_ok "$T/burn1.json" '.metrics.parallelism > 0.7 and .metrics.parallelism < 1.2' "about one CPU busy on average"
+fi
+cpu_matches burn1 20 "on-CPU seconds match the spinner's own getrusage within 3% + 20 ms"
+jq_ok "$T/burn1.json" '[.decomposition[] | objects | select(.share != null) | .share] | add | (. > 0.999 and . < 1.001)' \
+	"the shares add up to 100%"
+jq_is "$T/burn1.json" '[.threads, .processes]' '[1,1]' "one thread in one process"
+
+if [ "$NCPU" -lt 2 ]; then
+	skip "all CPUs spinning: cpu-bound (parallel)" "one CPU here: nothing runs in parallel"
+	skip "forked children spinning: cpu-bound (parallel)" "one CPU here"
+else
+	diag_prio burnall -- $NICE "$H/pe-burn" 0 1000
+	expect_verdict burnall "cpu-bound (parallel)" "a thread per CPU spinning: cpu-bound (parallel)"
+	if [ -n "$BUSY" ]; then
+		skip "the effective parallelism is between 1.5 and the $NCPU CPUs" "$BUSY"
+	else
+		jq_ok "$T/burnall.json" ".metrics.parallelism >= 1.5 and .metrics.parallelism <= $NCPU + 0.1" \
+			"the effective parallelism is between 1.5 and the $NCPU CPUs"
+	fi
+	jq_is "$T/burnall.json" '.threads' "$NCPU" "$NCPU threads seen"
+
+	diag_prio fork -- $NICE "$H/pe-burn" -p 2 1000
+	expect_verdict fork "cpu-bound (parallel)" "two forked children spinning: cpu-bound (parallel)"
+	jq_is "$T/fork.json" '[.processes, .threads]' '[3,3]' "the children are followed: 3 processes"
+	jq_ok "$T/fork.json" '.decomposition.child_wait.seconds > 0.5' "the parent's wait for them is set apart"
+	cpu_matches fork 30 "the children's on-CPU seconds match their getrusage within 3% + 30 ms"
+fi
+
+# 300 short-lived children, most of them born and gone between two samples
+diag_json short -- sh -c 'i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done'
+rc_is 0 "300 short-lived children: exit 0"
+jq_ok "$T/short.json" '[.decomposition[] | objects | .seconds | values | . >= 0] | all' "no part of the decomposition is negative"
+jq_ok "$T/short.json" '[.decomposition[] | objects | select(.share != null) | .share] | add | (. > 0.999 and . < 1.001)' \
+	"the shares still add up to 100%"
+jq_ok "$T/short.json" '.processes >= 2 and .processes <= 301' "children that lived long enough to be seen are counted ($(jq .processes "$T/short.json"))"
+
+# more threads than file descriptors to keep open: each is still read
+(ulimit -n 128 && exec timeout -k 5 "$PE_TIMEOUT" "$PERFENG_BIN" diagnose --json -- "$H/pe-mutex" 200 800) \
+	>"$T/fds.json" 2>"$T/fds.err" && rc=0 || rc=$?
+is "$rc" 0 "200 threads under ulimit -n 128: exit 0"
+jq_is "$T/fds.json" '.threads' 201 "all 201 threads are seen"
+is "$(verdict fds)" "off-cpu-bound (locks)" "and the verdict is still locks"
+
+diag_json starved -- nice -n 10 "$H/pe-burn" $((4 * NCPU)) 1000
+is "$(verdict starved)" "cpu-starved (waiting for a CPU)" "4 threads per CPU: cpu-starved"
+jq_ok "$T/starved.json" '.decomposition.runq.share >= 0.5' "most of their time waits for a CPU"
+
+# cgroup throttling: perfeng and the spinner in a cgroup of their own with a
+# CPU quota of 20 ms per 100 ms (v1 cpu.cfs_quota_us, or v2 cpu.max).
+CG=
+if [ -w /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+	CG=/sys/fs/cgroup/cpu/perfeng-t6100-$$
+	mkdir "$CG" 2>/dev/null && echo 20000 >"$CG/cpu.cfs_quota_us" 2>/dev/null || CG=
+elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null && [ -w /sys/fs/cgroup ]; then
+	CG=/sys/fs/cgroup/perfeng-t6100-$$
+	mkdir "$CG" 2>/dev/null && echo "20000 100000" >"$CG/cpu.max" 2>/dev/null || CG=
+fi
+if [ -z "$CG" ]; then
+	skip "a CPU quota: cpu-starved (cgroup CPU throttling)" "cannot make a cgroup with a CPU quota here (not root, or no cpu controller)"
+else
+	timeout -k 5 "$PE_TIMEOUT" sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" diagnose --json -- "$3/pe-burn" 1 1500' \
+		sh "$CG" "$PERFENG_BIN" "$H" >"$T/cg.json" 2>"$T/cg.err" && rc=0 || rc=$?
+	is "$rc" 0 "under a CPU quota: exit 0"
+	is "$(verdict cg)" "cpu-starved (cgroup CPU throttling)" "a spinner under a 20% CPU quota: cpu-starved (cgroup CPU throttling)"
+	# a 20% quota throttles a spinner up to 80% of the time; less when the
+	# machine is busy and the group waits for a CPU before it uses its quota
+	jq_ok "$T/cg.json" '.metrics.throttled >= 0.2 and .metrics.throttled <= 0.85' \
+		"throttled between 20% and 85% of the wall time ($(jq .metrics.throttled "$T/cg.json"))"
+	rmdir "$CG" 2>/dev/null || diag "could not remove $CG"
+fi
+
+# --- off the CPU -------------------------------------------------------------------
+diag_json sleep -- "$H/pe-sleep" 1000
+is "$(verdict sleep)" "off-cpu-bound (sleep)" "a sleeper: off-cpu-bound (sleep)"
+jq_ok "$T/sleep.json" '.decomposition.sleep.share >= 0.9' "it sleeps over 90% of the time"
+jq_ok "$T/sleep.json" '[.wait_channels[].name] | any(test("nanosleep"))' "the wait channel says nanosleep"
+
+diag_json mutex -- "$H/pe-mutex" 4 1500
+is "$(verdict mutex)" "off-cpu-bound (locks)" "4 threads on one mutex: off-cpu-bound (locks)"
+jq_ok "$T/mutex.json" '.decomposition.lock.share >= 0.5' "over half of their time waits on the lock"
+jq_is "$T/mutex.json" '.threads' 5 "5 threads seen (main and 4 workers)"
+
+# --- I/O ---------------------------------------------------------------------------
+fstype=$(stat -f -c %T "$T")
+if [ "$fstype" = tmpfs ] || [ "$fstype" = ramfs ]; then
+	skip "an fsync loop: io-bound" "$T is on $fstype: fsync returns at once"
+else
+	diag_prio fsync -- $NICE "$H/pe-fsync" "$T" 1500
+	io=$(share fsync io)
+	if [ "$(verdict fsync)" != "io-bound (blocked on I/O)" ] && awk -v x="$io" 'BEGIN { exit !(x < 0.1) }'; then
+		skip "an fsync loop: io-bound" "fsync on $fstype here hardly blocks (state D $io of the time)"
+	else
+		expect_verdict fsync "io-bound (blocked on I/O)" "an fsync loop on $fstype: io-bound"
+	fi
+fi
+
+# --- memory ------------------------------------------------------------------------
+diag_prio fault -- $NICE "$H/pe-fault" "$T/fault.dat" 32 1500
+majflt=$(printf '%s\n' "$PE_ERR" | sed -n 's/^majflt \([0-9]*\).*/\1/p')
+if [ "${majflt:-0}" -lt 100 ]; then
+	skip "a working set read back from disk: memory-bound" \
+		"dropping the pages did not cause major faults here ($majflt; $(printf '%s\n' "$PE_ERR" | grep majflt))"
+else
+	expect_verdict fault "memory-bound (major page faults)" "pages read back from disk: memory-bound (major page faults)"
+	jq_ok "$T/fault.json" ".faults.major >= $majflt * 0.9" "diagnose counts the faults the workload's getrusage saw ($majflt)"
+fi
+if [ "$(awk '/SwapTotal/ { print $2 }' /proc/meminfo)" = 0 ]; then
+	skip "swapping: memory-bound (swapping)" "no swap on this machine"
+else
+	skip "swapping: memory-bound (swapping)" "not provoked: filling memory would disturb the other tests"
+fi
+
+# --- output, options ---------------------------------------------------------------
+run_pe diagnose -- "$H/pe-burn" 1 300
+rc_is 0 "text report: exit 0"
+like "$PE_OUT" '^cpu_ms [0-9]+' "the command's output passes through"
+like "$PE_OUT" '^  verdict: ' "a verdict line"
+like "$PE_OUT" 'next step: ' "a next step"
+like "$PE_OUT" 'the system during the run \(USE\):' "the system's USE summary"
+like "$PE_OUT" '^ +cpu +[0-9]' "with a cpu row"
+like "$PE_OUT" 'hot functions: needs perfeng profile' "hot functions: a one-line note until perfeng profile is wired in"
+like "$PE_OUT" 'kernel.task_delayacct is (on|off)' "it says whether delay accounting was on"
+
+run_pe diagnose -q -- "$H/pe-burn" 1 300
+unlike "$PE_OUT" '^cpu_ms' "-q: the command's stdout is not shown"
+
+diag_json dur -d 1s -- "$H/pe-sleep" 20000
+rc_is 0 "-d 1s on a longer command: exit 0"
+jq_is "$T/dur.json" '.status' '"stopped"' "its status is stopped"
+jq_ok "$T/dur.json" '.wall >= 0.9 and .wall < 3' "after about a second"
+
+diag_json hz --hz 100 -- "$H/pe-sleep" 500
+jq_ok "$T/hz.json" '.hz == 100 and .samples >= 15' "--hz 100: more samples in 0.5 s than 20 Hz could take (a busy machine may skip a few)"
+
+# Ctrl-C: what was measured is reported, exit 130
+timeout --preserve-status -s INT 1 "$PERFENG_BIN" diagnose -- "$H/pe-sleep" 20000 >"$T/int.out" 2>"$T/int.err" && rc=0 || rc=$?
+is "$rc" 130 "SIGINT: exit 130"
+like "$(cat "$T/int.out")" 'interrupted' "the report says it was interrupted"
+like "$(cat "$T/int.out")" 'verdict: off-cpu-bound \(sleep\)' "and gives the verdict of what it saw"
+is "$(procs_with "pe-sleep 20000")" "" "the command was killed"
+
+# --save
+export PERFENG_STORE=$T/results.db
+run_pe diagnose --save sleeper --tag t1 -- "$H/pe-sleep" 500
+rc_is 0 "--save: exit 0"
+like "$PE_ERR" 'saved as run 1 \(sleeper\)' "it says where it saved"
+run_pe runs show 1 --json
+printf '%s\n' "$PE_OUT" >"$T/show.json"
+jq_is "$T/show.json" '.kind' '"diagnose"' "a run of kind diagnose"
+jq_is "$T/show.json" '.tags | sort' '["t1","verdict:off-cpu-bound"]' "tagged with the verdict and --tag"
+jq_ok "$T/show.json" '[.metrics[].name] | (index("wall") != null and index("sleep") != null and index("on_cpu") != null)' \
+	"with wall, on_cpu and sleep metrics"
+jq_ok "$T/show.json" '.metrics[] | select(.name == "sleep") | .mean > 0.9' "the sleep share is over 90%"
+
+# --rules prints the table that docs/diagnose.md holds
+run_pe diagnose --rules
+rc_is 0 "--rules: exit 0"
+doc=$(awk '/^<!-- rules:begin -->/ { on = 1; next } /^<!-- rules:end -->/ { on = 0 } on' "$(dirname "$0")/../../docs/diagnose.md")
+is "$doc" "$PE_OUT" "docs/diagnose.md holds the rules table of the code, byte for byte"
+
+done_testing
