@@ -45,6 +45,13 @@ static int sys__path(const struct sys_source *s, const char *rel, char *out, siz
 	return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
+static int sys__exists(const struct sys_source *s, const char *rel)
+{
+	char path[512];
+
+	return sys__path(s, rel, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
+}
+
 static int sys__open(const struct sys_source *s, const char *rel)
 {
 	char path[512];
@@ -180,6 +187,11 @@ static void sys__open_cgroup(struct sys_source *s, const char *cg2_mount)
 	/* A mount point is absolute; below a fixture root it is relative to it. */
 	snprintf(s->cgroup, sizeof(s->cgroup), "%s%s", cg2_mount + (cg2_mount[0] == '/'),
 		 strcmp(cgpath, "/") ? cgpath : "");
+	/* A container without a cgroup namespace sees its host path in
+	 * /proc/self/cgroup but has its own cgroup mounted as the root. */
+	if (!sys__exists(s, s->cgroup) && strcmp(cgpath, "/") &&
+	    sys__exists(s, cg2_mount + (cg2_mount[0] == '/')))
+		snprintf(s->cgroup, sizeof(s->cgroup), "%s", cg2_mount + (cg2_mount[0] == '/'));
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(rel, sizeof(rel), "%s/%s", s->cgroup, files[i].name);
 		s->f[files[i].id].fd = sys__open(s, rel);

@@ -165,6 +165,13 @@ like "$PE_ERR" "no 'end'|malformed" "and says where"
 run_pe observe --replay "$T/missing.rec"
 rc_is 3 "a missing record: exit 3"
 like "$PE_ERR" "cannot open '.*missing.rec': No such file" "and names it"
+run_pe observe --record /dev/full --no-gpu 0.1 1
+rc_is 3 "a record file that cannot be written to (a full disk): exit 3"
+like "$PE_ERR" "'/dev/full': cannot write the record file: No space left on device" "and says why"
+printf 'perfeng-observe-record 1\nhz 100\n' >"$T/empty.rec"
+run_pe observe --replay "$T/empty.rec"
+rc_is 3 "a record without samples: exit 3"
+like "$PE_ERR" "empty.rec' holds no sample" "and says so"
 run_pe observe --record /nonexistent/dir/x.rec 0.1 1
 rc_is 3 "an unwritable record path: exit 3"
 like "$PE_ERR" "cannot write '/nonexistent/dir/x.rec'" "and names it"

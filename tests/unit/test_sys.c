@@ -259,6 +259,20 @@ static void test_container(void **state)
 	free(r);
 }
 
+/* No cgroup namespace: /proc/self/cgroup names a host path, the mount is the container's own. */
+static void test_container_no_cgroupns(void **state)
+{
+	(void)state;
+	struct sys_sample *s = sample_root(FIX "container-nocgns", 1);
+
+	assert_true(s->have & SYS_HAVE_CG_MEM);
+	assert_int_equal(s->cg_mem_current, 1073741824);
+	assert_int_equal(s->cg_mem_max, 2147483648ULL);
+	assert_true(s->have & SYS_HAVE_CG_CPU);
+	assert_int_equal(s->cg_nr_throttled, 1);
+	free(s);
+}
+
 static void test_long_ifnames(void **state)
 {
 	(void)state;
@@ -574,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_backwards),
 		cmocka_unit_test(test_old_kernel),
 		cmocka_unit_test(test_container),
+		cmocka_unit_test(test_container_no_cgroupns),
 		cmocka_unit_test(test_long_ifnames),
 		cmocka_unit_test(test_many_cpus),
 		cmocka_unit_test(test_missing_root),
