@@ -70,4 +70,35 @@ void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64
 /* Adds every stack of src into dst (interning src's strings into dst). */
 void profile_merge(struct profile *dst, const struct profile *src);
 
+/* Orders frames by name, then module, kind, file, line (strcmp order; NULL first). */
+int profile_frame_cmp(const struct frame *a, const struct frame *b);
+
+/*
+ * The tree in preorder, children sorted by profile_frame_cmp, so that every
+ * renderer walks it in the same order without recursion: v[0] is the root
+ * (depth 0), v[i].parent the index of i's parent. Returns the count
+ * (p->nodes + 1); *out is the caller's to free().
+ */
+struct profile_flat {
+	const struct profile_node *node;
+	size_t parent;
+	unsigned depth;
+};
+size_t profile_flatten(const struct profile *p, struct profile_flat **out);
+
+/*
+ * Per function (name and module): self weight, and total weight counting
+ * each stack once even when the function recurses in it. Sorted by self,
+ * then total, descending; the root is left out. Returns the count; *out is
+ * the caller's to free() (the strings stay p's).
+ */
+struct profile_func {
+	const char *name;
+	const char *module;
+	enum frame_kind kind;
+	uint64_t self;
+	uint64_t total;
+};
+size_t profile_functions(const struct profile *p, struct profile_func **out);
+
 #endif

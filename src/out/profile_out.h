@@ -1,0 +1,66 @@
+/*
+ * Writing a profile: one entry point that picks the format from the file
+ * name (folded stacks, SVG flame graph, pprof, speedscope), and the top
+ * table printed by `profile` and `flamegraph --top`. The formats themselves
+ * live in their own files (prof/folded.c, out/flamegraph.c, out/pprof.c,
+ * out/speedscope.c).
+ */
+#ifndef PE_PROFILE_OUT_H
+#define PE_PROFILE_OUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "prof/profile.h"
+
+enum profile_colors {
+	PROFILE_COLORS_MODULE,	/* hue from a hash of the module (binary) */
+	PROFILE_COLORS_KIND,	/* user, kernel, inline, JIT, process, unknown */
+};
+
+enum profile_format {
+	PROFILE_FMT_NONE = -1,
+	PROFILE_FMT_FOLDED,
+	PROFILE_FMT_SVG,
+	PROFILE_FMT_PPROF,
+	PROFILE_FMT_SPEEDSCOPE,
+};
+
+struct profile_write_opts {
+	const char *title;		/* NULL: "Flame Graph" (or "Differential Flame Graph") */
+	int inverted;			/* icicle: roots at the top */
+	enum profile_colors colors;
+	double min_width;		/* SVG: frames narrower than this many pixels are merged */
+	unsigned width;			/* SVG width in pixels; 0: 1200 */
+	/*
+	 * Differential: when set, the profile written is AFTER and colours show
+	 * the change from this one, by share of the total (SVG; other formats
+	 * write AFTER alone).
+	 */
+	const struct profile *before;
+};
+
+#define PROFILE_WRITE_OPTS_INIT { NULL, 0, PROFILE_COLORS_MODULE, 0.1, 0, NULL }
+
+/* The format a file name asks for, by extension; PROFILE_FMT_NONE when none matches. */
+enum profile_format profile_format_of(const char *path);
+
+/*
+ * Writes p to path ("-" for stdout, SVG then) in the format of path's
+ * extension: .folded, .svg, .pb.gz, .speedscope.json. Returns 0, or -1 with
+ * pe_error() naming the file (unknown extension, cannot create, write error).
+ */
+int profile_write(const struct profile *p, const char *path, const struct profile_write_opts *o);
+
+/* As profile_write, in an explicit format, to an open stream (not closed). */
+int profile_write_stream(const struct profile *p, FILE *f, enum profile_format fmt,
+			 const struct profile_write_opts *o);
+
+/*
+ * The top table: the n functions with the most self weight (all when n is
+ * 0), with self %, total % (each stack counted once however the function
+ * recurses), self weight, function and module.
+ */
+void profile_print_top(FILE *f, const struct profile *p, size_t n);
+
+#endif

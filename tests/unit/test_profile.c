@@ -1,0 +1,327 @@
+/*
+ * Tests of prof/profile (stack tree, interning, merge, functions), the
+ * folded stacks reader/writer and the top table. Expected values are worked
+ * by hand in the comments next to them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/profile_out.h"
+#include "prof/folded.h"
+#include "prof/profile.h"
+#include "util/error.h"
+
+static void add_folded(struct profile *p, const char *text)
+{
+	struct prof_read_stats st = { 0 };
+
+	if (folded_read(p, text, strlen(text), 0, &st) < 0)
+		fail_msg("folded_read: %s", pe_errmsg());
+}
+
+/* Folded text of p, caller frees. */
+static char *to_folded(const struct profile *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(folded_write(f, p), 0);
+	fclose(f);
+	return buf;
+}
+
+static const struct profile_node *find_child(const struct profile_node *n, const char *name)
+{
+	for (const struct profile_node *c = n->child; c; c = c->next)
+		if (!strcmp(c->frame.name, name))
+			return c;
+	return NULL;
+}
+
+static void test_intern(void **state)
+{
+	struct profile p;
+	char buf[32];
+	const char *a, *b, *first[5000];
+
+	(void)state;
+	profile_init(&p, "samples");
+	a = profile_intern(&p, "main", 4);
+	b = profile_intern(&p, "main_extra", 4);	/* a prefix: same string */
+	assert_ptr_equal(a, b);
+	assert_string_equal(a, "main");
+	assert_ptr_not_equal(profile_intern(&p, "mai", 3), a);
+	assert_string_equal(profile_intern(&p, "", 0), "");
+	/* Enough strings to grow the table several times; all stay put. */
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(buf, sizeof(buf), "fn%d", i);
+
+		first[i] = profile_intern(&p, buf, n);
+	}
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(buf, sizeof(buf), "fn%d", i);
+
+		assert_ptr_equal(profile_intern(&p, buf, n), first[i]);
+		assert_string_equal(first[i], buf);
+	}
+	/* A string longer than a chunk's quarter gets its own block. */
+	{
+		size_t big = 100000;
+		char *s = malloc(big);
+
+		memset(s, 'x', big);
+		a = profile_intern(&p, s, big);
+		assert_int_equal(strlen(a), big);
+		assert_ptr_equal(profile_intern(&p, s, big), a);
+		free(s);
+	}
+	assert_ptr_equal(profile_intern(&p, "main", 4), b);
+	profile_release(&p);
+}
+
+static void test_add(void **state)
+{
+	struct profile p;
+	struct frame f[3] = { { 0 } };
+	const struct profile_node *m, *w, *l;
+
+	(void)state;
+	profile_init(&p, "samples");
+	f[0].name = profile_intern(&p, "main", 4);
+	f[1].name = profile_intern(&p, "work", 4);
+	f[2].name = profile_intern(&p, "leaf", 4);
+	profile_add(&p, f, 3, 5);	/* main;work;leaf 5 */
+	profile_add(&p, f, 2, 2);	/* main;work 2 */
+	profile_add(&p, f, 3, 1);	/* main;work;leaf 1 */
+	profile_add(&p, NULL, 0, 4);	/* root self 4 */
+	assert_int_equal(p.samples, 4);
+	assert_int_equal(p.nodes, 3);
+	assert_int_equal(p.root.total, 12);
+	assert_int_equal(p.root.self, 4);
+	m = find_child(&p.root, "main");
+	w = find_child(m, "work");
+	l = find_child(w, "leaf");
+	assert_non_null(l);
+	assert_int_equal(m->total, 8);
+	assert_int_equal(m->self, 0);
+	assert_int_equal(w->total, 8);
+	assert_int_equal(w->self, 2);
+	assert_int_equal(l->total, 6);
+	assert_int_equal(l->self, 6);
+	assert_ptr_equal(l->parent, w);
+
+	/* Same name, other kind or module: another node. */
+	f[2].kind = FRAME_KERNEL;
+	profile_add(&p, f, 3, 1);
+	f[2].kind = FRAME_USER;
+	f[2].module = profile_intern(&p, "libc.so.6", 9);
+	profile_add(&p, f, 3, 1);
+	assert_int_equal(p.nodes, 5);
+	profile_release(&p);
+}
+
+/* 200,000 distinct stacks: pools and the child table grow; sums stay exact. */
+static void test_many(void **state)
+{
+	struct profile p;
+	char buf[32];
+	struct frame f[3] = { { 0 } };
+
+	(void)state;
+	profile_init(&p, "samples");
+	f[0].name = profile_intern(&p, "main", 4);
+	for (int i = 0; i < 200000; i++) {
+		f[1].name = profile_intern(&p, buf, snprintf(buf, sizeof(buf), "a%d", i % 1000));
+		f[2].name = profile_intern(&p, buf, snprintf(buf, sizeof(buf), "b%d", i));
+		profile_add(&p, f, 3, 1);
+		profile_add(&p, f, 3, 2);
+	}
+	/* 1 main + 1000 a + 200000 b */
+	assert_int_equal(p.nodes, 201001);
+	assert_int_equal(p.root.total, 600000);
+	assert_int_equal(find_child(&p.root, "main")->total, 600000);
+	assert_int_equal(find_child(find_child(&p.root, "main"), "a7")->total, 600);
+	profile_release(&p);
+}
+
+static void test_folded_roundtrip(void **state)
+{
+	struct profile p;
+	char *out;
+
+	(void)state;
+	profile_init(&p, "samples");
+	/* CRLF, blank lines, tabs, kind suffixes, a big weight, repeated stacks. */
+	add_folded(&p, "main;work;leaf 3\r\n"
+		       "\n"
+		       "main;work 2\r\n"
+		       "   \n"
+		       "main;sys_read_[k] 18446744073709551000\n"
+		       "main;work;leaf 4\n"
+		       "main;inl_[i];jitted_[j]\t1\n"
+		       "  main;b 1");
+	out = to_folded(&p);
+	/* Sorted by name at each level; the suffixes come back. */
+	assert_string_equal(out, "main;b 1\n"
+				 "main;inl_[i];jitted_[j] 1\n"
+				 "main;sys_read_[k] 18446744073709551000\n"
+				 "main;work 2\n"
+				 "main;work;leaf 7\n");
+	free(out);
+	{
+		const struct profile_node *m = find_child(&p.root, "main");
+
+		assert_int_equal(find_child(m, "sys_read")->frame.kind, FRAME_KERNEL);
+		assert_int_equal(find_child(m, "inl")->frame.kind, FRAME_INLINE);
+		assert_int_equal(find_child(find_child(m, "inl"), "jitted")->frame.kind, FRAME_JIT);
+	}
+	profile_release(&p);
+}
+
+static void test_folded_errors(void **state)
+{
+	struct profile p;
+	struct prof_read_stats st = { 0 };
+	const char *bad = "a;b 1\nno_count_here\na;b 2\n;;; 5\na x\na;b 3\n";
+
+	(void)state;
+	profile_init(&p, "samples");
+	assert_int_equal(folded_read(&p, bad, strlen(bad), 0, &st), -1);
+	assert_string_equal(pe_errmsg(), "line 2: expected 'frame;frame;... COUNT'");
+	profile_release(&p);
+
+	memset(&st, 0, sizeof(st));
+	profile_init(&p, "samples");
+	assert_int_equal(folded_read(&p, bad, strlen(bad), 1, &st), 0);
+	/* lines 2, 4 (no frames), 5 (count "x") skipped; 1 + 2 + 3 kept */
+	assert_int_equal(st.lines, 6);
+	assert_int_equal(st.skipped, 3);
+	assert_int_equal(st.first_bad_line, 2);
+	assert_int_equal(st.stacks, 3);
+	assert_int_equal(p.root.total, 6);
+	profile_release(&p);
+
+	memset(&st, 0, sizeof(st));
+	profile_init(&p, "samples");
+	assert_int_equal(folded_read(&p, "a 99999999999999999999\n", 23, 0, &st), -1);
+	assert_string_equal(pe_errmsg(), "line 1: the count is not a non-negative integer");
+	assert_int_equal(folded_read(&p, "a -1\n", 5, 0, &st), -1);
+	profile_release(&p);
+}
+
+static void test_merge(void **state)
+{
+	struct profile a, b, c;
+	char *ma, *mc;
+
+	(void)state;
+	profile_init(&a, "samples");
+	profile_init(&b, "samples");
+	profile_init(&c, "samples");
+	add_folded(&a, "main;x;y 3\nmain;z 1\nother 2\n");
+	add_folded(&b, "main;x;y 4\nmain;x 1\nnew;deep;er 5\n");
+	add_folded(&c, "main;x;y 3\nmain;z 1\nother 2\nmain;x;y 4\nmain;x 1\nnew;deep;er 5\n");
+	b.lost = 7;
+	profile_merge(&a, &b);
+	profile_release(&b);	/* a holds its own copies of b's strings */
+	ma = to_folded(&a);
+	mc = to_folded(&c);
+	assert_string_equal(ma, mc);
+	assert_int_equal(a.root.total, 16);
+	assert_int_equal(a.samples, 6);
+	assert_int_equal(a.lost, 7);
+	assert_int_equal(a.nodes, c.nodes);
+	free(ma);
+	free(mc);
+	profile_release(&a);
+	profile_release(&c);
+}
+
+/*
+ * Recursion: in "a;b;a;b 3" a and b each appear twice, so each stack is
+ * counted once: total(a) = 3 + 1 (a;c) + 2 (a) = 6, total(b) = 3 + 2 = 5,
+ * self(b) = 3 + 2, self(c) = 1, self(a) = 0 + 2 ("a 2").
+ */
+static void test_functions(void **state)
+{
+	struct profile p;
+	struct profile_func *fs;
+	size_t n;
+
+	(void)state;
+	profile_init(&p, "samples");
+	add_folded(&p, "a;b;a;b 3\na;c 1\nb 2\na 2\n");
+	n = profile_functions(&p, &fs);
+	assert_int_equal(n, 3);
+	assert_string_equal(fs[0].name, "b");
+	assert_int_equal(fs[0].self, 5);
+	assert_int_equal(fs[0].total, 5);
+	assert_string_equal(fs[1].name, "a");
+	assert_int_equal(fs[1].self, 2);
+	assert_int_equal(fs[1].total, 6);
+	assert_string_equal(fs[2].name, "c");
+	assert_int_equal(fs[2].self, 1);
+	assert_int_equal(fs[2].total, 1);
+	free(fs);
+	profile_release(&p);
+}
+
+static void test_top(void **state)
+{
+	struct profile p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	profile_init(&p, "samples");
+	add_folded(&p, "main;hot 70\nmain;warm 30\n");
+	f = open_memstream(&buf, &len);
+	profile_print_top(f, &p, 2);
+	fclose(f);
+	assert_string_equal(buf,
+			    "  self%  total%      samples  function  module\n"
+			    "  70.00   70.00           70  hot       -\n"
+			    "  30.00   30.00           30  warm      -\n");
+	free(buf);
+	profile_release(&p);
+}
+
+static void test_format_of(void **state)
+{
+	(void)state;
+	assert_int_equal(profile_format_of("x.folded"), PROFILE_FMT_FOLDED);
+	assert_int_equal(profile_format_of("a/b.svg"), PROFILE_FMT_SVG);
+	assert_int_equal(profile_format_of("cpu.pb.gz"), PROFILE_FMT_PPROF);
+	assert_int_equal(profile_format_of("p.speedscope.json"), PROFILE_FMT_SPEEDSCOPE);
+	assert_int_equal(profile_format_of("p.json"), PROFILE_FMT_NONE);
+	assert_int_equal(profile_format_of(".svg"), PROFILE_FMT_NONE);
+	assert_int_equal(profile_write(NULL, "/tmp/x.txt", NULL), -1);
+	assert_string_equal(pe_errmsg(), "cannot tell the format of '/tmp/x.txt' from its name; "
+					 "use .folded, .svg, .pb.gz or .speedscope.json");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intern),
+		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_folded_roundtrip),
+		cmocka_unit_test(test_folded_errors),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_functions),
+		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_format_of),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
