@@ -105,6 +105,12 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libperfeng.a
 $(O)/tests/helpers/%: $(O)/tests/helpers/%.o
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(HELPER_LIBS) -lm -lpthread
 
+# pe-prof-work: a PIE executable calling into libpeprof.so, found next to it;
+# frame pointers as a program built for profiling has them.
+$(O)/tests/helpers/pe-prof-work: HELPER_LIBS = -L$(O)/tests/helpers -lpeprof -Wl,-rpath,'$$ORIGIN'
+$(O)/tests/helpers/pe-prof-work: | $(O)/tests/helpers/libpeprof.so
+$(O)/tests/helpers/pe-prof-work.o $(O)/tests/helpers/libpeprof.pic.o: CFLAGS += -fno-omit-frame-pointer
+
 $(O)/tests/helpers/%.pic.o: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<

@@ -24,6 +24,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "bench", cmd_bench, "benchmark commands: statistics, resources, counters, comparison" },
 	{ "load", cmd_load, "HTTP load test: closed or open model, honest latency, SLO gates" },
+	{ "profile", cmd_profile, "sample a command or a process: top functions, flame graph, pprof" },
 	{ "compare", cmd_compare, "compare two runs, metric by metric, with a verdict; a CI gate" },
 	{ "history", cmd_history, "a benchmark's series over time, with change points" },
 	{ "runs", cmd_runs, "the results store: list, show, tag, rm" },
