@@ -165,6 +165,10 @@ int cmd_profile(int argc, char **argv)
 		if (profile_write(&p, outputs.v[i], &wo) < 0)
 			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 	}
+	if (r.offcpu_nostack)
+		cmd_warn("--off-cpu: at kernel.perf_event_paranoid=%d an unprivileged user gets the time each "
+			 "thread is off the CPU but not its stack; set it to 1 or run as root for stacks",
+			 sampler_paranoid());
 	if (r.lost)
 		cmd_warn("the kernel dropped %llu samples (ring buffer full); lower -F", (unsigned long long)r.lost);
 	if (!r.samples)

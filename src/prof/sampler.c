@@ -515,6 +515,7 @@ int sampler_run(const struct sampler_opts *o, struct profile *p, struct sampler_
 	so.nregs = 3;
 	so.dwarf = o->dwarf;
 	so.offcpu = o->offcpu;
+	so.offcpu_nostack = o->offcpu && exclude_kernel;
 	so.debug_dir = o->debug_dir;
 	so.inline_frames = o->inline_frames;
 	so.lines = o->lines;
@@ -524,6 +525,7 @@ int sampler_run(const struct sampler_opts *o, struct profile *p, struct sampler_
 	p->unit = o->offcpu ? "nanoseconds" : "samples";
 	p->period_ns = o->offcpu || !o->freq ? 0 : NS_PER_SEC / o->freq;
 	r->exclude_kernel = exclude_kernel;
+	r->offcpu_nostack = so.offcpu_nostack;
 
 	if (o->argv) {
 		int err = 0;

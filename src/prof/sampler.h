@@ -44,6 +44,7 @@ struct sampler_result {
 	int interrupted;	/* *stop was set */
 	int timed_out;		/* the duration passed */
 	int exclude_kernel;	/* kernel time was not sampled (unprivileged) */
+	int offcpu_nostack;	/* --off-cpu without stacks: the kernel allows only times here */
 	unsigned nfds;		/* perf events opened */
 };
 

@@ -30,6 +30,7 @@ void session_init(struct session *s, struct profile *p, const struct session_opt
 	s->nregs = o->nregs;
 	s->dwarf = o->dwarf;
 	s->offcpu = o->offcpu;
+	s->offcpu_nostack = o->offcpu_nostack;
 	maps_init(&s->maps);
 	if (o->jit_dir)
 		s->maps.jit_dir = o->jit_dir;
@@ -328,6 +329,25 @@ static void on_sample(struct session *s, const struct perf_event_header *h, cons
 		profile_add(s->prof, s->frames, n, 1);
 }
 
+/*
+ * Without switch samples (the kernel excludes them from a user-only event)
+ * the time is still known from the SWITCH records: it goes to the process,
+ * under one frame that says why there is no stack.
+ */
+static void switch_out_nostack(struct session *s, pid_t pid, pid_t tid, uint64_t t)
+{
+	struct proc_maps *pm = maps_proc(&s->maps, pid);
+	static const char why[] = "[blocked: stack needs perf_event_paranoid<=1]";
+	struct frame f[2] = {
+		{ .name = profile_intern(s->prof, pm->comm[0] ? pm->comm : "[unknown process]",
+					 strlen(pm->comm[0] ? pm->comm : "[unknown process]")), .kind = FRAME_PROCESS },
+		{ .name = profile_intern(s->prof, why, sizeof(why) - 1), .kind = FRAME_KERNEL },
+	};
+
+	s->samples++;
+	offcpu_switch_out(s->off, tid, t, f, 2);
+}
+
 void session_record(struct session *s, const void *rec, size_t rec_len)
 {
 	const struct perf_event_header *h = rec;
@@ -411,10 +431,13 @@ void session_record(struct session *s, const void *rec, size_t rec_len)
 		break;
 	}
 	case PERF_RECORD_SWITCH:
-		if (s->offcpu && !(h->misc & PERF_RECORD_MISC_SWITCH_OUT) && len >= 24) {
-			memcpy(u, body + len - 24, 8);	/* sample_id: pid, tid */
+		if (!s->offcpu || len < 24)
+			break;
+		memcpy(u, body + len - 24, 8);	/* sample_id: pid, tid */
+		if (!(h->misc & PERF_RECORD_MISC_SWITCH_OUT))
 			offcpu_switch_in(s->off, (pid_t)u[1], t, s->prof);
-		}
+		else if (s->offcpu_nostack)
+			switch_out_nostack(s, (pid_t)u[0], (pid_t)u[1], t);
 		break;
 	default:
 		break;

@@ -30,6 +30,7 @@ struct session {
 	int nregs;		/* registers in a REGS_USER block */
 	int dwarf;		/* --call-graph dwarf */
 	int offcpu;		/* weight context-switch samples by time off the CPU */
+	int offcpu_nostack;	/* no switch samples (exclude_kernel): time from SWITCH records alone */
 	/* PERF_SAMPLE_IDENTIFIER ids of the context-switch events */
 	uint64_t cs_id[SESSION_MAX_IDS];
 	size_t ncs_id;
@@ -48,6 +49,7 @@ struct session_opts {
 	int nregs;
 	int dwarf;
 	int offcpu;
+	int offcpu_nostack;
 	const char *debug_dir;
 	int inline_frames, lines;
 	const char *jit_dir;	/* NULL: /tmp */
