@@ -29,6 +29,8 @@ static const struct cmd_struct commands[] = {
 	{ "history", cmd_history, "a benchmark's series over time, with change points" },
 	{ "runs", cmd_runs, "the results store: list, show, tag, rm" },
 	{ "import", cmd_import, "bring hyperfine or perfeng JSON into the results store" },
+	{ "flamegraph", cmd_flamegraph, "folded stacks or perf script text to a flame graph, pprof, speedscope" },
+	{ "diff", cmd_diff, "differential flame graph of two profiles: what grew, what shrank" },
 };
 
 static const struct cmd_struct *find_command(const char *name)

@@ -4,10 +4,14 @@
  * the file, picks the writer and reports errors with the file's name.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/flamegraph.h"
+#include "out/pprof.h"
 #include "out/profile_out.h"
+#include "out/speedscope.h"
 #include "prof/folded.h"
 #include "util/error.h"
 #include "util/xalloc.h"
@@ -46,9 +50,11 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
 	case PROFILE_FMT_FOLDED:
 		return folded_write(f, p);
 	case PROFILE_FMT_SVG:
+		return flamegraph_write(f, p, o);
 	case PROFILE_FMT_PPROF:
+		return pprof_write(f, p);
 	case PROFILE_FMT_SPEEDSCOPE:
-		return pe_error("this output format is not implemented yet");
+		return speedscope_write(f, p, o->title);
 	default:
 		break;
 	}
@@ -80,6 +86,38 @@ int profile_write(const struct profile *p, const char *path, const struct profil
 	return rc;
 }
 
+int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width)
+{
+	if (colors) {
+		if (!strcmp(colors, "module"))
+			o->colors = PROFILE_COLORS_MODULE;
+		else if (!strcmp(colors, "kind"))
+			o->colors = PROFILE_COLORS_KIND;
+		else
+			return pe_error("--colors: '%s' is not 'module' or 'kind'", colors);
+	}
+	if (min_width) {
+		char *end;
+		double w = strtod(min_width, &end);
+
+		if (end == min_width || *end || !(w >= 0) || w > 1e6)
+			return pe_error("--min-width: '%s' is not a number of pixels (such as 0.1)", min_width);
+		o->min_width = w;
+	}
+	return 0;
+}
+
+int profile_write_all(const struct profile *p, const char *const *paths, size_t n,
+		      const struct profile_write_opts *o)
+{
+	char first[512] = "";
+
+	for (size_t i = 0; i < n; i++)
+		if (profile_write(p, paths[i], o) < 0 && !*first)
+			snprintf(first, sizeof(first), "%s", pe_errmsg());
+	return *first ? pe_error("%s", first) : 0;
+}
+
 static double pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
@@ -107,4 +145,72 @@ void profile_print_top(FILE *f, const struct profile *p, size_t n)
 			pct(fs[i].total, all), (unsigned long long)fs[i].self, w, fs[i].name,
 			fs[i].module ? fs[i].module : "-");
 	free(fs);
+}
+
+struct fdiff {
+	const char *name;
+	double before, after;	/* self shares, percent */
+};
+
+static int func_name_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct profile_func *)x)->name, ((const struct profile_func *)y)->name);
+}
+
+static int fdiff_cmp(const void *x, const void *y)
+{
+	const struct fdiff *a = x, *b = y;
+	double da = fabs(a->after - a->before), db = fabs(b->after - b->before);
+
+	if (da != db)
+		return da > db ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* Sums functions of one name (several modules) after sorting by name; returns the count left. */
+static size_t by_name(struct profile_func *fs, size_t n)
+{
+	size_t k = 0;
+
+	qsort(fs, n, sizeof(*fs), func_name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k && !strcmp(fs[k - 1].name, fs[i].name))
+			fs[k - 1].self += fs[i].self;
+		else
+			fs[k++] = fs[i];
+	}
+	return k;
+}
+
+void profile_print_diff_top(FILE *f, const struct profile *before, const struct profile *after,
+			    size_t n)
+{
+	struct profile_func *a, *b;
+	size_t na = profile_functions(before, &a), nb = profile_functions(after, &b);
+	struct fdiff *d;
+	size_t i = 0, j = 0, k = 0;
+
+	na = by_name(a, na);
+	nb = by_name(b, nb);
+	d = xcalloc(na + nb + 1, sizeof(*d));
+
+	/* a merge of the two name-sorted lists */
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].name, b[j].name);
+
+		d[k].name = c <= 0 ? a[i].name : b[j].name;
+		d[k].before = c <= 0 ? pct(a[i++].self, before->root.total) : 0;
+		d[k].after = c >= 0 ? pct(b[j++].self, after->root.total) : 0;
+		k++;
+	}
+	qsort(d, k, sizeof(*d), fdiff_cmp);
+	if (!n || n > k)
+		n = k;
+	fprintf(f, "%8s %8s %9s  %s\n", "before%", "after%", "change", "function");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%8.2f %8.2f %+9.2f  %s\n", d[i].before, d[i].after,
+			d[i].after - d[i].before, d[i].name);
+	free(d);
+	free(a);
+	free(b);
 }

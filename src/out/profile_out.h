@@ -63,4 +63,27 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
  */
 void profile_print_top(FILE *f, const struct profile *p, size_t n);
 
+/*
+ * Option values as the commands take them: colors "module" or "kind",
+ * min_width a number of pixels >= 0; NULL leaves the field as it is.
+ * Returns 0, or -1 with pe_error() naming the option.
+ */
+int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width);
+
+/*
+ * Writes p to each of the n paths (format by extension). Returns 0, or -1
+ * with pe_error() naming the first file that failed (the others are still
+ * written).
+ */
+int profile_write_all(const struct profile *p, const char *const *paths, size_t n,
+		      const struct profile_write_opts *o);
+
+/*
+ * The functions whose self share changed most from before to after (n of
+ * them, all when 0): before %, after %, the change in points, function.
+ * Functions match by name.
+ */
+void profile_print_diff_top(FILE *f, const struct profile *before, const struct profile *after,
+			    size_t n);
+
 #endif

@@ -135,33 +135,124 @@ static const char *kind_suffix(enum frame_kind k)
 	}
 }
 
+/*
+ * Folded paths of a flattened profile, built in one buffer: at[d] is the
+ * length of the path down to depth d - 1, set by the last node seen there
+ * (preorder meets a node's parent just before it).
+ */
+struct path_walk {
+	struct strbuf sb;
+	size_t *at;
+};
+
+static void path_init(struct path_walk *w, size_t n)
+{
+	strbuf_init(&w->sb);
+	strbuf_grow(&w->sb, 256);
+	w->at = xmalloc((n + 2) * sizeof(*w->at));
+	w->at[1] = 0;
+}
+
+static const char *path_of(struct path_walk *w, const struct profile_flat *e)
+{
+	unsigned d = e->depth;
+
+	w->sb.len = w->at[d];
+	if (d > 1)
+		strbuf_addch(&w->sb, ';');
+	strbuf_addstr(&w->sb, e->node->frame.name);
+	strbuf_addstr(&w->sb, kind_suffix(e->node->frame.kind));
+	w->at[d + 1] = w->sb.len;
+	return w->sb.buf;
+}
+
+static void path_release(struct path_walk *w)
+{
+	strbuf_release(&w->sb);
+	free(w->at);
+}
+
+static int write_end(FILE *f)
+{
+	return ferror(f) ? pe_error("write error: %s", strerror(errno)) : 0;
+}
+
+/* 1 when two siblings differ only in module, file or line: they would print alike. */
+static int names_collide(const struct profile_flat *v, size_t n)
+{
+	size_t *last = xmalloc(n * sizeof(*last));	/* last child seen, per parent; 0: none */
+	int hit = 0;
+
+	memset(last, 0, n * sizeof(*last));
+	for (size_t i = 1; i < n && !hit; i++) {
+		const struct frame *a = &v[i].node->frame, *b;
+
+		if (last[v[i].parent]) {
+			b = &v[last[v[i].parent]].node->frame;
+			hit = a->name == b->name && a->kind == b->kind;
+		}
+		last[v[i].parent] = i;
+	}
+	free(last);
+	return hit;
+}
+
 int folded_write(FILE *f, const struct profile *p)
 {
 	struct profile_flat *v;
 	size_t n = profile_flatten(p, &v);
-	/* at[d]: length of the path down to depth d - 1, set by the last node there. */
-	size_t *at = xmalloc((n + 2) * sizeof(*at));
-	struct strbuf sb = STRBUF_INIT;
+	struct path_walk w;
 
-	strbuf_grow(&sb, 256);
-	at[1] = 0;
-	for (size_t i = 1; i < n; i++) {
-		const struct profile_node *node = v[i].node;
-		unsigned d = v[i].depth;
+	if (names_collide(v, n)) {
+		struct profile q;
+		int rc;
 
-		sb.len = at[d];
-		if (d > 1)
-			strbuf_addch(&sb, ';');
-		strbuf_addstr(&sb, node->frame.name);
-		strbuf_addstr(&sb, kind_suffix(node->frame.kind));
-		at[d + 1] = sb.len;
-		if (node->self)
-			fprintf(f, "%s %llu\n", sb.buf, (unsigned long long)node->self);
+		profile_init(&q, p->unit);
+		profile_merge_names(&q, p);
+		rc = folded_write(f, &q);
+		profile_release(&q);
+		free(v);
+		return rc;
 	}
-	strbuf_release(&sb);
-	free(at);
+	path_init(&w, n);
+	for (size_t i = 1; i < n; i++) {
+		const char *path = path_of(&w, &v[i]);
+
+		if (v[i].node->self)
+			fprintf(f, "%s %llu\n", path, (unsigned long long)v[i].node->self);
+	}
+	path_release(&w);
 	free(v);
-	if (ferror(f))
-		return pe_error("write error: %s", strerror(errno));
-	return 0;
+	return write_end(f);
+}
+
+/* Lines of a for the stacks with self weight, with b's weight of the same stack (0 if none). */
+static void diff_lines(FILE *f, const struct profile *a, const struct profile *b, int a_first,
+		       int only_missing)
+{
+	struct profile_flat *v;
+	size_t n = profile_flatten(a, &v);
+	const struct profile_node **m = xmalloc(n * sizeof(*m));
+	struct path_walk w;
+
+	profile_match(b, v, n, m);
+	path_init(&w, n);
+	for (size_t i = 1; i < n; i++) {
+		const char *path = path_of(&w, &v[i]);
+		unsigned long long x = v[i].node->self, y = m[i] ? m[i]->self : 0;
+
+		if (!x || (only_missing && y))
+			continue;
+		fprintf(f, "%s %llu %llu\n", path, a_first ? x : y, a_first ? y : x);
+	}
+	path_release(&w);
+	free(m);
+	free(v);
+}
+
+int folded_write_diff(FILE *f, const struct profile *before, const struct profile *after)
+{
+	diff_lines(f, after, before, 0, 0);
+	diff_lines(f, before, after, 1, 1);
+	return write_end(f);
 }

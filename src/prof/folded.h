@@ -22,6 +22,8 @@ struct prof_read_stats {
 	uint64_t skipped;	/* lines that were neither a stack nor blank (skip mode) */
 	uint64_t truncated;	/* stacks cut at PROFILE_MAX_DEPTH */
 	uint64_t first_bad_line;	/* line number of the first skipped line; 0 if none */
+	uint64_t filtered;	/* perf script: samples of another event, left out */
+	const char *other_event;	/* perf script: the first such event (interned), or NULL */
 };
 
 /*
@@ -35,6 +37,13 @@ int folded_read(struct profile *p, const char *buf, size_t len, int skip_bad,
 
 /* Writes p as folded stacks, sorted, one line per stack with self weight. Returns 0 or -1. */
 int folded_write(FILE *f, const struct profile *p);
+
+/*
+ * The two-column folded format of FlameGraph's difffolded.pl, which
+ * flamegraph.pl draws as a differential graph: "STACK BEFORE AFTER", one
+ * line per stack with self weight in either profile. Returns 0 or -1.
+ */
+int folded_write_diff(FILE *f, const struct profile *before, const struct profile *after);
 
 /* Splits a name with a "_[k]"-style suffix: returns the kind and shortens *len. */
 enum frame_kind folded_kind_suffix(const char *s, size_t *len);

@@ -314,7 +314,19 @@ static void *ptrmap_get(const struct ptrmap *m, const void *k)
  * meets every parent before its children: each src node maps to one dst
  * node, and adding totals node by node keeps dst's sums right.
  */
+static void merge(struct profile *dst, const struct profile *src, int names_only);
+
 void profile_merge(struct profile *dst, const struct profile *src)
+{
+	merge(dst, src, 0);
+}
+
+void profile_merge_names(struct profile *dst, const struct profile *src)
+{
+	merge(dst, src, 1);
+}
+
+static void merge(struct profile *dst, const struct profile *src, int names_only)
 {
 	const struct profile_table *st = src->table;
 	struct ptrmap m;
@@ -337,8 +349,10 @@ void profile_merge(struct profile *dst, const struct profile *src)
 			struct frame f = s->frame;
 
 			f.name = intern_or_null(dst, f.name);
-			f.module = intern_or_null(dst, f.module);
-			f.file = intern_or_null(dst, f.file);
+			f.module = names_only ? NULL : intern_or_null(dst, f.module);
+			f.file = names_only ? NULL : intern_or_null(dst, f.file);
+			if (names_only)
+				f.line = 0;
 			d = child_get(dst, parent, &f);
 			d->self += s->self;
 			d->total += s->total;
@@ -357,9 +371,23 @@ void profile_merge(struct profile *dst, const struct profile *src)
 	free(m.vals);
 }
 
+/*
+ * Names compare as strcmp would if each ended in ';': the order in which
+ * whole folded lines sort ("a;foo;x" before "a;foo.1"), so that a walk in
+ * this order writes the same file as `sort` of FlameGraph's tools.
+ */
+static int name_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	while (*x && *x == *y)
+		x++, y++;
+	return (int)(*x ? *x : ';') - (int)(*y ? *y : ';');
+}
+
 int profile_frame_cmp(const struct frame *a, const struct frame *b)
 {
-	int c = strcmp(a->name, b->name);
+	int c = name_cmp(a->name, b->name);
 
 	if (c)
 		return c;
@@ -504,4 +532,113 @@ size_t profile_functions(const struct profile *p, struct profile_func **out)
 	free(v);
 	*out = fs;
 	return nfs;
+}
+
+const char *profile_find_string(const struct profile *p, const char *s, size_t len)
+{
+	const struct profile_table *t = p->table;
+	uint64_t h = hash_bytes(s, len);
+
+	for (size_t i = h & t->strs_mask; t->strs[i].s; i = (i + 1) & t->strs_mask) {
+		const struct intern_slot *e = &t->strs[i];
+
+		if (e->hash == h && e->len == len && !memcmp(e->s, s, len))
+			return e->s;
+	}
+	return NULL;
+}
+
+static int find_foreign(const struct profile *p, const char *s, const char **out)
+{
+	*out = s ? profile_find_string(p, s, strlen(s)) : NULL;
+	return !s || *out;
+}
+
+const struct profile_node *profile_find_child(const struct profile *p,
+					      const struct profile_node *parent,
+					      const struct frame *f)
+{
+	const struct profile_table *t = p->table;
+	struct frame g = *f;
+	uint64_t h;
+
+	if (!find_foreign(p, f->name, &g.name) || !find_foreign(p, f->module, &g.module) ||
+	    !find_foreign(p, f->file, &g.file))
+		return NULL;
+	h = frame_hash(parent, &g);
+	for (size_t i = h & t->kids_mask; t->kids[i].node; i = (i + 1) & t->kids_mask) {
+		const struct profile_node *n = t->kids[i].node;
+
+		if (t->kids[i].hash == h && n->parent == parent && frame_eq(&n->frame, &g))
+			return n;
+	}
+	return NULL;
+}
+
+void frame_ids_init(struct frame_ids *t, size_t expect)
+{
+	size_t cap = 64;
+
+	while (cap < expect * 2)
+		cap *= 2;
+	t->mask = cap - 1;
+	t->n = 0;
+	t->keys = xcalloc(cap, sizeof(*t->keys));
+	t->ids = xcalloc(cap, sizeof(*t->ids));
+}
+
+void frame_ids_release(struct frame_ids *t)
+{
+	free(t->keys);
+	free(t->ids);
+}
+
+/* The id of k; *is_new says whether it was just given one. */
+uint64_t frame_ids_get(struct frame_ids *t, const struct frame *k, int *is_new)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->mask) {
+		struct frame_ids g;
+
+		frame_ids_init(&g, (t->mask + 1));
+		for (size_t j = 0; j <= t->mask; j++) {
+			size_t m;
+
+			if (!t->ids[j])
+				continue;
+			for (m = frame_hash(NULL, &t->keys[j]) & g.mask; g.ids[m]; m = (m + 1) & g.mask)
+				;
+			g.keys[m] = t->keys[j];
+			g.ids[m] = t->ids[j];
+		}
+		g.n = t->n;
+		frame_ids_release(t);
+		*t = g;
+	}
+	for (i = frame_hash(NULL, k) & t->mask; t->ids[i]; i = (i + 1) & t->mask) {
+		const struct frame *e = &t->keys[i];
+
+		if (frame_eq(e, k)) {
+			*is_new = 0;
+			return t->ids[i];
+		}
+	}
+	t->keys[i] = *k;
+	t->ids[i] = ++t->n;
+	*is_new = 1;
+	return t->n;
+}
+
+void profile_match(const struct profile *other, const struct profile_flat *v, size_t n,
+		   const struct profile_node **out)
+{
+	if (!n)
+		return;
+	out[0] = &other->root;
+	for (size_t i = 1; i < n; i++) {
+		const struct profile_node *par = out[v[i].parent];
+
+		out[i] = par ? profile_find_child(other, par, &v[i].node->frame) : NULL;
+	}
 }

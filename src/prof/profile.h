@@ -70,7 +70,16 @@ void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64
 /* Adds every stack of src into dst (interning src's strings into dst). */
 void profile_merge(struct profile *dst, const struct profile *src);
 
-/* Orders frames by name, then module, kind, file, line (strcmp order; NULL first). */
+/*
+ * As profile_merge, keeping only names and kinds (module, file and line
+ * dropped): stacks that differ only in those become one, as in folded text.
+ */
+void profile_merge_names(struct profile *dst, const struct profile *src);
+
+/*
+ * Orders frames by name (byte order, as if each name ended in ';', which is
+ * how whole folded lines sort), then module, kind, file, line (NULL first).
+ */
 int profile_frame_cmp(const struct frame *a, const struct frame *b);
 
 /*
@@ -100,5 +109,39 @@ struct profile_func {
 	uint64_t total;
 };
 size_t profile_functions(const struct profile *p, struct profile_func **out);
+
+/* The interned copy of s[0..len) when p holds one, else NULL; interns nothing. */
+const char *profile_find_string(const struct profile *p, const char *s, size_t len);
+
+/*
+ * The child of parent (a node of p) whose frame equals f by content; f's
+ * strings may belong to another profile. NULL when there is none.
+ */
+const struct profile_node *profile_find_child(const struct profile *p,
+					      const struct profile_node *parent,
+					      const struct frame *f);
+
+/*
+ * Numbers distinct frames (1, 2, ... in order of first use), for renderers
+ * that need tables of frames, functions or strings: a key is a struct frame
+ * whose unused fields are zero. Keys compare field by field, strings by
+ * pointer (so they must be interned in one profile).
+ */
+struct frame_ids {
+	struct frame *keys;
+	uint64_t *ids;
+	size_t mask, n;
+};
+void frame_ids_init(struct frame_ids *t, size_t expect);
+/* The id of k; *is_new is 1 when k got it just now. */
+uint64_t frame_ids_get(struct frame_ids *t, const struct frame *k, int *is_new);
+void frame_ids_release(struct frame_ids *t);
+
+/*
+ * For each node v[i] of a flattened profile, the node of other at the same
+ * path (frames equal by content), or NULL: out[i], an array of n.
+ */
+void profile_match(const struct profile *other, const struct profile_flat *v, size_t n,
+		   const struct profile_node **out);
 
 #endif

@@ -1,0 +1,438 @@
+/*
+ * `perf script` text to stacks (see perfscript.h for the folding rules,
+ * which follow stackcollapse-perf.pl's defaults). Built for speed: lines
+ * are found with memchr, names are sliced in place and interned, and the
+ * only buffers (frames, the scratch for tidied names) are allocated once
+ * per read, so a sample costs a few hash probes and no allocation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prof/perfscript.h"
+#include "util/xalloc.h"
+
+struct ps_state {
+	struct profile *p;
+	const struct perfscript_opts *o;
+	struct prof_read_stats *st;
+	struct frame *frames;	/* leaf first, while a sample is read */
+	size_t n;
+	int in_sample;		/* a header of the kept event was read */
+	int truncated;
+	uint64_t weight;
+	const char *comm;	/* interned */
+	const char *event;	/* interned, the event kept; NULL until the first header */
+	int period_seen;
+	uint64_t first_period;
+	char *scratch;		/* for tidied names */
+	size_t scratch_len;
+};
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_word(char c)
+{
+	return is_digit(c) || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static void flush_sample(struct ps_state *s)
+{
+	if (s->in_sample && s->n) {
+		struct frame *f = s->frames;
+		size_t n = s->n + 1;
+
+		/* frames[] is leaf first, with room for the comm at the end: reverse. */
+		f[s->n] = (struct frame){ .name = s->comm, .kind = FRAME_PROCESS };
+		for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+			struct frame t = f[i];
+
+			f[i] = f[j];
+			f[j] = t;
+		}
+		profile_add(s->p, f, n, s->weight);
+		s->st->stacks++;
+		if (s->truncated)
+			s->st->truncated++;
+	}
+	s->in_sample = 0;
+	s->n = 0;
+	s->truncated = 0;
+}
+
+/*
+ * The header: COMM PID[/TID] ... [PERIOD] EVENT: — comm is the shortest
+ * prefix followed by blanks, digits (or digits/digits) and a blank, as
+ * stackcollapse-perf.pl's header pattern takes it.
+ * Returns 0 when the line is not a header.
+ */
+static int parse_header(struct ps_state *s, const char *l, const char *e)
+{
+	const char *c = NULL, *q, *ev, *ee;
+	char comm[256];
+	size_t clen;
+	uint64_t period = 0;
+	int has_period = 0;
+
+	for (const char *x = l + 1; x < e; x++) {
+		if (!is_space(*x) || is_space(x[-1]))
+			continue;
+		q = x;
+		while (q < e && is_space(*q))
+			q++;
+		if (q == e || !is_digit(*q))
+			continue;
+		while (q < e && is_digit(*q))
+			q++;
+		while (q < e && *q == '/')
+			q++;
+		while (q < e && is_digit(*q))
+			q++;
+		if (q < e && is_space(*q)) {
+			c = x;
+			break;
+		}
+	}
+	if (!c)
+		return 0;
+	flush_sample(s);
+
+	/* The event: the last word, ending in ':', after "TIME:" and an optional period. */
+	ee = e;
+	while (ee > c && is_space(ee[-1]))
+		ee--;
+	if (ee > c && ee[-1] == ':') {
+		ev = --ee;
+		while (ev > c && !is_space(ev[-1]))
+			ev--;
+		q = ev;
+		if (ev < ee && q > c && is_space(q[-1])) {
+			const char *d;
+
+			while (q > c && is_space(q[-1]))
+				q--;
+			d = q;
+			while (d > c && is_digit(d[-1]))
+				d--;
+			if (d < q) {
+				const char *b = d;
+
+				while (b > c && is_space(b[-1]))
+					b--;
+				if (b > c && b[-1] == ':') {
+					has_period = 1;
+					for (const char *x = d; x < q; x++)
+						period = period * 10 + (uint64_t)(*x - '0');
+					q = b;
+				}
+			}
+			while (q > c && is_space(q[-1]))
+				q--;
+			if (has_period || (q > c && q[-1] == ':')) {
+				const char *name = profile_intern(s->p, ev, ee - ev);
+
+				if (!s->event) {
+					s->event = name;
+					s->p->event = name;
+				} else if (name != s->event) {
+					s->st->filtered++;
+					if (!s->st->other_event)
+						s->st->other_event = name;
+					return 1;
+				}
+			}
+		}
+	}
+	if (has_period) {
+		if (!s->period_seen)
+			s->first_period = period;
+		s->period_seen = 1;
+		/* a period over 2^63 can only be garbage; keep the sums from wrapping */
+		s->weight = period >> 63 ? 1 : period;
+	} else {
+		s->weight = 1;
+	}
+	clen = c - l < (long)sizeof(comm) ? (size_t)(c - l) : sizeof(comm) - 1;
+	memcpy(comm, l, clen);
+	for (size_t i = 0; i < clen; i++)
+		if (comm[i] == ' ')
+			comm[i] = '_';
+	s->comm = profile_intern(s->p, comm, clen);
+	s->in_sample = 1;
+	return 1;
+}
+
+/* Module basename, "[kernel.kallsyms]" as it is; NULL for "[unknown]" or "". */
+static const char *module_of(struct ps_state *s, const char *m, size_t len)
+{
+	const char *b = m + len;
+
+	if (!len || (len == 9 && !memcmp(m, "[unknown]", 9)))
+		return NULL;
+	if (*m != '[')
+		while (b > m && b[-1] != '/')
+			b--;
+	else
+		b = m;
+	return profile_intern(s->p, b, m + len - b);
+}
+
+static enum frame_kind kind_of(const char *m, size_t len)
+{
+	if (len && (m[0] == '[' || (len >= 7 && !memcmp(m + len - 7, "vmlinux", 7))) &&
+	    !memmem(m, len, "unknown", 7))
+		return FRAME_KERNEL;
+	if (memmem(m, len, "/tmp/perf-", 10) && len > 4 && !memcmp(m + len - 4, ".map", 4))
+		return FRAME_JIT;
+	if (memmem(m, len, "/jitted-", 8) && len > 3 && !memcmp(m + len - 3, ".so", 3))
+		return FRAME_JIT;
+	return FRAME_USER;
+}
+
+/* Go methods ("pkg.(*T).M") keep their parentheses; see tidy(). */
+static int go_method(const char *f, size_t len)
+{
+	const char *a = memmem(f, len, ".(", 2);
+
+	if (!a)
+		return 0;
+	for (const char *x = f + len - 2; x > a; x--)
+		if (x[0] == ')' && x[1] == '.')
+			return 1;
+	return 0;
+}
+
+/*
+ * stackcollapse-perf.pl's default tidying of a name: ';' becomes ':',
+ * everything from the first '(' that does not open "(anonymous namespace)"
+ * is dropped (arguments, clone suffixes) unless the name is a Go method,
+ * quotes are deleted, and with comm "java" a leading 'L' goes from names
+ * with a '/'. Returns the tidied length; the name is in s->scratch.
+ */
+static size_t tidy(struct ps_state *s, const char *f, size_t len)
+{
+	static const char anon[] = "(anonymous namespace)";
+	int keep_parens = go_method(f, len);
+	size_t n = 0;
+
+	if (s->scratch_len < len + 1) {
+		s->scratch_len = len + 64;
+		s->scratch = xrealloc(s->scratch, s->scratch_len);
+	}
+	for (size_t i = 0; i < len; i++) {
+		char ch = f[i];
+
+		if (ch == '(' && !keep_parens) {
+			if (len - i >= sizeof(anon) - 1 && !memcmp(f + i, anon, sizeof(anon) - 1)) {
+				memcpy(s->scratch + n, anon, sizeof(anon) - 1);
+				n += sizeof(anon) - 1;
+				i += sizeof(anon) - 2;
+				continue;
+			}
+			break;
+		}
+		if (ch == '"' || ch == '\'')
+			continue;
+		s->scratch[n++] = ch == ';' ? ':' : ch;
+	}
+	if (!strcmp(s->comm, "java") && n && s->scratch[0] == 'L' && memchr(s->scratch, '/', n)) {
+		memmove(s->scratch, s->scratch + 1, n - 1);
+		n--;
+	}
+	return n;
+}
+
+static void push_frame(struct ps_state *s, const char *name, size_t len, const char *mod,
+		       enum frame_kind kind)
+{
+	struct frame *f;
+
+	if (s->n == PROFILE_MAX_DEPTH - 1) {
+		/* Keep the leaf end (read first); the outermost frames are lost. */
+		s->truncated = 1;
+		return;
+	}
+	f = &s->frames[s->n++];
+	f->name = profile_intern(s->p, name, len);
+	f->module = mod;
+	f->file = NULL;
+	f->line = 0;
+	f->kind = kind;
+}
+
+/* One function in a frame line: [unknown] handling, then tidying. */
+static void add_func(struct ps_state *s, const char *f, size_t len, const char *m, size_t mlen,
+		     const char *mod, enum frame_kind kind)
+{
+	char buf[300];
+
+	if (len == 9 && !memcmp(f, "[unknown]", 9)) {
+		const char *b = m + mlen;
+		size_t bl;
+
+		if (mlen == 9 && !memcmp(m, "[unknown]", 9)) {
+			b = "unknown";
+			bl = 7;
+		} else {
+			while (b > m && b[-1] != '/')
+				b--;
+			bl = m + mlen - b;
+			if (bl > sizeof(buf) - 2)
+				bl = sizeof(buf) - 2;
+		}
+		buf[0] = '[';
+		memcpy(buf + 1, b, bl);
+		buf[bl + 1] = ']';
+		f = buf;
+		len = bl + 2;
+		kind = FRAME_UNKNOWN;
+	}
+	if (memchr(f, '(', len) || memchr(f, ';', len) || memchr(f, '"', len) ||
+	    memchr(f, '\'', len) || (len && f[0] == 'L' && !strcmp(s->comm, "java"))) {
+		len = tidy(s, f, len);
+		f = s->scratch;
+	}
+	push_frame(s, f, len, mod, kind);
+}
+
+/* A frame line: "\tADDR SYMBOL+0xOFF (MODULE)". Returns 0 when it is not one. */
+static int parse_frame(struct ps_state *s, const char *l, const char *e)
+{
+	const char *x = l, *pc, *fs, *fe, *ms = NULL, *me = NULL, *mod;
+	enum frame_kind kind;
+
+	while (x < e && is_space(*x))
+		x++;
+	pc = x;
+	while (x < e && is_word(*x))
+		x++;
+	if (x == pc)
+		return 0;
+	while (x < e && is_space(*x))
+		x++;
+	fs = x;
+	/* The module: the last " (NONBLANK)" in the line, with a name before it. */
+	for (const char *r = e; r > fs + 2; r--) {
+		const char *o;
+
+		if (r[-1] != ')')
+			continue;
+		o = r - 1;
+		while (o > fs && !is_space(o[-1]))
+			o--;
+		if (*o == '(' && o - 1 > fs && o[-1] == ' ' && o < r - 1) {
+			ms = o + 1;
+			me = r - 1;
+			break;
+		}
+	}
+	if (!ms)
+		return 0;
+	if (!s->in_sample)
+		return 1;	/* a frame of a filtered sample */
+	fe = ms - 2;
+	/* Drop "+0x<hex>" at the end. */
+	for (const char *y = fe; y > fs; y--) {
+		if (is_digit(y[-1]) || (y[-1] >= 'a' && y[-1] <= 'f'))
+			continue;
+		if (y < fe && y - fs >= 3 && y[-1] == 'x' && y[-2] == '0' && y[-3] == '+')
+			fe = y - 3;
+		break;
+	}
+	if (fe > fs && *fs == '(')
+		return 1;	/* a process name, as perf prints for some frames */
+	mod = module_of(s, ms, me - ms);
+	kind = s->o->annotate ? kind_of(ms, me - ms) : FRAME_USER;
+	{
+		/* "a->b->c": inlined chain, caller first; later ones are inline frames. */
+		const char *start = fs;
+		struct frame tmp[64];
+		size_t k = 0, base = s->n;
+
+		for (;;) {
+			const char *arrow = NULL;
+
+			for (const char *y = start; y + 1 < fe; y++)
+				if (y[0] == '-' && y[1] == '>') {
+					arrow = y;
+					break;
+				}
+			add_func(s, start, (arrow ? arrow : fe) - start, ms, me - ms, mod,
+				 s->n > base ? FRAME_INLINE : kind);
+			if (!arrow || s->n - base >= 64)
+				break;
+			start = arrow + 2;
+		}
+		/* frames[] is leaf first: the chain's last (innermost) goes first. */
+		k = s->n - base;
+		if (k > 1 && s->n >= k) {
+			memcpy(tmp, s->frames + s->n - k, k * sizeof(*tmp));
+			for (size_t i = 0; i < k; i++)
+				s->frames[s->n - k + i] = tmp[k - 1 - i];
+		}
+	}
+	return 1;
+}
+
+int perfscript_read(struct profile *p, const char *buf, size_t len,
+		    const struct perfscript_opts *o, struct prof_read_stats *st)
+{
+	static const struct perfscript_opts defaults = { 0 };
+	struct ps_state s = { .p = p, .o = o ? o : &defaults, .st = st };
+	const char *end = buf + len, *line = buf;
+
+	s.frames = xmalloc(PROFILE_MAX_DEPTH * sizeof(*s.frames));
+	if (s.o->event)
+		s.event = p->event = profile_intern(p, s.o->event, strlen(s.o->event));
+	while (line < end) {
+		const char *nl = memchr(line, '\n', end - line);
+		const char *eol = nl ? nl : end, *t = eol;
+
+		st->lines++;
+		while (t > line && is_space(t[-1]))
+			t--;
+		if (t == line) {
+			flush_sample(&s);
+		} else if (*line != '#') {
+			int ok = is_space(*line) ? parse_frame(&s, line, eol) : parse_header(&s, line, eol);
+
+			if (!ok && !st->skipped++)
+				st->first_bad_line = st->lines;
+		}
+		line = nl ? nl + 1 : end;
+	}
+	flush_sample(&s);
+	if (s.period_seen && p->event)
+		p->unit = !strcmp(p->event, "cpu-clock") || !strcmp(p->event, "task-clock") ||
+			  !strncmp(p->event, "cpu-clock:", 10) || !strncmp(p->event, "task-clock:", 11)
+			  ? "nanoseconds" : "events";
+	if (s.period_seen && !strcmp(p->unit, "nanoseconds") && !p->period_ns)
+		p->period_ns = s.first_period;
+	free(s.scratch);
+	free(s.frames);
+	return 0;
+}
+
+int perfscript_detect(const char *buf, size_t len)
+{
+	const char *end = buf + len, *line = buf;
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', end - line);
+		const char *eol = nl ? nl : end, *t = eol;
+
+		while (t > line && is_space(t[-1]))
+			t--;
+		if (t > line && *line != '#')
+			return !is_digit(t[-1]);
+		line = nl ? nl + 1 : end;
+	}
+	return 0;
+}
