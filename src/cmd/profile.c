@@ -13,8 +13,11 @@
 
 #include "cmd/cmd.h"
 #include "out/profile_out.h"
+#include "prof/persist.h"
 #include "prof/profile.h"
 #include "prof/sampler.h"
+#include "store/store.h"
+#include "sys/env.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
@@ -57,6 +60,36 @@ static int parse_options_values(const char *event, const char *call_graph, uint6
 	return 0;
 }
 
+/* --save: the profile's top functions and its stacks as a run of kind "profile". */
+static int save_profile(struct store *st, const char *name, const struct string_list *tags,
+			const char *invocation, const struct profile *p, size_t top,
+			int64_t started, int64_t ended)
+{
+	struct store_run run = { 0 };
+	struct env_info env;
+	int rc;
+
+	env_collect(&env, 1);
+	env_loadavg(env.loadavg_after);
+	run = (struct store_run){
+		.kind = xstrdup("profile"), .name = xstrdup(name), .started = started, .ended = ended,
+		.version = xstrdup(perfeng_version), .command_line = xstrdup(invocation),
+		.hostname = xstrdup(env.hostname), .cpu_model = xstrdup(env.cpu_model),
+		.governor = xstrdup(env.governor), .kernel = xstrdup(env.kernel), .cores = env.cores,
+		.loadavg_before = env.loadavg_before[0], .loadavg_after = env.loadavg_after[0],
+		.git_commit = xstrdup(env.git_commit), .git_branch = xstrdup(env.git_branch),
+		.git_dirty = env.git_dirty,
+	};
+	for (size_t t = 0; t < tags->n; t++)
+		store_run_add_tag(&run, tags->v[t]);
+	rc = profile_store_save(st, &run, p, top);
+	if (!rc)
+		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
+			store_location(st));
+	store_run_release(&run);
+	return rc;
+}
+
 static void print_summary(FILE *f, const struct sampler_opts *so, const struct sampler_result *r,
 			  const struct profile *p)
 {
@@ -76,6 +109,11 @@ int cmd_profile(int argc, char **argv)
 {
 	uint64_t pid = 0, freq = 499, duration = 0, top = 20, stack = 8192;
 	const char *event = "cpu-clock", *call_graph = "fp", *debug_dir = NULL, *title = NULL;
+	const char *save = NULL, *store_spec = NULL;
+	struct string_list tags = { 0 };
+	struct store *st = NULL;
+	char *invocation = NULL;
+	int64_t started;
 	int offcpu = 0, inline_frames = 0, lines = 0, inverted = 0, npos, rc;
 	struct string_list outputs = { 0 };
 	struct option opts[] = {
@@ -97,6 +135,10 @@ int cmd_profile(int argc, char **argv)
 		OPT_LIST('o', "output", &outputs, "<FILE>", "write the profile; format by extension: .folded .svg .pb.gz .speedscope.json (repeatable)"),
 		OPT_STRING(0, "title", &title, "<TEXT>", "title of the SVG flame graph"),
 		OPT_FLAG(0, "inverted", &inverted, "SVG: icicle graph, roots at the top"),
+		OPT_GROUP("Results store:"),
+		OPT_STRING(0, "save", &save, "<NAME>", "save the top functions and the stacks as a run named NAME"),
+		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
+		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
 	struct sampler_opts so = { 0 };
@@ -105,11 +147,12 @@ int cmd_profile(int argc, char **argv)
 	struct sigaction sa = { 0 }, old_int, old_term;
 	int status = PE_EXIT_OK;
 
+	invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, profile_usage, opts);
-		free(outputs.v);
-		return PE_EXIT_OK;
+		status = PE_EXIT_OK;
+		goto done;
 	}
 	if (!rc && pid && npos)
 		rc = pe_error("give a command or -p PID, not both");
@@ -123,10 +166,21 @@ int cmd_profile(int argc, char **argv)
 		if (profile_format_of(outputs.v[i]) == PROFILE_FMT_NONE)
 			rc = pe_error("-o: '%s': unknown format; use .folded, .svg, .pb.gz or .speedscope.json",
 				      outputs.v[i]);
+	if (!rc && (tags.n || store_spec) && !save)
+		rc = pe_error("--tag and --store need --save NAME");
+	if (!rc && save)
+		rc = store_check_name(save);
+	for (size_t i = 0; !rc && i < tags.n; i++)
+		rc = store_check_tag(tags.v[i]);
 	if (rc < 0) {
 		fprintf(stderr, "perfeng profile: %s\nsee 'perfeng profile --help'\n", pe_errmsg());
-		free(outputs.v);
-		return PE_EXIT_USAGE;
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
+	/* the store is opened first: a bad path or URL fails before the profiling */
+	if (save && store_open(store_spec, &st) < 0) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto done;
 	}
 	so.argv = pid ? NULL : argv;
 	argv[npos] = NULL;
@@ -144,6 +198,7 @@ int cmd_profile(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	profile_init(&p, "samples");
+	started = clock_realtime_us();
 	rc = sampler_run(&so, &p, &r);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -175,10 +230,17 @@ int cmd_profile(int argc, char **argv)
 		cmd_warn("no samples: the target ran too briefly or did not run on the CPU");
 	if (r.exited && r.exit_code)
 		cmd_warn("the command exited with status %d", r.exit_code);
+	if (st && save_profile(st, save, &tags, invocation, &p, (size_t)top, started, clock_realtime_us()) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (status == PE_EXIT_OK && r.interrupted)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the profile so far is written");
 out:
 	profile_release(&p);
+done:
+	if (st)
+		store_close(st);
 	free(outputs.v);
+	free(tags.v);
+	free(invocation);
 	return status;
 }
