@@ -168,6 +168,12 @@ uint64_t session_record_time(const struct session *s, const void *rec, size_t re
 	return sideband_time(rec, rec_len);
 }
 
+/* A mapping of a file we can open, not anonymous memory ("//anon", "[heap]", "[vdso]"). */
+static int map_is_file(const struct map *m)
+{
+	return m && m->path[0] == '/' && strncmp(m->path, "//anon", 6) != 0;
+}
+
 struct lookup_ctx {
 	struct session *s;
 	struct proc_maps *pm;
@@ -179,7 +185,7 @@ static struct dso *lookup_dso(void *ctx, uint64_t addr, uint64_t *vaddr)
 	struct lookup_ctx *lc = ctx;
 	struct map *m = lc->pm ? maps_lookup(lc->pm, addr) : NULL;
 
-	if (!m || !m->path[0] || m->path[0] == '[')
+	if (!map_is_file(m))
 		return NULL;
 	if (!m->dso)
 		m->dso = symbols_dso(&lc->s->syms, lc->pid, m);
@@ -196,7 +202,7 @@ static size_t addr_frames(struct lookup_ctx *lc, uint64_t addr, int is_return, s
 	char buf[320];
 	int n;
 
-	if (m && m->path[0] && m->path[0] != '[') {
+	if (map_is_file(m)) {
 		struct dso *d = lookup_dso(lc, look, &vaddr);
 
 		return symbols_resolve(&s->syms, d, vaddr, out, max);
@@ -211,13 +217,13 @@ static size_t addr_frames(struct lookup_ctx *lc, uint64_t addr, int is_return, s
 		}
 	}
 	/* [vdso], anonymous memory, or nothing mapped that we know of */
-	if (m && m->path[0])
+	if (m && m->path[0] == '[')
 		n = snprintf(buf, sizeof(buf), "%s+0x%llx", m->path, (unsigned long long)(look - m->start));
 	else
 		n = snprintf(buf, sizeof(buf), "[anon]+0x%llx", (unsigned long long)look);
 	out[0] = (struct frame){ .name = profile_intern(s->prof, buf, (size_t)n),
-				 .module = m && m->path[0] ? m->path : NULL, .kind = FRAME_UNKNOWN };
-	if (out[0].module)
+				 .module = NULL, .kind = FRAME_UNKNOWN };
+	if (m && m->path[0] == '[')
 		out[0].module = profile_intern(s->prof, m->path, strlen(m->path));
 	return 1;
 }

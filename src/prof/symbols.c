@@ -373,6 +373,20 @@ static size_t resolve_uncached(struct symbols *s, struct dso *d, uint64_t vaddr,
 		out[n - 1].file = intern(s, leaf_file);
 		out[n - 1].line = leaf_line;
 	}
+	/*
+	 * The writers show names only: with --lines a frame is a line of a
+	 * function, "name (file.c:42)", so flame graphs split by line.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		char buf[1024];
+		int len;
+
+		if (!out[i].file)
+			continue;
+		len = snprintf(buf, sizeof(buf), "%s (%s:%u)", out[i].name, base_name(out[i].file), out[i].line);
+		if (len > 0 && (size_t)len < sizeof(buf))
+			out[i].name = profile_intern(s->prof, buf, (size_t)len);
+	}
 	return n;
 nosym:
 	out[0] = frame_unknown(s, d, vaddr);
