@@ -1,10 +1,10 @@
 /*
  * A workload with known CPU shares for `perfeng profile` tests:
- *   pe-prof-work THREADS ROUNDS [UNIT]
+ *   pe-prof-work THREADS ROUNDS [UNIT [MARKER]]
  * Each of THREADS threads runs ROUNDS rounds of lib_hot (libpeprof.so) for
  * 7*UNIT iterations and exe_hot (this PIE executable) for 3*UNIT, the same
  * loop in both, so lib_hot has 70% of the CPU time and exe_hot 30%.
- * UNIT defaults to 100000.
+ * UNIT defaults to 100000; MARKER is ignored (tests find the process by it).
  */
 #include <pthread.h>
 #include <stdint.h>
