@@ -128,7 +128,7 @@ int cmd_profile(int argc, char **argv)
 		OPT_FLAG(0, "off-cpu", &offcpu, "profile time blocked off the CPU, by stack, in nanoseconds"),
 		OPT_GROUP("Symbols:"),
 		OPT_FLAG(0, "inline", &inline_frames, "show inlined functions as frames of their own"),
-		OPT_FLAG(0, "lines", &lines, "attach source file and line to each frame"),
+		OPT_FLAG(0, "lines", &lines, "name frames by source line: \"f (file.c:42)\""),
 		OPT_STRING(0, "debug-dir", &debug_dir, "<DIR>", "look for debug files (.build-id/xx/yyyy.debug, debuglink) here first"),
 		OPT_GROUP("Output:"),
 		OPT_UINT(0, "top", &top, "<N>", "functions in the top table (default 20; 0: none)"),
