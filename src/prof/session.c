@@ -358,10 +358,16 @@ void session_record(struct session *s, const void *rec, size_t rec_len)
 {
 	const struct perf_event_header *h = rec;
 	const uint8_t *body = (const uint8_t *)rec + sizeof(*h);
-	size_t len = rec_len - sizeof(*h);
+	size_t len;
 	uint32_t u[4];
-	uint64_t t = session_record_time(s, rec, rec_len);
+	uint64_t t;
 
+	if (rec_len < sizeof(*h)) {
+		s->bad++;
+		return;
+	}
+	len = rec_len - sizeof(*h);
+	t = session_record_time(s, rec, rec_len);
 	if (t > s->last_time)
 		s->last_time = t;
 	switch (h->type) {
