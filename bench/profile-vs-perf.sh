@@ -66,12 +66,15 @@ done
 echo "perfeng profile vs perf record — $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "workload: pe-prof-work, $threads threads, $rounds rounds; -F $freq; $reps runs each, medians; $(perf --version)"
 echo
-echo "| run | wall (s) | slowdown | CPU (s) |"
-echo "|---|---:|---:|---:|"
+echo "| run | wall (s) | slowdown | CPU (s) | CPU over alone |"
+echo "|---|---:|---:|---:|---:|"
 for n in "${names[@]}"; do
-	printf '| %s | %.3f | %.3f | %.3f |\n' "$n" "${wall[$n]}" "$(echo "${wall[$n]} / ${wall[alone]}" | bc -l)" "${cpu[$n]}"
+	printf '| %s | %.3f | %.3f | %.3f | %+.1f%% |\n' "$n" "${wall[$n]}" "$(echo "${wall[$n]} / ${wall[alone]}" | bc -l)" \
+		"${cpu[$n]}" "$(echo "100 * (${cpu[$n]} - ${cpu[alone]}) / ${cpu[alone]}" | bc -l)"
 done
-printf '| ratio perfeng / perf (frame pointers) | %.3f | | %.3f |\n' \
-	"$(echo "${wall[perfeng]} / ${wall[perf]}" | bc -l)" "$(echo "${cpu[perfeng]} / ${cpu[perf]}" | bc -l)"
-printf '| ratio perfeng / perf (dwarf) | %.3f | | %.3f |\n' \
-	"$(echo "${wall[perfeng-dwarf]} / ${wall[perf-dwarf]}" | bc -l)" "$(echo "${cpu[perfeng-dwarf]} / ${cpu[perf-dwarf]}" | bc -l)"
+printf '| ratio perfeng / perf (frame pointers) | %.3f | %.3f | %.3f | |\n' \
+	"$(echo "${wall[perfeng]} / ${wall[perf]}" | bc -l)" "$(echo "${wall[perfeng]} / ${wall[perf]}" | bc -l)" \
+	"$(echo "${cpu[perfeng]} / ${cpu[perf]}" | bc -l)"
+printf '| ratio perfeng / perf (dwarf) | %.3f | %.3f | %.3f | |\n' \
+	"$(echo "${wall[perfeng-dwarf]} / ${wall[perf-dwarf]}" | bc -l)" "$(echo "${wall[perfeng-dwarf]} / ${wall[perf-dwarf]}" | bc -l)" \
+	"$(echo "${cpu[perfeng-dwarf]} / ${cpu[perf-dwarf]}" | bc -l)"

@@ -482,12 +482,8 @@ int cmd_load(int argc, char **argv)
 		slos = xcalloc(slos_arg.n + 1, sizeof(*slos));
 	for (size_t i = 0; !rc && i < slos_arg.n; i++)
 		rc = slo_parse(slos_arg.v[i], &slos[i]);
-	if (!rc && (tags.n || store_spec) && !save)
-		rc = pe_error("--tag and --store need --save NAME");
-	if (!rc && save)
-		rc = store_check_name(save);
-	for (size_t i = 0; !rc && i < tags.n; i++)
-		rc = store_check_tag(tags.v[i]);
+	if (!rc)
+		rc = store_check_save_options(save, store_spec, tags.v, tags.n);
 	if (!rc)
 		rc = http_url_parse(argv[0], &u);
 	if (!rc && body_arg && read_body(body_arg, &body) < 0) {

@@ -166,12 +166,8 @@ int cmd_profile(int argc, char **argv)
 		if (profile_format_of(outputs.v[i]) == PROFILE_FMT_NONE)
 			rc = pe_error("-o: '%s': unknown format; use .folded, .svg, .pb.gz or .speedscope.json",
 				      outputs.v[i]);
-	if (!rc && (tags.n || store_spec) && !save)
-		rc = pe_error("--tag and --store need --save NAME");
-	if (!rc && save)
-		rc = store_check_name(save);
-	for (size_t i = 0; !rc && i < tags.n; i++)
-		rc = store_check_tag(tags.v[i]);
+	if (!rc)
+		rc = store_check_save_options(save, store_spec, tags.v, tags.n);
 	if (rc < 0) {
 		fprintf(stderr, "perfeng profile: %s\nsee 'perfeng profile --help'\n", pe_errmsg());
 		status = PE_EXIT_USAGE;

@@ -139,6 +139,18 @@ int store_check_name(const char *name)
 	return 0;
 }
 
+int store_check_save_options(const char *save, const char *store_spec, const char *const *tags, size_t ntags)
+{
+	if ((ntags || store_spec) && !save)
+		return pe_error("--tag and --store need --save NAME");
+	if (save && store_check_name(save) < 0)
+		return -1;
+	for (size_t i = 0; i < ntags; i++)
+		if (store_check_tag(tags[i]) < 0)
+			return -1;
+	return 0;
+}
+
 int store_check_tag(const char *tag)
 {
 	if (!tag || !*tag)

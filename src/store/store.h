@@ -127,6 +127,12 @@ void store_series_free(struct store_series *se);
  */
 int store_check_name(const char *name);
 int store_check_tag(const char *tag);
+/*
+ * The --save NAME / --tag / --store options of a measuring command: tags and
+ * a store only with a name, and the name and each tag valid. Returns 0, or
+ * -1 with pe_error() set.
+ */
+int store_check_save_options(const char *save, const char *store_spec, const char *const *tags, size_t ntags);
 
 /* spec with the password of a URL elided (a new string); other text is copied as it is. */
 char *store_elide_password(const char *spec);
