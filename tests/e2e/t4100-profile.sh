@@ -52,6 +52,12 @@ like "$PE_OUT" 'dwarf stacks' "the summary says dwarf"
 s=$(share "$T/d.folded" 'start_thread;worker;(lib_hot|exe_hot) ')
 num_ok "$s" '>=' 80 "dwarf stacks reach start_thread above worker ($s%)"
 
+# --- lost samples are counted and said: 64 KiB stacks at 20 kHz overflow any ring
+run_pe profile -F 20000 --call-graph dwarf --stack-size 65528 --top 0 -- "$W" 2 100
+rc_is 0 "an overflowing ring still exits 0"
+like "$PE_OUT" ', [1-9][0-9]* lost,' "the summary counts the lost samples"
+like "$PE_ERR" 'the kernel dropped [1-9][0-9]* samples' "and warns about them"
+
 # --- --inline and --lines: exe_step is inlined into exe_hot
 run_pe profile --inline --lines -o "$T/i.folded" -- "$W" 2 200
 rc_is 0 "--inline --lines exits 0"
