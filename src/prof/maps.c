@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/xalloc.h"
 
@@ -353,6 +354,7 @@ int maps_read_proc(struct maps *m, struct proc_maps *pm)
 	int err = 0;
 	char *text, *line, *nl;
 
+	pm->proc_read_ns = clock_now_ns();
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pm->pid);
 	text = read_all(path, &len, &err);
 	if (text) {

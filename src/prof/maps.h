@@ -37,6 +37,7 @@ struct proc_maps {
 	size_t njit;
 	int jit_loaded;
 	long long jit_size;	/* size of the file when loaded; reloaded when it grows */
+	uint64_t proc_read_ns;	/* when /proc/PID/maps was last read (CLOCK_MONOTONIC), or 0 */
 	struct proc_maps *next;	/* hash chain */
 };
 

@@ -13,11 +13,14 @@
 
 #include "prof/offcpu.h"
 #include "prof/unwind.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 #ifndef PERF_RECORD_MISC_SWITCH_OUT
 #define PERF_RECORD_MISC_SWITCH_OUT (1 << 13)
 #endif
+
+#define SESSION_REREAD_NS (200 * NS_PER_MS)
 
 /* The most frames one stack becomes, inlined frames and the process included. */
 #define MAX_FRAMES (SESSION_MAX_DEPTH * 4 + 2)
@@ -201,6 +204,15 @@ static size_t addr_frames(struct lookup_ctx *lc, uint64_t addr, int is_return, s
 	struct map *m = lc->pm ? maps_lookup(lc->pm, look) : NULL;
 	char buf[320];
 	int n;
+
+	/*
+	 * An address no record explains: its MMAP2 record may have been lost
+	 * with a full ring. Ask /proc again while the process lives, at most
+	 * every SESSION_REREAD_NS.
+	 */
+	if (!m && lc->pm && !lc->pm->exited && clock_now_ns() - lc->pm->proc_read_ns > SESSION_REREAD_NS &&
+	    maps_read_proc(&s->maps, lc->pm) == 0)
+		m = maps_lookup(lc->pm, look);
 
 	if (map_is_file(m)) {
 		struct dso *d = lookup_dso(lc, look, &vaddr);
