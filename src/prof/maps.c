@@ -85,6 +85,8 @@ void maps_release(struct maps *m)
 
 		for (; pm; pm = next) {
 			next = pm->next;
+			if (pm->unwind && m->unwind_free)
+				m->unwind_free(pm->unwind);
 			proc_maps_free_jit(pm);
 			free(pm->v);
 			free(pm);
@@ -162,6 +164,7 @@ void maps_insert(struct maps *m, struct proc_maps *pm, uint64_t start, uint64_t 
 
 	if (!len || end < start)
 		return;
+	pm->gen++;
 	/* cut [start, end) out of every mapping that overlaps it */
 	proc_maps_reserve(pm, 2);
 	old = xmalloc((pm->n + 2) * sizeof(*old));
@@ -222,6 +225,7 @@ struct map *maps_lookup(struct proc_maps *pm, uint64_t addr)
 void maps_clear(struct proc_maps *pm)
 {
 	pm->n = 0;
+	pm->gen++;
 	proc_maps_free_jit(pm);
 	pm->jit_loaded = 0;
 }
@@ -237,6 +241,7 @@ void maps_fork(struct maps *m, pid_t parent, pid_t child)
 	proc_maps_reserve(pc, pp->n);
 	memcpy(pc->v, pp->v, pp->n * sizeof(*pp->v));
 	pc->n = pp->n;
+	pc->gen++;
 	memcpy(pc->comm, pp->comm, sizeof(pc->comm));
 	pc->exited = 0;
 }

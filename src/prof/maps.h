@@ -37,6 +37,8 @@ struct proc_maps {
 	size_t njit;
 	int jit_loaded;
 	long long jit_size;	/* size of the file when loaded; reloaded when it grows */
+	unsigned gen;		/* changes with every change of the mappings */
+	void *unwind;		/* the unwinder's per-process state, freed by maps->unwind_free */
 	uint64_t proc_read_ns;	/* when /proc/PID/maps was last read (CLOCK_MONOTONIC), or 0 */
 	struct proc_maps *next;	/* hash chain */
 };
@@ -46,6 +48,7 @@ struct maps {
 	size_t nbucket, nproc;
 	struct strpool *paths;
 	const char *jit_dir;	/* where perf-PID.map files are; default "/tmp" */
+	void (*unwind_free)(void *);	/* frees proc_maps.unwind */
 };
 
 void maps_init(struct maps *m);

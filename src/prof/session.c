@@ -35,6 +35,7 @@ void session_init(struct session *s, struct profile *p, const struct session_opt
 	s->offcpu = o->offcpu;
 	s->offcpu_nostack = o->offcpu_nostack;
 	maps_init(&s->maps);
+	s->maps.unwind_free = unwind_proc_free;
 	if (o->jit_dir)
 		s->maps.jit_dir = o->jit_dir;
 	symbols_init(&s->syms, p, o->debug_dir, o->inline_frames, o->lines);
@@ -258,7 +259,10 @@ static size_t sample_ips(struct session *s, struct lookup_ctx *lc, const struct 
 		st.stack_len = sm->stack ? sm->dyn_size : 0;
 	}
 	if (s->dwarf && st.ip && st.stack_len) {
-		n = unwind_dwarf(&st, lookup_dso, lc, ips, SESSION_MAX_DEPTH);
+		/* libdwfl's unwinder, and ours on the same CFI when it cannot start */
+		n = lc->pm ? unwind_dwfl(&lc->pm->unwind, lc->pm, &st, lookup_dso, lc, ips, SESSION_MAX_DEPTH) : 0;
+		if (n < 2)
+			n = unwind_dwarf(&st, lookup_dso, lc, ips, SESSION_MAX_DEPTH);
 		if (n > 1)
 			return n;
 		n = 0;

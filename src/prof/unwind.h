@@ -40,4 +40,16 @@ int unwind_leaf_caller(struct dso *d, uint64_t vaddr, const struct unwind_state 
 size_t unwind_dwarf(const struct unwind_state *st, unwind_lookup_fn lookup, void *ctx,
 		    uint64_t *ips, size_t max);
 
+/*
+ * The same walk by libdwfl's unwinder (dwfl_attach_state with callbacks
+ * that serve the sample's registers and stack copy, dwfl_getthread_frames),
+ * with a Dwfl per process kept in *slot (free with unwind_proc_free) and
+ * rebuilt when pm's mappings change. Returns the addresses stored, or 0
+ * when libdwfl could not start (the caller falls back to unwind_dwarf).
+ */
+struct proc_maps;
+size_t unwind_dwfl(void **slot, struct proc_maps *pm, const struct unwind_state *st,
+		   unwind_lookup_fn lookup, void *ctx, uint64_t *ips, size_t max);
+void unwind_proc_free(void *p);
+
 #endif
