@@ -113,10 +113,8 @@ int cmd_diff(int argc, char **argv)
 	}
 	if (!rc && npos != 2)
 		rc = pe_error("diff needs two profiles, BEFORE and AFTER; %d given", npos);
-	if (!rc && width && (width < 200 || width > 100000))
-		rc = pe_error("--width: %llu is not between 200 and 100000 pixels", (unsigned long long)width);
 	if (!rc)
-		rc = profile_write_opts_set(&wo, NULL, min_width);
+		rc = profile_write_opts_set(&wo, NULL, min_width, width);
 	if (!rc)
 		rc = check_outputs(&outputs);
 	if (!rc && !strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
@@ -126,7 +124,6 @@ int cmd_diff(int argc, char **argv)
 		free(outputs.v);
 		return PE_EXIT_USAGE;
 	}
-	wo.width = (unsigned)width;
 	profile_init(&before, "samples");
 	profile_init(&after, "samples");
 	if (side_read(&before, argv[0], &in, &st, store_spec) < 0 ||

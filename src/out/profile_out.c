@@ -86,8 +86,13 @@ int profile_write(const struct profile *p, const char *path, const struct profil
 	return rc;
 }
 
-int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width)
+int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width,
+			   uint64_t width)
 {
+	if (width && (width < 200 || width > 100000))
+		return pe_error("--width: %llu is not between 200 and 100000 pixels",
+				(unsigned long long)width);
+	o->width = (unsigned)width;
 	if (colors) {
 		if (!strcmp(colors, "module"))
 			o->colors = PROFILE_COLORS_MODULE;

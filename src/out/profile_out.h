@@ -9,6 +9,7 @@
 #define PE_PROFILE_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "prof/profile.h"
@@ -65,10 +66,12 @@ void profile_print_top(FILE *f, const struct profile *p, size_t n);
 
 /*
  * Option values as the commands take them: colors "module" or "kind",
- * min_width a number of pixels >= 0; NULL leaves the field as it is.
- * Returns 0, or -1 with pe_error() naming the option.
+ * min_width a number of pixels >= 0 (NULL leaves either as it is), width
+ * 200 to 100000 pixels or 0 (the default). Returns 0, or -1 with pe_error()
+ * naming the option.
  */
-int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width);
+int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width,
+			   uint64_t width);
 
 /*
  * Writes p to each of the n paths (format by extension). Returns 0, or -1

@@ -81,6 +81,11 @@ int folded_read(struct profile *p, const char *buf, size_t len, int skip_bad,
 			line++;
 		if (eol == line)
 			goto next;
+		if (memchr(line, '\0', eol - line)) {
+			if ((rc = bad_line(st, skip_bad, "a NUL byte: this is not text")))
+				break;
+			goto next;
+		}
 		for (sp = eol; sp > line && sp[-1] != ' ' && sp[-1] != '\t'; sp--)
 			;
 		if (sp == line || parse_weight(sp, eol - sp, &w)) {
@@ -94,28 +99,30 @@ int folded_read(struct profile *p, const char *buf, size_t len, int skip_bad,
 			sp--;
 		for (s = line; s < sp;) {
 			const char *semi = memchr(s, ';', sp - s);
-			const char *fe = semi ? semi : sp;
-			size_t flen = fe - s;
+			const char *fe = semi ? semi : sp, *fs = s;
+			size_t flen;
 
+			/* blanks around a frame are not part of its name */
+			while (fs < fe && (*fs == ' ' || *fs == '\t'))
+				fs++;
+			while (fe > fs && (fe[-1] == ' ' || fe[-1] == '\t'))
+				fe--;
+			flen = fe - fs;
 			if (flen) {
 				if (n == PROFILE_MAX_DEPTH) {
 					st->truncated++;
 					break;
 				}
-				frames[n].kind = folded_kind_suffix(s, &flen);
-				frames[n].name = profile_intern(p, s, flen);
+				frames[n].kind = folded_kind_suffix(fs, &flen);
+				frames[n].name = profile_intern(p, fs, flen);
 				frames[n].module = NULL;
 				frames[n].file = NULL;
 				frames[n].line = 0;
 				n++;
 			}
-			s = fe + 1;
+			s = semi ? semi + 1 : sp;
 		}
-		if (!n) {
-			if ((rc = bad_line(st, skip_bad, "the stack has no frames")))
-				break;
-			goto next;
-		}
+		/* a stack of empty frames (";;") counts to the root, as empty names do */
 		profile_add(p, frames, n, w);
 		st->stacks++;
 next:

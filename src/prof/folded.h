@@ -22,6 +22,7 @@ struct prof_read_stats {
 	uint64_t skipped;	/* lines that were neither a stack nor blank (skip mode) */
 	uint64_t truncated;	/* stacks cut at PROFILE_MAX_DEPTH */
 	uint64_t first_bad_line;	/* line number of the first skipped line; 0 if none */
+	uint64_t cut_off;	/* perf script: a last sample with no blank line after it, left out */
 	uint64_t filtered;	/* perf script: samples of another event, left out */
 	const char *other_event;	/* perf script: the first such event (interned), or NULL */
 };

@@ -1,12 +1,13 @@
 /*
  * Whole-file input for the profile readers (see input.h). A regular file is
- * read with one read() loop into a buffer of its size; a pipe grows the
- * buffer by doubling.
+ * mapped; a pipe (or a file that cannot be mapped) is read into a buffer
+ * that grows by doubling.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,10 +86,24 @@ int profile_read_file(struct profile *p, const char *path, const struct profile_
 	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	char *buf = NULL;
 	size_t len = 0;
+	struct stat sb;
 	int rc;
 
 	if (fd < 0)
 		return pe_error("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		/* A file is mapped, not copied: the readers only read, front to back. */
+		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+
+		if (m != MAP_FAILED) {
+			if (!is_stdin)
+				close(fd);
+			madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+			rc = profile_read_buf(p, m, (size_t)sb.st_size, name, o, st, fmt_out);
+			munmap(m, (size_t)sb.st_size);
+			return rc;
+		}
+	}
 	rc = slurp(fd, name, &buf, &len);
 	if (!is_stdin)
 		close(fd);
@@ -110,6 +125,9 @@ void profile_input_notes(const struct profile *p, const struct prof_read_stats *
 		strbuf_addf(sb, "'%s': %llu stack%s deeper than %d frames, cut\n", name,
 			    (unsigned long long)st->truncated, st->truncated == 1 ? "" : "s",
 			    PROFILE_MAX_DEPTH);
+	if (st->cut_off)
+		strbuf_addf(sb, "'%s': the last sample is cut off (no blank line after it) and left out\n",
+			    name);
 	if (st->filtered)
 		strbuf_addf(sb, "'%s': kept the samples of '%s'; %llu sample%s of other events "
 			    "(such as '%s') left out; choose one with --event\n", name,

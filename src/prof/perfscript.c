@@ -24,8 +24,25 @@ struct ps_state {
 	const char *event;	/* interned, the event kept; NULL until the first header */
 	int period_seen;
 	uint64_t first_period;
+	/* the comm and event of the last header, raw, and what they became */
+	struct raw_name {
+		const char *raw;
+		size_t len;
+		const char *s;
+	} last_comm, last_event;
 	char *scratch;		/* for tidied names */
 	size_t scratch_len;
+	/*
+	 * The frame line seen last at each depth and the frame it gave: the
+	 * samples of a loop repeat their lines byte for byte, and a repeat
+	 * costs one memcmp instead of a parse and an intern.
+	 */
+	struct line_cache {
+		const char *line;
+		size_t len;
+		const char *comm;	/* tidying depends on it (java) */
+		struct frame frame;
+	} *cache;
 };
 
 static int is_space(char c)
@@ -65,6 +82,17 @@ static void flush_sample(struct ps_state *s)
 	s->in_sample = 0;
 	s->n = 0;
 	s->truncated = 0;
+}
+
+/* Interns raw[0..len), skipping the hash when it repeats the last one (*c). */
+static const char *intern_cached(struct profile *p, struct raw_name *c, const char *raw, size_t len)
+{
+	if (!c->s || c->len != len || memcmp(c->raw, raw, len)) {
+		c->raw = raw;
+		c->len = len;
+		c->s = profile_intern(p, raw, len);
+	}
+	return c->s;
 }
 
 /*
@@ -136,7 +164,7 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 			while (q > c && is_space(q[-1]))
 				q--;
 			if (has_period || (q > c && q[-1] == ':')) {
-				const char *name = profile_intern(s->p, ev, ee - ev);
+				const char *name = intern_cached(s->p, &s->last_event, ev, ee - ev);
 
 				if (!s->event) {
 					s->event = name;
@@ -160,11 +188,16 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 		s->weight = 1;
 	}
 	clen = c - l < (long)sizeof(comm) ? (size_t)(c - l) : sizeof(comm) - 1;
-	memcpy(comm, l, clen);
-	for (size_t i = 0; i < clen; i++)
-		if (comm[i] == ' ')
-			comm[i] = '_';
-	s->comm = profile_intern(s->p, comm, clen);
+	if (s->last_comm.s && s->last_comm.len == clen && !memcmp(s->last_comm.raw, l, clen)) {
+		s->comm = s->last_comm.s;
+	} else {
+		memcpy(comm, l, clen);
+		for (size_t i = 0; i < clen; i++)
+			if (comm[i] == ' ')
+				comm[i] = '_';
+		s->comm = profile_intern(s->p, comm, clen);
+		s->last_comm = (struct raw_name){ l, clen, s->comm };
+	}
 	s->in_sample = 1;
 	return 1;
 }
@@ -302,12 +335,15 @@ static void add_func(struct ps_state *s, const char *f, size_t len, const char *
 	push_frame(s, f, len, mod, kind);
 }
 
+static void parse_func(struct ps_state *s, const char *fs, const char *ms, const char *me);
+
 /* A frame line: "\tADDR SYMBOL+0xOFF (MODULE)". Returns 0 when it is not one. */
 static int parse_frame(struct ps_state *s, const char *l, const char *e)
 {
-	const char *x = l, *pc, *fs, *fe, *ms = NULL, *me = NULL, *mod;
-	enum frame_kind kind;
+	const char *x = l, *pc, *fs, *ms = NULL, *me = NULL;
 
+	if (!s->in_sample)
+		return 1;	/* a frame of a filtered sample (or before any header) */
 	while (x < e && is_space(*x))
 		x++;
 	pc = x;
@@ -335,8 +371,33 @@ static int parse_frame(struct ps_state *s, const char *l, const char *e)
 	}
 	if (!ms)
 		return 0;
-	if (!s->in_sample)
-		return 1;	/* a frame of a filtered sample */
+	if (s->n < PROFILE_MAX_DEPTH - 1) {
+		struct line_cache *c = &s->cache[s->n];
+		size_t base = s->n;
+
+		if (c->len == (size_t)(e - l) && c->comm == s->comm && !memcmp(c->line, l, c->len)) {
+			s->frames[s->n++] = c->frame;
+			return 1;
+		}
+		parse_func(s, fs, ms, me);
+		if (s->n == base + 1) {
+			c->line = l;
+			c->len = e - l;
+			c->comm = s->comm;
+			c->frame = s->frames[base];
+		}
+		return 1;
+	}
+	parse_func(s, fs, ms, me);
+	return 1;
+}
+
+/* The function part fs..ms-2 of a frame line whose module is ms..me. */
+static void parse_func(struct ps_state *s, const char *fs, const char *ms, const char *me)
+{
+	const char *fe, *mod;
+	enum frame_kind kind;
+
 	fe = ms - 2;
 	/* Drop "+0x<hex>" at the end. */
 	for (const char *y = fe; y > fs; y--) {
@@ -347,7 +408,7 @@ static int parse_frame(struct ps_state *s, const char *l, const char *e)
 		break;
 	}
 	if (fe > fs && *fs == '(')
-		return 1;	/* a process name, as perf prints for some frames */
+		return;	/* a process name, as perf prints for some frames */
 	mod = module_of(s, ms, me - ms);
 	kind = s->o->annotate ? kind_of(ms, me - ms) : FRAME_USER;
 	{
@@ -378,7 +439,6 @@ static int parse_frame(struct ps_state *s, const char *l, const char *e)
 				s->frames[s->n - k + i] = tmp[k - 1 - i];
 		}
 	}
-	return 1;
 }
 
 int perfscript_read(struct profile *p, const char *buf, size_t len,
@@ -389,6 +449,7 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 	const char *end = buf + len, *line = buf;
 
 	s.frames = xmalloc(PROFILE_MAX_DEPTH * sizeof(*s.frames));
+	s.cache = xcalloc(PROFILE_MAX_DEPTH, sizeof(*s.cache));
 	if (s.o->event)
 		s.event = p->event = profile_intern(p, s.o->event, strlen(s.o->event));
 	while (line < end) {
@@ -408,7 +469,9 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 		}
 		line = nl ? nl + 1 : end;
 	}
-	flush_sample(&s);
+	/* A sample with no blank line after it was cut off: its outer frames may be missing. */
+	if (s.in_sample && s.n)
+		st->cut_off++;
 	if (s.period_seen && p->event)
 		p->unit = !strcmp(p->event, "cpu-clock") || !strcmp(p->event, "task-clock") ||
 			  !strncmp(p->event, "cpu-clock:", 10) || !strncmp(p->event, "task-clock:", 11)
@@ -416,6 +479,7 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 	if (s.period_seen && !strcmp(p->unit, "nanoseconds") && !p->period_ns)
 		p->period_ns = s.first_period;
 	free(s.scratch);
+	free(s.cache);
 	free(s.frames);
 	return 0;
 }

@@ -27,7 +27,8 @@ struct perfscript_opts {
  * "events" for other periods, else "samples". Lines it does not recognise
  * are skipped and counted (st->skipped, st->first_bad_line), as
  * stackcollapse-perf.pl warns and goes on; a sample cut off at the end of
- * the input is kept. Returns 0 (it never fails; an input with no stacks
+ * the input (no blank line after it) is left out, as it does, and counted
+ * in st->cut_off. Returns 0 (it never fails; an input with no stacks
  * leaves st->stacks at 0).
  */
 int perfscript_read(struct profile *p, const char *buf, size_t len,

@@ -15,6 +15,8 @@
 /* The metric whose blob holds the profile; its one sample is the total weight. */
 #define PROFILE_STORE_METRIC "profile"
 /* Function metrics are named "self:" and the function's name. */
+/* How many functions `--save` keeps as metrics, by default. */
+#define PROFILE_STORE_TOP 20
 #define PROFILE_STORE_SELF_PREFIX "self:"
 
 /*

@@ -43,6 +43,14 @@ struct profile_table {
 
 	struct child_slot *kids;
 	size_t nkids, kids_mask;
+
+	/*
+	 * The path of the last stack added: consecutive stacks share long
+	 * prefixes (one thread's samples), which then cost a compare per frame
+	 * instead of a probe of the child table.
+	 */
+	struct profile_node **last;
+	size_t nlast, last_alloc;
 };
 
 /* A 64-bit hash of a byte string, eight bytes at a time (multiply-xorshift). */
@@ -123,6 +131,7 @@ void profile_release(struct profile *p)
 		free(t->pools[i]);
 	free(t->pools);
 	free(t->kids);
+	free(t->last);
 	free(t);
 	memset(p, 0, sizeof(*p));
 }
@@ -179,9 +188,14 @@ static void strs_grow(struct profile_table *t)
 const char *profile_intern(struct profile *p, const char *s, size_t len)
 {
 	struct profile_table *t = p->table;
-	uint64_t h = hash_bytes(s, len);
+	const char *nul = memchr(s, '\0', len);
+	uint64_t h;
 	size_t i;
 	char *copy;
+
+	if (nul)
+		len = (size_t)(nul - s);	/* names are C strings: a NUL byte ends one */
+	h = hash_bytes(s, len);
 
 	for (i = h & t->strs_mask; t->strs[i].s; i = (i + 1) & t->strs_mask) {
 		const struct intern_slot *e = &t->strs[i];
@@ -261,17 +275,34 @@ static struct profile_node *child_get(struct profile *p, struct profile_node *pa
 	return n;
 }
 
+/* Weights saturate rather than wrap: a garbage count must not make sums small. */
+static inline void sat_add(uint64_t *x, uint64_t w)
+{
+	if (__builtin_add_overflow(*x, w, x))
+		*x = UINT64_MAX;
+}
+
 void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64_t weight)
 {
 	struct profile_node *node = &p->root;
 
+	struct profile_table *t = p->table;
+	size_t i = 0;
+
 	p->samples++;
-	p->root.total += weight;
-	for (size_t i = 0; i < n; i++) {
-		node = child_get(p, node, &frames[i]);
-		node->total += weight;
+	sat_add(&p->root.total, weight);
+	for (; i < n && i < t->nlast && frame_eq(&t->last[i]->frame, &frames[i]); i++) {
+		node = t->last[i];
+		sat_add(&node->total, weight);
 	}
-	node->self += weight;
+	ALLOC_GROW(t->last, n, t->last_alloc);
+	for (; i < n; i++) {
+		node = child_get(p, node, &frames[i]);
+		sat_add(&node->total, weight);
+		t->last[i] = node;
+	}
+	t->nlast = n;
+	sat_add(&node->self, weight);
 }
 
 static const char *intern_or_null(struct profile *p, const char *s)
@@ -354,13 +385,13 @@ static void merge(struct profile *dst, const struct profile *src, int names_only
 			if (names_only)
 				f.line = 0;
 			d = child_get(dst, parent, &f);
-			d->self += s->self;
-			d->total += s->total;
+			sat_add(&d->self, s->self);
+			sat_add(&d->total, s->total);
 			ptrmap_put(&m, s, d);
 		}
 	}
-	dst->root.self += src->root.self;
-	dst->root.total += src->root.total;
+	sat_add(&dst->root.self, src->root.self);
+	sat_add(&dst->root.total, src->root.total);
 	dst->samples += src->samples;
 	dst->lost += src->lost;
 	if (!dst->event && src->event)
@@ -439,7 +470,8 @@ size_t profile_flatten(const struct profile *p, struct profile_flat **out)
 			ALLOC_GROW(kids, k + 1, kids_alloc);
 			kids[k++] = c;
 		}
-		qsort(kids, k, sizeof(*kids), node_ptr_cmp);
+		if (k > 1)
+			qsort(kids, k, sizeof(*kids), node_ptr_cmp);
 		while (k--)
 			stack[sp++] = (struct profile_flat){ kids[k], self, e.depth + 1 };
 	}

@@ -57,7 +57,7 @@ struct profile {
 void profile_init(struct profile *p, const char *unit);
 void profile_release(struct profile *p);
 
-/* Returns the interned copy of s[0..len), owned by p. */
+/* Returns the interned copy of s[0..len) (up to a NUL byte in it), owned by p. */
 const char *profile_intern(struct profile *p, const char *s, size_t len);
 
 /*

@@ -82,6 +82,8 @@ check_docs runs "$DOCDIR/store.md" '## `perfeng runs`' 4
 check_docs import "$DOCDIR/store.md" '## `perfeng import`' 3
 check_docs load "$DOCDIR/load.md" "## Options" 12
 check_docs profile "$DOCDIR/profile.md" "## Options" 15
+check_docs flamegraph "$DOCDIR/flamegraph.md" '## `perfeng flamegraph` options' 12
+check_docs diff "$DOCDIR/flamegraph.md" '## `perfeng diff` options' 8
 
 # Every long option docs/bench.md mentions anywhere exists.
 help_opts=$(help_options bench)
@@ -92,7 +94,7 @@ done
 is "$missing" "" "every --option that docs/bench.md mentions is a real option"
 
 # perfeng help CMD is CMD --help for every command in the table.
-for c in bench load profile compare history runs import; do
+for c in bench load profile compare history runs import flamegraph diff; do
 	a=$("$PERFENG_BIN" help "$c"; echo "rc=$?")
 	b=$("$PERFENG_BIN" "$c" --help; echo "rc=$?")
 	is "$a" "$b" "perfeng help $c is perfeng $c --help"

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "out/profile_out.h"
+#include "out/xml.h"
+#include "util/utf8.h"
 #include "prof/folded.h"
 #include "prof/profile.h"
 #include "util/error.h"
@@ -201,12 +203,13 @@ static void test_folded_errors(void **state)
 	memset(&st, 0, sizeof(st));
 	profile_init(&p, "samples");
 	assert_int_equal(folded_read(&p, bad, strlen(bad), 1, &st), 0);
-	/* lines 2, 4 (no frames), 5 (count "x") skipped; 1 + 2 + 3 kept */
+	/* lines 2 and 5 (count "x") skipped; 1 + 2 + 3 kept, and ";;; 5" is the root's */
 	assert_int_equal(st.lines, 6);
-	assert_int_equal(st.skipped, 3);
+	assert_int_equal(st.skipped, 2);
 	assert_int_equal(st.first_bad_line, 2);
-	assert_int_equal(st.stacks, 3);
-	assert_int_equal(p.root.total, 6);
+	assert_int_equal(st.stacks, 4);
+	assert_int_equal(p.root.total, 11);
+	assert_int_equal(p.root.self, 5);
 	profile_release(&p);
 
 	memset(&st, 0, sizeof(st));
@@ -309,6 +312,32 @@ static void test_format_of(void **state)
 					 "use .folded, .svg, .pb.gz or .speedscope.json");
 }
 
+/* Escaping for the SVG: markup, quotes, control bytes and bad UTF-8 (U+FFFD is EF BF BD). */
+static void test_xml(void **state)
+{
+	char *buf = NULL, *fixed;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(xml_escape(f, "<a href=\"x\">&'\t\x01\xff\xc3\xa9\xed\xa0\x80\xef\xbf\xbe", 0), 22);
+	fclose(f);
+	assert_string_equal(buf, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&#9;\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9"
+				 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(buf);
+	/* at most 3 characters: a two-byte character counts one */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(xml_escape(f, "\xc3\xa9t\xc3\xa9s", 3), 3);
+	fclose(f);
+	assert_string_equal(buf, "\xc3\xa9t\xc3\xa9");
+	free(buf);
+	assert_int_equal(xml_strlen("a\xc3\xa9\xff"), 3);
+	assert_null(utf8_sanitize("caf\xc3\xa9"));
+	fixed = utf8_sanitize("a\xff" "b\xc3");
+	assert_string_equal(fixed, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+	free(fixed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_functions),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_format_of),
+		cmocka_unit_test(test_xml),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
