@@ -160,6 +160,18 @@ static int open_error(const struct sampler *s, int err, pid_t pid)
 				"counters (a VM without a virtual PMU?); use -e cpu-clock"), -EOPNOTSUPP;
 	if (err == ESRCH)
 		return pe_error("no process with pid %d", (int)pid), -ESRCH;
+	if (err == EINVAL && !s->o->offcpu) {
+		char b[32] = "";
+		int fd = open("/proc/sys/kernel/perf_event_max_sample_rate", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
+		unsigned long long max = n > 0 ? strtoull(b, NULL, 10) : 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (max && s->o->freq > max)
+			return pe_error("-F %llu is above kernel.perf_event_max_sample_rate=%llu; lower -F or raise "
+					"the sysctl (as root)", (unsigned long long)s->o->freq, max), -EINVAL;
+	}
 	if (err == EMFILE || err == ENFILE)
 		return pe_error("perf_event_open: too many open files (%d events so far); raise ulimit -n",
 				(int)s->nfds), -err;
