@@ -66,17 +66,25 @@ struct sampler {
 	size_t nrefs, alloc_refs;
 };
 
-int sampler_paranoid(void)
+/* An integer sysctl, or -1 when it cannot be read. */
+static long long sysctl_read(const char *path)
 {
 	char b[32] = "";
-	int fd = open("/proc/sys/kernel/perf_event_paranoid", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
-		return INT_MAX;
+		return -1;
 	n = read(fd, b, sizeof(b) - 1);
 	close(fd);
-	return n > 0 ? atoi(b) : INT_MAX;
+	return n > 0 ? strtoll(b, NULL, 10) : -1;
+}
+
+int sampler_paranoid(void)
+{
+	long long v = sysctl_read("/proc/sys/kernel/perf_event_paranoid");
+
+	return v == -1 && access("/proc/sys/kernel/perf_event_paranoid", R_OK) != 0 ? INT_MAX : (int)v;
 }
 
 static int event_open(struct perf_event_attr *a, pid_t pid, int cpu)
@@ -140,10 +148,9 @@ static void sampler_attrs(struct sampler *s, int exclude_kernel)
 }
 
 /* What to say when perf_event_open fails with err. */
-static int open_error(const struct sampler *s, int err, pid_t pid)
+int sampler_open_error(const struct sampler_opts *o, int err, pid_t pid, int paranoid,
+		       long long max_rate, unsigned nfds)
 {
-	int paranoid = sampler_paranoid();
-
 	if (err == EACCES || err == EPERM) {
 		if (paranoid > 2)
 			return pe_error("perf_event_open: permission denied (kernel.perf_event_paranoid=%d); "
@@ -152,30 +159,27 @@ static int open_error(const struct sampler *s, int err, pid_t pid)
 		return pe_error("perf_event_open on pid %d: permission denied (kernel.perf_event_paranoid=%d): "
 				"an unprivileged user may profile only their own processes%s; run as root or "
 				"give CAP_PERFMON", (int)pid, paranoid,
-				s->o->offcpu ? ", and --off-cpu needs kernel.perf_event_paranoid=1 or lower" : ""),
+				o->offcpu ? ", and --off-cpu needs kernel.perf_event_paranoid=1 or lower" : ""),
 		       -EACCES;
 	}
-	if (s->o->event == SAMPLER_CYCLES && (err == ENOENT || err == EOPNOTSUPP || err == ENODEV))
+	if (o->event == SAMPLER_CYCLES && (err == ENOENT || err == EOPNOTSUPP || err == ENODEV))
 		return pe_error("event 'cycles' is not available: this machine has no hardware performance "
 				"counters (a VM without a virtual PMU?); use -e cpu-clock"), -EOPNOTSUPP;
 	if (err == ESRCH)
 		return pe_error("no process with pid %d", (int)pid), -ESRCH;
-	if (err == EINVAL && !s->o->offcpu) {
-		char b[32] = "";
-		int fd = open("/proc/sys/kernel/perf_event_max_sample_rate", O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
-		unsigned long long max = n > 0 ? strtoull(b, NULL, 10) : 0;
-
-		if (fd >= 0)
-			close(fd);
-		if (max && s->o->freq > max)
-			return pe_error("-F %llu is above kernel.perf_event_max_sample_rate=%llu; lower -F or raise "
-					"the sysctl (as root)", (unsigned long long)s->o->freq, max), -EINVAL;
-	}
+	if (err == EINVAL && !o->offcpu && max_rate > 0 && o->freq > (uint64_t)max_rate)
+		return pe_error("-F %llu is above kernel.perf_event_max_sample_rate=%lld; lower -F or raise "
+				"the sysctl (as root)", (unsigned long long)o->freq, max_rate), -EINVAL;
 	if (err == EMFILE || err == ENFILE)
-		return pe_error("perf_event_open: too many open files (%d events so far); raise ulimit -n",
-				(int)s->nfds), -err;
+		return pe_error("perf_event_open: too many open files (%u events so far); raise ulimit -n",
+				nfds), -err;
 	return pe_error("perf_event_open on pid %d: %s", (int)pid, strerror(err)), -err;
+}
+
+static int open_error(const struct sampler *s, int err, pid_t pid)
+{
+	return sampler_open_error(s->o, err, pid, sampler_paranoid(),
+				  sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate"), (unsigned)s->nfds);
 }
 
 static int ring_map(struct sampler *s, struct ring *r, int fd)

@@ -57,6 +57,15 @@ struct sampler_result {
  */
 int sampler_run(const struct sampler_opts *o, struct profile *p, struct sampler_result *r);
 
+/*
+ * The message for perf_event_open failing with err (set with pe_error());
+ * returns the negative errno to pass on. paranoid and max_rate are the
+ * sysctls kernel.perf_event_paranoid and perf_event_max_sample_rate (-1:
+ * unknown). For sampler_run, and for tests of the messages.
+ */
+int sampler_open_error(const struct sampler_opts *o, int err, pid_t pid, int paranoid,
+		       long long max_rate, unsigned nfds);
+
 /* kernel.perf_event_paranoid, or a large value when it cannot be read. */
 int sampler_paranoid(void);
 

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,9 @@
 
 #include "prof/maps.h"
 #include "prof/profile.h"
+#include "prof/sampler.h"
 #include "prof/session.h"
+#include "util/error.h"
 #include "prof/symbols.h"
 
 static void test_parse_line(void **state)
@@ -262,6 +265,35 @@ static void test_session_records(void **state)
 	maps_release(&tmp);
 }
 
+/* The refusals of perf_event_open, as docs/profile.md promises them. */
+static void test_open_errors(void **state)
+{
+	struct sampler_opts o = { .freq = 499 };
+
+	(void)state;
+	assert_int_equal(sampler_open_error(&o, EACCES, 42, 3, 100000, 0), -EACCES);
+	assert_string_equal(pe_errmsg(), "perf_event_open: permission denied (kernel.perf_event_paranoid=3); "
+			    "set it to 2 or lower (sysctl -w kernel.perf_event_paranoid=2) or run as root");
+	assert_int_equal(sampler_open_error(&o, EPERM, 42, 2, 100000, 0), -EACCES);
+	assert_non_null(strstr(pe_errmsg(), "pid 42: permission denied (kernel.perf_event_paranoid=2)"));
+	o.offcpu = 1;
+	assert_int_equal(sampler_open_error(&o, EACCES, 42, 2, 100000, 0), -EACCES);
+	assert_non_null(strstr(pe_errmsg(), "--off-cpu needs kernel.perf_event_paranoid=1 or lower"));
+	o.offcpu = 0;
+	o.event = SAMPLER_CYCLES;
+	assert_int_equal(sampler_open_error(&o, ENOENT, 42, 2, 100000, 0), -EOPNOTSUPP);
+	assert_non_null(strstr(pe_errmsg(), "no hardware performance counters"));
+	o.event = SAMPLER_CPU_CLOCK;
+	o.freq = 50000;
+	assert_int_equal(sampler_open_error(&o, EINVAL, 42, 2, 25000, 0), -EINVAL);
+	assert_string_equal(pe_errmsg(), "-F 50000 is above kernel.perf_event_max_sample_rate=25000; "
+			    "lower -F or raise the sysctl (as root)");
+	assert_int_equal(sampler_open_error(&o, EMFILE, 42, 2, 100000, 1021), -EMFILE);
+	assert_non_null(strstr(pe_errmsg(), "too many open files (1021 events so far)"));
+	assert_int_equal(sampler_open_error(&o, ESRCH, 42, 2, 100000, 0), -ESRCH);
+	assert_string_equal(pe_errmsg(), "no process with pid 42");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_jit),
 		cmocka_unit_test(test_symbols_self),
 		cmocka_unit_test(test_session_records),
+		cmocka_unit_test(test_open_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
