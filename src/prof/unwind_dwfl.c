@@ -9,8 +9,10 @@
 #include "prof/unwind.h"
 
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "prof/symbols.h"
 #include "util/xalloc.h"
@@ -23,6 +25,7 @@ struct unwind_proc {
 	char *debuginfo_path;
 	/* the sample being unwound */
 	const struct unwind_state *st;
+	struct proc_maps *pm;
 	uint64_t *ips;
 	size_t n, max;
 };
@@ -49,12 +52,32 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 	struct unwind_proc *u = dwfl_arg;
 	const struct unwind_state *st = u->st;
 
+	const struct map *m;
+	ssize_t n;
+	int fd;
+
 	(void)dwfl;
-	if (!st || addr < st->stack_base || addr - st->stack_base > st->stack_len ||
-	    st->stack_len - (addr - st->stack_base) < sizeof(*result))
+	if (!st)
 		return false;
-	memcpy(result, st->stack + (addr - st->stack_base), sizeof(*result));
-	return true;
+	if (addr >= st->stack_base && addr - st->stack_base <= st->stack_len &&
+	    st->stack_len - (addr - st->stack_base) >= sizeof(*result)) {
+		memcpy(result, st->stack + (addr - st->stack_base), sizeof(*result));
+		return true;
+	}
+	/*
+	 * Not on the copied stack: read-only data of a mapped file (a CFI
+	 * expression that dereferences a table) is the same in the file.
+	 * Rare, so no descriptor is kept open.
+	 */
+	m = u->pm ? maps_lookup(u->pm, addr) : NULL;
+	if (!m || m->path[0] != '/' || m->end - addr < sizeof(*result))
+		return false;
+	fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = pread(fd, result, sizeof(*result), (off_t)(addr - m->start + m->pgoff));
+	close(fd);
+	return n == (ssize_t)sizeof(*result);
 }
 
 static bool cb_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
@@ -152,10 +175,12 @@ size_t unwind_dwfl(void **slot, struct proc_maps *pm, const struct unwind_state 
 	if (!u->ok)
 		return 0;
 	u->st = st;
+	u->pm = pm;
 	u->ips = ips;
 	u->n = 0;
 	u->max = max;
 	dwfl_getthread_frames(u->dwfl, 1, frame_cb, u);
 	u->st = NULL;
+	u->pm = NULL;
 	return u->n;
 }
