@@ -108,6 +108,12 @@ $(O)/tests/helpers/%: $(O)/tests/helpers/%.o
 # pe-httpd is two files: its response writer lives in tests/helpers/httpd/.
 $(O)/tests/helpers/pe-httpd: $(O)/tests/helpers/httpd/respond.o
 
+# pe-prof-work: a PIE executable calling into libpeprof.so, found next to it;
+# frame pointers as a program built for profiling has them.
+$(O)/tests/helpers/pe-prof-work: HELPER_LIBS = -L$(O)/tests/helpers -lpeprof -Wl,-rpath,'$$ORIGIN'
+$(O)/tests/helpers/pe-prof-work: | $(O)/tests/helpers/libpeprof.so
+$(O)/tests/helpers/pe-prof-work.o $(O)/tests/helpers/libpeprof.pic.o: CFLAGS += -fno-omit-frame-pointer
+
 $(O)/tests/helpers/%.pic.o: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<

@@ -23,16 +23,17 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "bench", cmd_bench, "benchmark commands: statistics, resources, counters, comparison" },
-	{ "diagnose", cmd_diagnose, "run a command and say what limits it: CPU, I/O, memory, locks, sleep" },
 	{ "load", cmd_load, "HTTP load test: closed or open model, honest latency, SLO gates" },
 	{ "merge", cmd_merge, "add the HdrHistogram interval logs of load shards into one summary" },
+	{ "profile", cmd_profile, "sample a command or a process: top functions, flame graph, pprof" },
+	{ "flamegraph", cmd_flamegraph, "folded stacks or perf script text to a flame graph, pprof, speedscope" },
+	{ "diff", cmd_diff, "differential flame graph of two profiles: what grew, what shrank" },
 	{ "observe", cmd_observe, "USE-method system table (CPU, memory, disk, net, cgroup, GPU), live or recorded" },
+	{ "diagnose", cmd_diagnose, "run a command and say what limits it: CPU, I/O, memory, locks, sleep" },
 	{ "compare", cmd_compare, "compare two runs, metric by metric, with a verdict; a CI gate" },
 	{ "history", cmd_history, "a benchmark's series over time, with change points" },
 	{ "runs", cmd_runs, "the results store: list, show, tag, rm" },
 	{ "import", cmd_import, "bring hyperfine or perfeng JSON into the results store" },
-	{ "flamegraph", cmd_flamegraph, "folded stacks or perf script text to a flame graph, pprof, speedscope" },
-	{ "diff", cmd_diff, "differential flame graph of two profiles: what grew, what shrank" },
 };
 
 static const struct cmd_struct *find_command(const char *name)

@@ -15,6 +15,7 @@ int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_observe(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 
 /* Prints "perfeng: error: <msg>" to stderr and returns code, for `return die_code(...)`. */

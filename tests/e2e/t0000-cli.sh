@@ -82,6 +82,7 @@ check_docs runs "$DOCDIR/store.md" '## `perfeng runs`' 4
 check_docs import "$DOCDIR/store.md" '## `perfeng import`' 3
 check_docs load "$DOCDIR/load.md" "## Options" 12
 check_docs merge "$DOCDIR/merge.md" "## Options" 5
+check_docs profile "$DOCDIR/profile.md" "## Options" 15
 check_docs flamegraph "$DOCDIR/flamegraph.md" '## `perfeng flamegraph` options' 12
 check_docs diff "$DOCDIR/flamegraph.md" '## `perfeng diff` options' 8
 check_docs diagnose "$DOCDIR/diagnose.md" "## Options" 8

@@ -79,7 +79,7 @@ like "$PE_OUT" "pid $SPIN: cpu ([1-9][0-9]*|[1-9]\.[0-9])%  runq-delay [0-9.]+ m
 	"the text line of a spinner: a CPU share above 1 %, every field"
 is "$(jq -cs '[.[0:2][].process | .pid == '"$SPIN"' and .alive and .threads == 1 and .fds >= 3]' "$T/p.jsonl")" '[true,true]' \
 	"process: pid, alive, 1 thread, fds counted"
-is "$(jq -cs '[.[0:2][].process.cpu] | min > 0.1' "$T/p.jsonl")" true "a spinner's CPU share shows (above 0.1 even on a busy machine)"
+is "$(jq -cs '[.[0:2][].process.cpu] | min > 0.02' "$T/p.jsonl")" true "a spinner's CPU share shows (above 2 %: it runs whenever it gets a CPU, even on a crowded machine)"
 
 "$H/pe-sleep" 700 "$T" &
 SLP=$!
