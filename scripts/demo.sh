@@ -3,7 +3,8 @@
 # trial division and with a 2-3 wheel) and show perfeng's comparison and its
 # Markdown table; then save each as a run in a demo results store, as a CI
 # job would after two commits, and let `compare` give its verdict and exit
-# code.
+# code; last, profile the slow one into a flame graph and ask `diagnose`
+# what limits it.
 set -eu
 cd "$(dirname "$0")/.."
 build=${PERFENG_BUILD:-obj}
@@ -35,3 +36,13 @@ if ./perfeng compare primes@before primes@after --metric wall --metric user \
 else
 	echo "(exit $?: the gate caught the regression, as a CI job would)"
 fi
+
+long="$build/examples/primes-trial 3000000"
+echo
+echo "== perfeng profile: where the trial division spends its time =="
+./perfeng profile --top 5 -o "$build/demo-flame.svg" -o "$build/demo.pb.gz" -- $long
+echo "(an interactive flame graph: $build/demo-flame.svg; pprof: $build/demo.pb.gz)"
+
+echo
+echo "== perfeng diagnose: what limits it? =="
+./perfeng diagnose -q -- $long

@@ -131,10 +131,15 @@ static double pct(uint64_t part, uint64_t whole)
 void profile_print_top(FILE *f, const struct profile *p, size_t n)
 {
 	struct profile_func *fs;
-	size_t nfs = profile_functions(p, &fs);
+	size_t nfs = profile_functions(p, &fs), k = 0;
 	uint64_t all = p->root.total;
 	int w = 8;
 
+	/* a process or thread name at the root is no function: its total is everyone's */
+	for (size_t i = 0; i < nfs; i++)
+		if (fs[i].kind != FRAME_PROCESS)
+			fs[k++] = fs[i];
+	nfs = k;
 	if (!n || n > nfs)
 		n = nfs;
 	for (size_t i = 0; i < n; i++) {

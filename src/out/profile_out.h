@@ -60,7 +60,8 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
 /*
  * The top table: the n functions with the most self weight (all when n is
  * 0), with self %, total % (each stack counted once however the function
- * recurses), self weight, function and module.
+ * recurses), self weight, function and module. Process and thread names
+ * at the root (FRAME_PROCESS) are not functions and are left out.
  */
 void profile_print_top(FILE *f, const struct profile *p, size_t n);
 
