@@ -353,11 +353,12 @@ int cmd_observe(int argc, char **argv)
 		OPT_UINT('p', "pid", &o.pid, "PID", "add a process's CPU, run-queue delay, memory, I/O, switches"),
 		OPT_FLAG(0, "json", &o.json, "one JSON object per interval (JSON Lines), then the summary"),
 		OPT_FLAG(0, "no-gpu", &o.no_gpu, "do not load NVML"),
-		OPT_STRING(0, "metrics", &o.metrics, "ADDR", "serve the latest interval as OpenMetrics at http://ADDR/metrics (e.g. 127.0.0.1:9465)"),
 		OPT_GROUP("Recording"),
 		OPT_STRING(0, "record", &o.record, "FILE", "also write the raw samples to FILE"),
 		OPT_STRING(0, "replay", &o.replay, "FILE", "render a recorded FILE instead of sampling ('-': stdin)"),
 		OPT_STRING(0, "root", &o.root, "DIR", "read proc/ and sys/ below DIR instead of / (fixtures)"),
+		OPT_GROUP("Prometheus"),
+		OPT_STRING(0, "metrics", &o.metrics, "ADDR", "serve the latest interval as OpenMetrics at http://ADDR/metrics (e.g. 127.0.0.1:9465)"),
 		OPT_END(),
 	};
 

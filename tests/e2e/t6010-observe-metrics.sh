@@ -108,6 +108,7 @@ jq_is "$T/m.json" '[.perfeng_observe_gpu_utilization_ratio, .perfeng_observe_gpu
 	'[0.42,8589934592,150,0.6666666666666666,4,3]' "the fake GPU's values"
 jq_is "$T/m.json" '.perfeng_observe_gpu_power_ratio.samples[0][1]' '{"gpu":"0","name":"Fake GPU 0"}' "GPU labels: index and name"
 is "$(jq -r 'keys[] | select(startswith("perfeng_observe_process_"))' "$T/m.json")" "" "no process families without -p"
+jq -r '.[] | .samples[] | .[0]' "$T/m.json" | sort -u >"$T/names.fixture"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://$A/other")" 404 "another path: 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://$A/metrics/x")" 404 "a path below /metrics: 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$A/metrics")" 405 "POST: 405"
@@ -144,6 +145,12 @@ jq_ok "$T/m.json" '[.perfeng_observe_cpu_core_utilization_ratio.samples[] | .[2]
 lo_rx=$(sample perfeng_observe_network_bytes '.[1].interface == "lo" and .[1].direction == "receive"')
 num_ok "$lo_rx" '>' 0 "lo counted some bytes (this test's scrapes)"
 num_ok "$(sample perfeng_observe_filesystem_size_bytes '.[1].mountpoint == "/"')" '>' 0 "the root filesystem has a size"
+# docs/observe.md lists every sample name, and every name it lists is served by one of the two runs
+jq -r '.[] | .samples[] | .[0]' "$T/m.json" | sort -u | sort -u - "$T/names.fixture" >"$T/names.served"
+sed -n '/^## OpenMetrics/,/^## Exit codes/p' "$(dirname "$0")/../../docs/observe.md" | grep '^| `perfeng_observe' |
+	cut -d'|' -f2 | grep -oE 'perfeng_observe_[a-z_]+' | sort -u >"$T/names.doc"
+is "$(comm -23 "$T/names.served" "$T/names.doc" | tr '\n' ' ')" "" "every name served is in docs/observe.md"
+is "$(comm -13 "$T/names.served" "$T/names.doc" | tr '\n' ' ')" "" "every name in docs/observe.md is served"
 kill "$WPID"
 wait "$WPID" 2>/dev/null
 WPID=
