@@ -1,7 +1,9 @@
 #include "out/use_metrics.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "out/openmetrics.h"
 
@@ -61,6 +63,47 @@ static void um_put2(struct um *m, const char *k1, const char *v1, const char *k2
 
 	um_put(m, l, 2, v);
 }
+
+/*
+ * Families of one figure per device (disk, interface, filesystem): each
+ * entry of arr starts with its name, which is the label's value, and holds
+ * the figure at off, a double or (u64) a uint64_t, divided by div (a unit:
+ * 1e3 for milliseconds to seconds; dividing keeps 1900 / 1e3 at 1.9).
+ */
+struct um_dev {
+	const char *name, *help;
+	enum om_type type;
+	size_t off;
+	double div;
+	int u64;
+};
+
+_Static_assert(offsetof(struct use_disk_detail, name) == 0 && offsetof(struct use_net_detail, name) == 0 &&
+	       offsetof(struct use_fs_detail, mount) == 0 && offsetof(struct sys_disk, name) == 0,
+	       "um_devices takes the label from the start of an entry");
+
+static void um_devices(struct um *m, const struct um_dev *f, size_t nf, const char *label, const void *arr,
+		       size_t stride, uint32_t n)
+{
+	for (size_t k = 0; k < nf; k++) {
+		um_family(m, f[k].name, f[k].type, f[k].help);
+		for (uint32_t i = 0; i < n; i++) {
+			const char *e = (const char *)arr + i * stride;
+			double d;
+			uint64_t u;
+
+			if (f[k].u64) {
+				memcpy(&u, e + f[k].off, sizeof(u));
+				d = (double)u;
+			} else {
+				memcpy(&d, e + f[k].off, sizeof(d));
+			}
+			um_put1(m, label, e, d / f[k].div);
+		}
+	}
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A raw counter as a double; NaN for the engine's "unknown" (UINT64_MAX). */
 static double u64(uint64_t x)
@@ -163,20 +206,27 @@ static void render_mem(struct um *m, const struct use_row *r, const struct sys_s
 
 static void render_disk(struct um *m, const struct use_row *r, const struct sys_sample *c)
 {
+	static const struct um_dev interval[] = {
+		{ "perfeng_observe_disk_utilization_ratio", "Share of the interval the disk was busy.", OM_GAUGE,
+		  offsetof(struct use_disk_detail, util), 1, 0 },
+		{ "perfeng_observe_disk_queue_length", "Average requests in the disk's queue over the interval (iostat aqu-sz).",
+		  OM_GAUGE, offsetof(struct use_disk_detail, aqu), 1, 0 },
+		{ "perfeng_observe_disk_await_seconds", "Average time of the interval's I/Os, queue and service (iostat await).",
+		  OM_GAUGE, offsetof(struct use_disk_detail, await_ms), 1e3, 0 },
+	};
+	static const struct um_dev raw[] = {
+		{ "perfeng_observe_disk_io_time_seconds", "Time the disk was busy.", OM_COUNTER,
+		  offsetof(struct sys_disk, io_ticks_ms), 1e3, 1 },
+		{ "perfeng_observe_disk_io_time_weighted_seconds",
+		  "Time spent by I/Os in the queue, summed over I/Os (its rate is the queue length).", OM_COUNTER,
+		  offsetof(struct sys_disk, queue_ms), 1e3, 1 },
+		{ "perfeng_observe_disk_in_flight", "I/Os in flight when sampled.", OM_GAUGE,
+		  offsetof(struct sys_disk, in_flight), 1, 1 },
+	};
 	const char *dev = "device";
 	uint32_t i;
 
-	um_family(m, "perfeng_observe_disk_utilization_ratio", OM_GAUGE, "Share of the interval the disk was busy.");
-	for (i = 0; i < r->ndisk; i++)
-		um_put1(m, dev, r->disk[i].name, r->disk[i].util);
-	um_family(m, "perfeng_observe_disk_queue_length", OM_GAUGE,
-		  "Average requests in the disk's queue over the interval (iostat aqu-sz).");
-	for (i = 0; i < r->ndisk; i++)
-		um_put1(m, dev, r->disk[i].name, r->disk[i].aqu);
-	um_family(m, "perfeng_observe_disk_await_seconds", OM_GAUGE,
-		  "Average time of the interval's I/Os, queue and service (iostat await).");
-	for (i = 0; i < r->ndisk; i++)
-		um_put1(m, dev, r->disk[i].name, r->disk[i].await_ms / 1e3);
+	um_devices(m, interval, NELEM(interval), dev, r->disk, sizeof(r->disk[0]), r->ndisk);
 	um_family(m, "perfeng_observe_disk_ops_per_second", OM_GAUGE, "I/Os completed per second over the interval.");
 	for (i = 0; i < r->ndisk; i++) {
 		um_put2(m, dev, r->disk[i].name, "op", "read", r->disk[i].r_s);
@@ -199,40 +249,29 @@ static void render_disk(struct um *m, const struct use_row *r, const struct sys_
 		um_put2(m, dev, c->disk[i].name, "op", "read", (double)c->disk[i].rd_sectors * 512);
 		um_put2(m, dev, c->disk[i].name, "op", "write", (double)c->disk[i].wr_sectors * 512);
 	}
-	um_family(m, "perfeng_observe_disk_io_time_seconds", OM_COUNTER, "Time the disk was busy.");
-	for (i = 0; i < c->ndisk; i++)
-		um_put1(m, dev, c->disk[i].name, (double)c->disk[i].io_ticks_ms / 1e3);
-	um_family(m, "perfeng_observe_disk_io_time_weighted_seconds", OM_COUNTER,
-		  "Time spent by I/Os in the queue, summed over I/Os (its rate is the queue length).");
-	for (i = 0; i < c->ndisk; i++)
-		um_put1(m, dev, c->disk[i].name, (double)c->disk[i].queue_ms / 1e3);
-	um_family(m, "perfeng_observe_disk_in_flight", OM_GAUGE, "I/Os in flight when sampled.");
-	for (i = 0; i < c->ndisk; i++)
-		um_put1(m, dev, c->disk[i].name, (double)c->disk[i].in_flight);
+	um_devices(m, raw, NELEM(raw), dev, c->disk, sizeof(c->disk[0]), c->ndisk);
 }
 
 static void render_net(struct um *m, const struct use_row *r, const struct sys_sample *c)
 {
+	static const struct um_dev interval[] = {
+		{ "perfeng_observe_network_utilization_ratio",
+		  "The busier direction's throughput over the link speed (interfaces with a known speed).", OM_GAUGE,
+		  offsetof(struct use_net_detail, util), 1, 0 },
+		{ "perfeng_observe_network_drops_per_second", "Packets dropped per second over the interval, both directions.",
+		  OM_GAUGE, offsetof(struct use_net_detail, drops_s), 1, 0 },
+		{ "perfeng_observe_network_errors_per_second", "Interface errors per second over the interval, both directions.",
+		  OM_GAUGE, offsetof(struct use_net_detail, errs_s), 1, 0 },
+	};
 	const char *ifc = "interface", *dir = "direction";
 	uint32_t i;
 
-	um_family(m, "perfeng_observe_network_utilization_ratio", OM_GAUGE,
-		  "The busier direction's throughput over the link speed (interfaces with a known speed).");
-	for (i = 0; i < r->nnet; i++)
-		um_put1(m, ifc, r->net[i].name, r->net[i].util);
+	um_devices(m, interval, NELEM(interval), ifc, r->net, sizeof(r->net[0]), r->nnet);
 	um_family(m, "perfeng_observe_network_bytes_per_second", OM_GAUGE, "Bytes per second over the interval.");
 	for (i = 0; i < r->nnet; i++) {
 		um_put2(m, ifc, r->net[i].name, dir, "receive", r->net[i].rx_kb_s * 1024);
 		um_put2(m, ifc, r->net[i].name, dir, "transmit", r->net[i].tx_kb_s * 1024);
 	}
-	um_family(m, "perfeng_observe_network_drops_per_second", OM_GAUGE,
-		  "Packets dropped per second over the interval, both directions.");
-	for (i = 0; i < r->nnet; i++)
-		um_put1(m, ifc, r->net[i].name, r->net[i].drops_s);
-	um_family(m, "perfeng_observe_network_errors_per_second", OM_GAUGE,
-		  "Interface errors per second over the interval, both directions.");
-	for (i = 0; i < r->nnet; i++)
-		um_put1(m, ifc, r->net[i].name, r->net[i].errs_s);
 	um_one(m, "perfeng_observe_tcp_retransmitted_segments_per_second", OM_GAUGE,
 	       "TCP segments retransmitted per second over the interval.", r->net_retrans_s);
 	if (c->have & SYS_HAVE_NET) {
@@ -269,6 +308,12 @@ static void render_net(struct um *m, const struct use_row *r, const struct sys_s
 
 static void render_fd_fs(struct um *m, const struct use_row *r, const struct sys_sample *c)
 {
+	static const struct um_dev fs[] = {
+		{ "perfeng_observe_filesystem_used_ratio", "Used over used + available to non-root users (df's Use%).",
+		  OM_GAUGE, offsetof(struct use_fs_detail, used), 1, 0 },
+		{ "perfeng_observe_filesystem_inodes_used_ratio", "Inodes in use (df -i's IUse%).", OM_GAUGE,
+		  offsetof(struct use_fs_detail, inodes), 1, 0 },
+	};
 	const char *mp = "mountpoint";
 	uint32_t i;
 
@@ -278,13 +323,7 @@ static void render_fd_fs(struct um *m, const struct use_row *r, const struct sys
 		um_one(m, "perfeng_observe_fds_limit", OM_GAUGE, "The system's file handle limit (file-max).",
 		       (double)c->fd_max);
 	}
-	um_family(m, "perfeng_observe_filesystem_used_ratio", OM_GAUGE,
-		  "Used over used + available to non-root users (df's Use%).");
-	for (i = 0; i < r->nfs; i++)
-		um_put1(m, mp, r->fs[i].mount, r->fs[i].used);
-	um_family(m, "perfeng_observe_filesystem_inodes_used_ratio", OM_GAUGE, "Inodes in use (df -i's IUse%).");
-	for (i = 0; i < r->nfs; i++)
-		um_put1(m, mp, r->fs[i].mount, r->fs[i].inodes);
+	um_devices(m, fs, NELEM(fs), mp, r->fs, sizeof(r->fs[0]), r->nfs);
 	/* row->fs[i] is cur->fs[i] when the row has filesystems */
 	um_family(m, "perfeng_observe_filesystem_size_bytes", OM_GAUGE, "Filesystem size.");
 	for (i = 0; i < r->nfs; i++)

@@ -22,19 +22,8 @@
 #include "sys/use.h"
 #include "util/xalloc.h"
 
-#define FIX "tests/fixtures/sys/"
+#include "sys_fixture.h"
 
-static struct sys_sample *sample_root(const char *root, uint64_t t_ns)
-{
-	struct sys_source src;
-	struct sys_sample *s = xcalloc(1, sizeof(*s));
-
-	assert_int_equal(sys_source_init(&src, root, 0), 0);
-	assert_int_equal(sys_sample(&src, s), 0);
-	sys_source_release(&src);
-	s->t_ns = t_ns;
-	return s;
-}
 
 /* line is one whole line of text. */
 #define assert_line(text, line) do { \
