@@ -2,10 +2,12 @@
  * perfeng observe [INTERVAL [COUNT]]: the USE method live: one row per
  * interval with utilization, saturation and errors per resource, -v detail,
  * -p a process, --json lines, --record raw samples and --replay them, and a
- * per-resource summary at the end. The engine is src/sys/ (use.h), the
- * renderers src/out/use_table.c.
+ * per-resource summary at the end, --metrics the latest interval as
+ * OpenMetrics for Prometheus. The engine is src/sys/ (use.h), the renderers
+ * src/out/use_table.c and src/out/use_metrics.c.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,9 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "http/serve.h"
+#include "out/openmetrics.h"
+#include "out/use_metrics.h"
 #include "out/use_table.h"
 #include "sys/record.h"
 #include "sys/use.h"
@@ -35,10 +40,24 @@ static void on_signal(int sig)
 	observe_interrupted = 1;
 }
 
+/*
+ * --metrics: the latest interval and the sample it ends at, published by the
+ * sampling loop under the lock; the server thread copies them into snap_*
+ * under the lock and renders outside it.
+ */
+struct observe_metrics {
+	pthread_mutex_t lock;
+	struct use_row *row, *snap_row;
+	struct sys_sample *cur, *snap_cur;
+	uint64_t intervals;
+	long hz;
+};
+
 struct observe {
 	int verbose, json, no_gpu;
 	uint64_t pid;
-	const char *record, *replay, *root;
+	const char *record, *replay, *root, *metrics;
+	struct observe_metrics *om;	/* --metrics, or NULL */
 	uint64_t interval_ns, count;
 	struct use_table tab;
 	struct use_summary sum;
@@ -139,8 +158,59 @@ static void observe_step(struct observe *o, struct observe_bufs *m, long hz)
 
 	use_derive(m->a, m->b, hz, m->row);
 	observe_emit(o, m->first, m->row);
+	if (o->om) {
+		pthread_mutex_lock(&o->om->lock);
+		memcpy(o->om->row, m->row, sizeof(*m->row));
+		memcpy(o->om->cur, m->b, sizeof(*m->b));
+		o->om->intervals++;
+		pthread_mutex_unlock(&o->om->lock);
+	}
 	m->a = m->b;
 	m->b = t;
+}
+
+/* GET /metrics: the latest interval as OpenMetrics text; any other path is 404. */
+static int observe_serve(void *ctx, const char *path, struct strbuf *body, const char **type)
+{
+	struct observe_metrics *om = ctx;
+	struct use_metrics_view v = { .row = om->snap_row, .cur = om->snap_cur };
+
+	if (strcmp(path, "/metrics"))
+		return 404;
+	/* copy under the lock (the sampling loop waits on it), render after */
+	pthread_mutex_lock(&om->lock);
+	v.intervals = om->intervals;
+	v.hz = om->hz;
+	if (om->intervals) {
+		memcpy(om->snap_row, om->row, sizeof(*om->row));
+		memcpy(om->snap_cur, om->cur, sizeof(*om->cur));
+	}
+	pthread_mutex_unlock(&om->lock);
+	if (!v.intervals)
+		v.row = NULL;
+	use_metrics_render(body, &v);
+	*type = OPENMETRICS_CONTENT_TYPE;
+	return 200;
+}
+
+static void observe_metrics_init(struct observe_metrics *om, long hz)
+{
+	pthread_mutex_init(&om->lock, NULL);
+	om->row = xcalloc(1, sizeof(*om->row));
+	om->snap_row = xcalloc(1, sizeof(*om->snap_row));
+	om->cur = xcalloc(1, sizeof(*om->cur));
+	om->snap_cur = xcalloc(1, sizeof(*om->snap_cur));
+	om->intervals = 0;
+	om->hz = hz;
+}
+
+static void observe_metrics_release(struct observe_metrics *om)
+{
+	pthread_mutex_destroy(&om->lock);
+	free(om->row);
+	free(om->snap_row);
+	free(om->cur);
+	free(om->snap_cur);
 }
 
 /* The first sample: times count from it, the GPU columns follow it. */
@@ -154,6 +224,8 @@ static int observe_live(struct observe *o)
 {
 	struct sys_source src;
 	struct observe_bufs m;
+	struct observe_metrics om;
+	struct serve *server = NULL;
 	int status = PE_EXIT_OK;
 
 	if (sys_source_init(&src, o->root, !o->no_gpu) < 0)
@@ -173,6 +245,19 @@ static int observe_live(struct observe *o)
 			status = cmd_fail(PE_EXIT_RUNTIME, "'%s': %s", o->record, pe_errmsg());
 			goto out;
 		}
+	}
+	if (o->metrics) {
+		char where[96];
+
+		observe_metrics_init(&om, src.ticks_per_sec);
+		if (serve_start(&server, o->metrics, observe_serve, &om) < 0) {
+			observe_metrics_release(&om);
+			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+			goto out;
+		}
+		o->om = &om;
+		fprintf(stderr, "perfeng: OpenMetrics at http://%s/metrics\n",
+			serve_address(server, where, sizeof(where)));
 	}
 	observe_note(o->no_gpu ? "" : src.gpu_note);
 	sys_sample(&src, m.a);
@@ -202,6 +287,11 @@ static int observe_live(struct observe *o)
 	if (observe_interrupted)
 		status = PE_EXIT_INTERRUPTED;
 out:
+	if (server) {
+		serve_stop(server);
+		observe_metrics_release(&om);
+		o->om = NULL;
+	}
 	if (o->rec && fclose(o->rec) != 0 && status == PE_EXIT_OK)
 		status = cmd_fail(PE_EXIT_RUNTIME, "cannot write '%s': %s", o->record, strerror(errno));
 	o->rec = NULL;
@@ -267,6 +357,8 @@ int cmd_observe(int argc, char **argv)
 		OPT_STRING(0, "record", &o.record, "FILE", "also write the raw samples to FILE"),
 		OPT_STRING(0, "replay", &o.replay, "FILE", "render a recorded FILE instead of sampling ('-': stdin)"),
 		OPT_STRING(0, "root", &o.root, "DIR", "read proc/ and sys/ below DIR instead of / (fixtures)"),
+		OPT_GROUP("Prometheus"),
+		OPT_STRING(0, "metrics", &o.metrics, "ADDR", "serve the latest interval as OpenMetrics at http://ADDR/metrics (e.g. 127.0.0.1:9465)"),
 		OPT_END(),
 	};
 
@@ -286,6 +378,10 @@ int cmd_observe(int argc, char **argv)
 		rc = pe_error("COUNT must be a positive number of intervals, not '%s'", argv[1]);
 	if (!rc && o.replay && (o.record || o.root || o.pid))
 		rc = pe_error("--replay renders a recording: it goes without --record, --root and -p");
+	if (!rc && o.replay && o.metrics)
+		rc = pe_error("--metrics serves a live run: it goes without --replay");
+	if (!rc && o.metrics)
+		rc = serve_check_address(o.metrics);
 	if (!rc && o.pid > INT32_MAX)
 		rc = pe_error("-p: %llu is not a process id", (unsigned long long)o.pid);
 	if (rc < 0) {

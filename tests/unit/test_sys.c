@@ -23,25 +23,12 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 
-#define FIX "tests/fixtures/sys/"
+#include "sys_fixture.h"
 
 #define assert_near(a, b) do { double a_ = (a), b_ = (b); \
 	if (!(fabs(a_ - b_) <= 1e-9 * fmax(1, fabs(b_)))) \
 		fail_msg("%s = %.12g, expected %.12g", #a, a_, b_); } while (0)
 #define assert_nan(a) do { if (!isnan(a)) fail_msg("%s = %g, expected NaN", #a, (double)(a)); } while (0)
-
-/* One sample of a fixture root. */
-static struct sys_sample *sample_root(const char *root, uint64_t t_ns)
-{
-	struct sys_source src;
-	struct sys_sample *s = xcalloc(1, sizeof(*s));
-
-	assert_int_equal(sys_source_init(&src, root, 0), 0);
-	assert_int_equal(sys_sample(&src, s), 0);
-	sys_source_release(&src);
-	s->t_ns = t_ns;
-	return s;
-}
 
 static void test_recorded_debian12(void **state)
 {
