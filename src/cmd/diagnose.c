@@ -42,6 +42,12 @@ static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<
 /* --profile-hz: the profiler's rate per thread, low to keep diagnose's own cost low */
 #define PROFILE_HZ_DEFAULT 99
 #define PROFILE_HZ_MAX 10000
+/*
+ * The profiler's rings are drained at every tick, at least this often
+ * whatever --hz: a 512 KiB ring holds about 1500 samples, 0.15 s of one CPU
+ * at the highest --profile-hz.
+ */
+#define PROFILE_DRAIN_NS (100 * NS_PER_MS)
 
 /*
  * What the runner's tick drives: the thread sampler and the system's USE
@@ -51,6 +57,8 @@ static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<
 struct diag_run {
 	struct tsampler *ts;
 	struct sampler *smp;	/* the profiler, NULL when not profiling */
+	uint64_t sample_ns;	/* between thread samples: 1/--hz */
+	uint64_t next_sample;	/* when the threads are sampled next */
 	uint64_t start_ns;
 	int sys_ok;
 	struct sys_source src;
@@ -93,7 +101,13 @@ static void on_tick(void *arg, pid_t pid, uint64_t now)
 			sys_sample(&d->src, d->samp[0]);
 			*d->samp[1] = *d->samp[0];
 		}
+	} else if (now < d->next_sample) {
+		return;	/* a tick only to drain the profiler */
 	}
+	/* on the grid of --hz; a late sample skips, never bunches */
+	d->next_sample = (d->next_sample ? d->next_sample : now) + d->sample_ns;
+	if (d->next_sample <= now)
+		d->next_sample = now + d->sample_ns;
 	tsampler_sample(d->ts, now);
 	if (d->sys_ok && now >= d->samp[1]->t_ns + SYS_INTERVAL_NS)
 		sys_step(d);
@@ -180,6 +194,7 @@ struct diag_hot {
 	struct diag_profile info;
 	size_t top;
 	char *const *argv;
+	size_t noutputs;	/* -o files to write */
 	char note[640];
 };
 
@@ -249,9 +264,9 @@ static void hot_finish(struct diag_hot *h, struct diag_run *d, struct diag_repor
 	else if (!diag_hot_shown(rep->rule, m))
 		snprintf(h->note, sizeof(h->note), "not shown: on a CPU %.1f%% of the thread-time, verdict %s "
 			 "(shown when cpu-bound or cpu-starved, or on a CPU %.0f%% or more); %llu samples in "
-			 "the profile (-o writes it)", isnan(m[DM_ON_CPU]) ? 0.0 : 100 * m[DM_ON_CPU],
+			 "the profile (%s)", isnan(m[DM_ON_CPU]) ? 0.0 : 100 * m[DM_ON_CPU],
 			 diag_verdict_name(rep->rule->verdict), 100 * DIAG_HOT_ON_CPU_MIN,
-			 (unsigned long long)h->res.samples);
+			 (unsigned long long)h->res.samples, h->noutputs ? "written by -o" : "-o writes it");
 	else {
 		rep->hot.text = hot_text;
 		rep->hot.json = hot_json;
@@ -390,9 +405,11 @@ int cmd_diagnose(int argc, char **argv)
 	spec.timeout_ns = duration;
 	spec.tick = on_tick;
 	spec.tick_arg = &d;
-	spec.tick_ns = NS_PER_SEC / hz;
+	d.sample_ns = NS_PER_SEC / hz;
+	spec.tick_ns = d.smp && d.sample_ns > PROFILE_DRAIN_NS ? PROFILE_DRAIN_NS : d.sample_ns;
 	hot->argv = cmdv;
 	hot->top = (size_t)top;
+	hot->noutputs = outputs.n;
 	profile_init(&hot->prof, "samples");
 	if (no_profile)
 		snprintf(hot->note, sizeof(hot->note), "not profiled (--no-profile)");
@@ -448,6 +465,9 @@ int cmd_diagnose(int argc, char **argv)
 		cmd_warn("-o: no profile to write (%s)", hot->note);
 	else if (outputs.n && profile_write_all(&hot->prof, (const char *const *)outputs.v, outputs.n, NULL) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	if (rep.prof && rep.prof->lost)
+		cmd_warn("the kernel dropped %llu profile samples (ring buffer full): lower --profile-hz or raise --hz",
+			 (unsigned long long)rep.prof->lost);
 
 	if (st && res->status == RUN_INTERRUPTED)
 		cmd_warn("interrupted: nothing saved to the store");

@@ -6,7 +6,10 @@
  * is refused by the kernel, which is why the rings are per CPU. Each drain
  * merges the rings' records by time before session.c sees them, so that a
  * fork or an exec on one CPU is seen before the samples that follow it on
- * another.
+ * another. A command is sampled as perf_event_open allows any child to be,
+ * whoever starts it: the events are opened on perfeng, disabled, the child
+ * inherits them at its fork and the kernel enables them at its exec
+ * (enable_on_exec), as runner/counters.c counts a benchmark's runs.
  */
 #include "prof/sampler.h"
 
