@@ -256,18 +256,18 @@ static void hot_finish(struct diag_hot *h, struct diag_run *d, struct diag_repor
 					 h->res.lost, h->res.exclude_kernel };
 	rep->prof = &h->info;
 	rep->hot.missing = h->note;
-	if (!h->res.samples)
+	if (!h->res.samples) {
 		snprintf(h->note, sizeof(h->note), "no samples: the command ran too briefly or not on a CPU");
-	else if (!h->top)
+	} else if (!h->top) {
 		snprintf(h->note, sizeof(h->note), "not shown (--top 0); %llu samples in the profile",
 			 (unsigned long long)h->res.samples);
-	else if (!diag_hot_shown(rep->rule, m))
+	} else if (!diag_hot_shown(rep->rule, m)) {
 		snprintf(h->note, sizeof(h->note), "not shown: on a CPU %.1f%% of the thread-time, verdict %s "
 			 "(shown when cpu-bound or cpu-starved, or on a CPU %.0f%% or more); %llu samples in "
 			 "the profile (%s)", isnan(m[DM_ON_CPU]) ? 0.0 : 100 * m[DM_ON_CPU],
 			 diag_verdict_name(rep->rule->verdict), 100 * DIAG_HOT_ON_CPU_MIN,
 			 (unsigned long long)h->res.samples, h->noutputs ? "written by -o" : "-o writes it");
-	else {
+	} else {
 		rep->hot.text = hot_text;
 		rep->hot.json = hot_json;
 		rep->hot.arg = h;
@@ -360,6 +360,7 @@ int cmd_diagnose(int argc, char **argv)
 	char **cmdv = NULL;
 	int64_t started;
 
+	profile_init(&hot->prof, "samples");
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, diagnose_usage, opts);
@@ -405,16 +406,15 @@ int cmd_diagnose(int argc, char **argv)
 	spec.timeout_ns = duration;
 	spec.tick = on_tick;
 	spec.tick_arg = &d;
-	d.sample_ns = NS_PER_SEC / hz;
-	spec.tick_ns = d.smp && d.sample_ns > PROFILE_DRAIN_NS ? PROFILE_DRAIN_NS : d.sample_ns;
 	hot->argv = cmdv;
 	hot->top = (size_t)top;
 	hot->noutputs = outputs.n;
-	profile_init(&hot->prof, "samples");
 	if (no_profile)
 		snprintf(hot->note, sizeof(hot->note), "not profiled (--no-profile)");
 	else
 		hot_start(hot, &d, profile_hz);
+	d.sample_ns = NS_PER_SEC / hz;
+	spec.tick_ns = d.smp && d.sample_ns > PROFILE_DRAIN_NS ? PROFILE_DRAIN_NS : d.sample_ns;
 	runner_install_interrupt_handler();
 	started = clock_realtime_us();
 	d.start_ns = clock_now_ns();
