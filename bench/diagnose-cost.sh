@@ -6,7 +6,10 @@
 # per-thread /proc files once a second. perfeng's own CPU is the CPU time of
 # everything under `time` less the command's own (from its JSON) and less
 # perfeng's fixed cost of starting and reporting (a diagnose of pe-exit 0),
-# so that what is left is the sampling.
+# so that what is left is the sampling. Then a command that is busy on 2
+# CPUs (pe-burn), diagnosed with and without the profiler (99 samples a
+# second per busy thread, symbolized as they come): the profile's share of
+# diagnose's cost.
 #
 # Usage: bench/diagnose-cost.sh [SECONDS]
 set -euo pipefail
@@ -56,4 +59,17 @@ for w in "pe-sleep $ms" "pe-mutex 16 $ms"; do
 	printf '| %s | %s | pidstat -t -p PID 1 | %s | %.2f | %.2f |\n' "$1" "$threads" "$own" \
 		"$(awk -v o="$own" -v s="$secs" 'BEGIN { print o / s }')" \
 		"$(awk -v o="$own" -v n="$((secs - 1))" -v t="$threads" 'BEGIN { print o / (n * t) * 1000 }')"
+done
+
+echo
+echo "A busy command: the profiler's cost"
+echo
+printf '| watched command | threads | tool | CPU ms | CPU ms per second | profile samples |\n'
+printf '|---|---:|---|---:|---:|---:|\n'
+for opt in "" --no-profile; do
+	total=$(cpu_of "$pe" diagnose --json $opt -- "$H/pe-burn" 2 "$ms")
+	cmd=$(sed -n 's/^cpu_ms //p' "$tmp/err")
+	own=$(awk -v t="$total" -v c="$cmd" -v b="$base" 'BEGIN { printf "%.0f", t - c - b }')
+	printf '| pe-burn | 2 | perfeng diagnose%s | %s | %.2f | %s |\n' "${opt:+ $opt}" "$own" \
+		"$(awk -v o="$own" -v s="$secs" 'BEGIN { print o / s }')" "$(jq '.profile.samples // 0' "$tmp/out")"
 done

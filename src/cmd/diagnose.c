@@ -2,9 +2,10 @@
  * perfeng diagnose -- CMD ARGS: runs the command, samples its threads (and
  * the system) while it runs, and says what limits it: the thread-time
  * decomposition, a verdict from the rules of sys/diagnosis.c with its
- * evidence and the next step, the system's USE summary. Engines:
- * runner/process.c (the run), sys/threads.c (the samples), sys/diagnosis.c
- * (the verdict), out/diag_report.c (the report).
+ * evidence and the next step, the system's USE summary, and the hot
+ * functions of a profile taken meanwhile. Engines: runner/process.c (the
+ * run), sys/threads.c (the samples), prof/sampler.c (the profile),
+ * sys/diagnosis.c (the verdict), out/diag_report.c (the report).
  */
 #include <errno.h>
 #include <math.h>
@@ -17,7 +18,10 @@
 
 #include "cmd/cmd.h"
 #include "out/diag_report.h"
+#include "out/profile_out.h"
 #include "out/use_table.h"
+#include "prof/profile.h"
+#include "prof/sampler.h"
 #include "runner/process.h"
 #include "store/store.h"
 #include "sys/cgthrottle.h"
@@ -25,6 +29,7 @@
 #include "sys/env.h"
 #include "sys/threads.h"
 #include "sys/use.h"
+#include "util/argv.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
@@ -34,6 +39,15 @@ static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<
 
 /* The system is sampled at most this often while the command runs, and at its end. */
 #define SYS_INTERVAL_NS NS_PER_SEC
+/* --profile-hz: the profiler's rate per thread, low to keep diagnose's own cost low */
+#define PROFILE_HZ_DEFAULT 99
+#define PROFILE_HZ_MAX 10000
+/*
+ * The profiler's rings are drained at every tick, at least this often
+ * whatever --hz: a 512 KiB ring holds about 1500 samples, 0.15 s of one CPU
+ * at the highest --profile-hz.
+ */
+#define PROFILE_DRAIN_NS (100 * NS_PER_MS)
 
 /*
  * What the runner's tick drives: the thread sampler and the system's USE
@@ -42,6 +56,9 @@ static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<
  */
 struct diag_run {
 	struct tsampler *ts;
+	struct sampler *smp;	/* the profiler, NULL when not profiling */
+	uint64_t sample_ns;	/* between thread samples: 1/--hz */
+	uint64_t next_sample;	/* when the threads are sampled next */
 	uint64_t start_ns;
 	int sys_ok;
 	struct sys_source src;
@@ -68,6 +85,8 @@ static void on_tick(void *arg, pid_t pid, uint64_t now)
 {
 	struct diag_run *d = arg;
 
+	if (d->smp)
+		sampler_drain(d->smp);
 	if (!d->ts) {
 		d->ts = tsampler_new(pid, d->start_ns);
 		if (cgthrottle_path(pid, d->cg_path, sizeof(d->cg_path)) < 0 ||
@@ -82,7 +101,13 @@ static void on_tick(void *arg, pid_t pid, uint64_t now)
 			sys_sample(&d->src, d->samp[0]);
 			*d->samp[1] = *d->samp[0];
 		}
+	} else if (now < d->next_sample) {
+		return;	/* a tick only to drain the profiler */
 	}
+	/* on the grid of --hz; a late sample skips, never bunches */
+	d->next_sample = (d->next_sample ? d->next_sample : now) + d->sample_ns;
+	if (d->next_sample <= now)
+		d->next_sample = now + d->sample_ns;
 	tsampler_sample(d->ts, now);
 	if (d->sys_ok && now >= d->samp[1]->t_ns + SYS_INTERVAL_NS)
 		sys_step(d);
@@ -116,6 +141,7 @@ static void sys_finish(struct diag_run *d, struct diag_system *sys)
 
 static void diag_run_release(struct diag_run *d)
 {
+	sampler_free(d->smp);
 	tsampler_free(d->ts);
 	if (d->sys_ok)
 		sys_source_release(&d->src);
@@ -124,26 +150,128 @@ static void diag_run_release(struct diag_run *d)
 	free(d->row);
 }
 
-/* The USE summary, indented under its heading. */
-static void use_text(FILE *f, void *arg)
+/* What print writes, each line indented under a section's heading. */
+static void print_indented(FILE *f, void (*print)(FILE *, const void *), const void *arg)
 {
-	const struct use_summary *sum = arg;
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
 	FILE *mf = open_memstream(&buf, &len);
 
 	if (!mf)
 		return;
-	use_summary_print(mf, sum);
+	print(mf, arg);
 	fclose(mf);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		fprintf(f, "    %s\n", line);
 	free(buf);
 }
 
+static void use_print(FILE *f, const void *arg)
+{
+	use_summary_print(f, arg);
+}
+
+/* The USE summary, indented under its heading. */
+static void use_text(FILE *f, void *arg)
+{
+	print_indented(f, use_print, arg);
+}
+
 static json_t *use_json(void *arg)
 {
 	return use_summary_json(arg);
+}
+
+/*
+ * The profile taken while the command runs (prof/sampler.c on the child the
+ * runner starts) and what the report shows of it: the top functions by
+ * self share when on-CPU time dominates, else a note that says why not.
+ */
+struct diag_hot {
+	struct sampler_opts so;
+	struct profile prof;
+	struct sampler_result res;
+	struct diag_profile info;
+	size_t top;
+	char *const *argv;
+	size_t noutputs;	/* -o files to write */
+	char note[640];
+};
+
+static void hot_table(FILE *f, const void *arg)
+{
+	const struct diag_hot *h = arg;
+
+	profile_print_top(f, &h->prof, h->top);
+}
+
+static void hot_text(FILE *f, void *arg)
+{
+	struct diag_hot *h = arg;
+	char *cmd = argv_join(h->argv);
+
+	fprintf(f, "    %llu samples at %u Hz (%s), %llu lost%s\n", (unsigned long long)h->info.samples,
+		h->info.hz, h->info.event, (unsigned long long)h->info.lost,
+		h->info.user_only ? ", user space only" : "");
+	print_indented(f, hot_table, h);
+	fprintf(f, "    next step: every stack as a flame graph: perfeng profile -o flame.svg -- %s\n", cmd);
+	free(cmd);
+}
+
+static json_t *hot_json(void *arg)
+{
+	struct diag_hot *h = arg;
+
+	return profile_top_json(&h->prof, h->top);
+}
+
+/*
+ * Opens the profiler on perfeng itself before the run, for the runner's
+ * child to inherit (see sampler_new). A refusal is a note, never a failure:
+ * the rest of diagnose needs no perf_event_open.
+ */
+static void hot_start(struct diag_hot *h, struct diag_run *d, uint64_t hz)
+{
+	h->so.freq = hz;
+	h->so.event = SAMPLER_CPU_CLOCK;
+	h->so.stack_bytes = 128;	/* the leaf's frame, for its caller from the CFI */
+	h->so.jit_dir = getenv("PERFENG_JIT_DIR");
+	if (sampler_new(&h->so, &h->prof, &d->smp) < 0)
+		snprintf(h->note, sizeof(h->note), "not profiled: %s", pe_errmsg());
+}
+
+/* After the run: the profile finished, and the section of the report set. */
+static void hot_finish(struct diag_hot *h, struct diag_run *d, struct diag_report *rep)
+{
+	const double *m = rep->m;
+
+	if (!d->smp) {
+		rep->hot.missing = h->note;
+		return;
+	}
+	sampler_finish(d->smp, &h->res);
+	sampler_free(d->smp);
+	d->smp = NULL;
+	h->info = (struct diag_profile){ h->prof.event, (unsigned)h->so.freq, h->res.samples,
+					 h->res.lost, h->res.exclude_kernel };
+	rep->prof = &h->info;
+	rep->hot.missing = h->note;
+	if (!h->res.samples) {
+		snprintf(h->note, sizeof(h->note), "no samples: the command ran too briefly or not on a CPU");
+	} else if (!h->top) {
+		snprintf(h->note, sizeof(h->note), "not shown (--top 0); %llu samples in the profile",
+			 (unsigned long long)h->res.samples);
+	} else if (!diag_hot_shown(rep->rule, m)) {
+		snprintf(h->note, sizeof(h->note), "not shown: on a CPU %.1f%% of the thread-time, verdict %s "
+			 "(shown when cpu-bound or cpu-starved, or on a CPU %.0f%% or more); %llu samples in "
+			 "the profile (%s)", isnan(m[DM_ON_CPU]) ? 0.0 : 100 * m[DM_ON_CPU],
+			 diag_verdict_name(rep->rule->verdict), 100 * DIAG_HOT_ON_CPU_MIN,
+			 (unsigned long long)h->res.samples, h->noutputs ? "written by -o" : "-o writes it");
+	} else {
+		rep->hot.text = hot_text;
+		rep->hot.json = hot_json;
+		rep->hot.arg = h;
+	}
 }
 
 /*
@@ -197,14 +325,19 @@ static const char *status_name(enum run_status s)
 
 int cmd_diagnose(int argc, char **argv)
 {
-	uint64_t hz = 20, duration = 0;
-	int json = 0, quiet = 0, rules = 0, npos, rc, status = PE_EXIT_OK;
+	uint64_t hz = 20, duration = 0, profile_hz = PROFILE_HZ_DEFAULT, top = 10;
+	int json = 0, quiet = 0, rules = 0, no_profile = 0, npos, rc, status = PE_EXIT_OK;
 	const char *save = NULL, *store_spec = NULL;
-	struct string_list tags = { 0 };
+	struct string_list tags = { 0 }, outputs = { 0 };
 	struct option opts[] = {
 		OPT_GROUP("Sampling:"),
 		OPT_UINT(0, "hz", &hz, "<N>", "samples of the command's threads per second (default 20, 1 to 1000)"),
 		OPT_DURATION('d', "duration", &duration, "<DUR>", "stop the command (SIGKILL to its process group) after DUR and report"),
+		OPT_GROUP("Profile:"),
+		OPT_UINT(0, "profile-hz", &profile_hz, "<HZ>", "profile samples per second per thread (default 99, 1 to 10000)"),
+		OPT_FLAG(0, "no-profile", &no_profile, "do not profile the command: no hot functions"),
+		OPT_UINT(0, "top", &top, "<N>", "hot functions shown (default 10; 0: none)"),
+		OPT_LIST('o', "output", &outputs, "<FILE>", "write the profile; format by extension: .folded .svg .pb.gz .speedscope.json (repeatable)"),
 		OPT_GROUP("Output:"),
 		OPT_FLAG('q', "quiet", &quiet, "send the command's standard output to /dev/null (its standard error is shown if it fails)"),
 		OPT_FLAG(0, "json", &json, "print JSON; the command's standard output goes to standard error"),
@@ -222,10 +355,12 @@ int cmd_diagnose(int argc, char **argv)
 	struct run_result *res = xcalloc(1, sizeof(*res));
 	struct diag_report rep = { 0 };
 	struct diag_system sys = { NAN, NAN, NAN };
+	struct diag_hot *hot = xcalloc(1, sizeof(*hot));
 	double m[DM_NR];
 	char **cmdv = NULL;
 	int64_t started;
 
+	profile_init(&hot->prof, "samples");
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, diagnose_usage, opts);
@@ -239,6 +374,14 @@ int cmd_diagnose(int argc, char **argv)
 		rc = pe_error("diagnose needs a command to run: perfeng diagnose [options] -- <command> [<args>...]");
 	if (!rc && (hz < 1 || hz > 1000))
 		rc = pe_error("--hz must be between 1 and 1000");
+	if (!rc && (profile_hz < 1 || profile_hz > PROFILE_HZ_MAX))
+		rc = pe_error("--profile-hz must be between 1 and %d", PROFILE_HZ_MAX);
+	if (!rc && no_profile && outputs.n)
+		rc = pe_error("-o writes the profile, which --no-profile turns off");
+	for (size_t i = 0; !rc && i < outputs.n; i++)
+		if (profile_format_of(outputs.v[i]) == PROFILE_FMT_NONE)
+			rc = pe_error("-o: '%s': unknown format; use .folded, .svg, .pb.gz or .speedscope.json",
+				      outputs.v[i]);
 	if (!rc && json && quiet)
 		rc = pe_error("--json and --quiet go separately: --json already keeps the command's output off stdout");
 	if (!rc)
@@ -263,7 +406,15 @@ int cmd_diagnose(int argc, char **argv)
 	spec.timeout_ns = duration;
 	spec.tick = on_tick;
 	spec.tick_arg = &d;
-	spec.tick_ns = NS_PER_SEC / hz;
+	hot->argv = cmdv;
+	hot->top = (size_t)top;
+	hot->noutputs = outputs.n;
+	if (no_profile)
+		snprintf(hot->note, sizeof(hot->note), "not profiled (--no-profile)");
+	else
+		hot_start(hot, &d, profile_hz);
+	d.sample_ns = NS_PER_SEC / hz;
+	spec.tick_ns = d.smp && d.sample_ns > PROFILE_DRAIN_NS ? PROFILE_DRAIN_NS : d.sample_ns;
 	runner_install_interrupt_handler();
 	started = clock_realtime_us();
 	d.start_ns = clock_now_ns();
@@ -294,13 +445,7 @@ int cmd_diagnose(int argc, char **argv)
 		rep.use.arg = &d.sum;
 	}
 	rep.use.missing = "not measured (the system's /proc could not be read)";
-	/*
-	 * The hot functions: when src/prof/ lands, start its sampler on the
-	 * child in on_tick's first call, stop it after runner_run, and set
-	 * rep.hot.text/json/arg to its top-functions renderers (shown when
-	 * rep.rule->verdict is DV_CPU_BOUND or DV_CPU_STARVED).
-	 */
-	rep.hot.missing = "needs perfeng profile (not wired into diagnose yet)";
+	hot_finish(hot, &d, &rep);
 
 	/* what the command wrote to stderr is in the tail when it was not passed through */
 	if (spec.output != RUN_OUT_INHERIT && res->err_len &&
@@ -316,6 +461,13 @@ int cmd_diagnose(int argc, char **argv)
 		diag_report_text(stdout, &rep);
 	}
 	fflush(stdout);
+	if (outputs.n && !rep.prof)
+		cmd_warn("-o: no profile to write (%s)", hot->note);
+	else if (outputs.n && profile_write_all(&hot->prof, (const char *const *)outputs.v, outputs.n, NULL) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	if (rep.prof && rep.prof->lost)
+		cmd_warn("the kernel dropped %llu profile samples (ring buffer full): lower --profile-hz or raise --hz",
+			 (unsigned long long)rep.prof->lost);
 
 	if (st && res->status == RUN_INTERRUPTED)
 		cmd_warn("interrupted: nothing saved to the store");
@@ -332,6 +484,9 @@ int cmd_diagnose(int argc, char **argv)
 		status = cmd_fail(PE_EXIT_RUNTIME, "the command exited with status %d", res->exit_code);
 out:
 	diag_run_release(&d);
+	profile_release(&hot->prof);
+	free(hot);
+	free(outputs.v);
 	if (st)
 		store_close(st);
 	free(cmdv);

@@ -232,7 +232,13 @@ json_t *diag_report_json(const struct diag_report *r)
 			    "evidence", ev, "next_step", r->rule->next_step);
 	json_object_set_new(root, "verdict", verdict);
 	json_object_set_new(root, "system", json_section(&r->use));
+	json_object_set_new(root, "profile", !r->prof ? json_null() :
+		json_pack("{s:s,s:i,s:I,s:I,s:b}", "event", r->prof->event, "hz", (int)r->prof->hz,
+			  "samples", (json_int_t)r->prof->samples, "lost", (json_int_t)r->prof->lost,
+			  "user_only", r->prof->user_only));
 	json_object_set_new(root, "hot_functions", json_section(&r->hot));
+	json_object_set_new(root, "hot_functions_note",
+			    r->hot.text || !r->hot.missing ? json_null() : json_string(r->hot.missing));
 	return root;
 }
 

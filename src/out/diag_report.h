@@ -1,8 +1,8 @@
 /*
  * The report of `perfeng diagnose`, as text for people and as JSON: the
  * run, the thread-time decomposition, the verdict with its evidence and next
- * step, the system's USE summary and (when a profiler is wired in) the hot
- * functions. Everything it shows comes in a struct diag_report that the
+ * step, the system's USE summary and the hot functions of the profile
+ * taken while it ran. Everything it shows comes in a struct diag_report that the
  * command fills; nothing here measures or decides.
  */
 #ifndef PE_DIAG_REPORT_H
@@ -29,6 +29,14 @@ struct diag_section {
 	const char *missing;
 };
 
+/* What the profiler collected while the command ran. */
+struct diag_profile {
+	const char *event;		/* "cpu-clock" */
+	unsigned hz;
+	uint64_t samples, lost;
+	int user_only;			/* kernel time not sampled (perf_event_paranoid) */
+};
+
 struct diag_report {
 	char *const *argv;		/* the command */
 	const char *status;		/* "exited", "signaled", "stopped" (-d), "interrupted" */
@@ -40,7 +48,8 @@ struct diag_report {
 	const double *m;		/* DM_NR metrics */
 	const struct diag_rule *rule;
 	struct diag_section use;	/* the system during the run */
-	struct diag_section hot;	/* hot functions (perfeng profile) */
+	struct diag_section hot;	/* hot functions of the profile */
+	const struct diag_profile *prof;	/* NULL: not profiled */
 };
 
 void diag_report_text(FILE *f, const struct diag_report *r);

@@ -157,6 +157,25 @@ void profile_print_top(FILE *f, const struct profile *p, size_t n)
 	free(fs);
 }
 
+json_t *profile_top_json(const struct profile *p, size_t n)
+{
+	struct profile_func *fs;
+	size_t nfs = profile_functions(p, &fs);
+	uint64_t all = p->root.total;
+	json_t *a = json_array();
+
+	if (!n || n > nfs)
+		n = nfs;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:f,s:f,s:I}", "function", fs[i].name,
+			"module", fs[i].module ? json_string(fs[i].module) : json_null(),
+			"self", all ? (double)fs[i].self / (double)all : 0.0,
+			"total", all ? (double)fs[i].total / (double)all : 0.0,
+			"samples", (json_int_t)fs[i].self));
+	free(fs);
+	return a;
+}
+
 struct fdiff {
 	const char *name;
 	double before, after;	/* self shares, percent */

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "prof/profile.h"
 
 enum profile_colors {
@@ -64,6 +66,13 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
  * at the root (FRAME_PROCESS) are not functions and are left out.
  */
 void profile_print_top(FILE *f, const struct profile *p, size_t n);
+
+/*
+ * The rows of the top table as a JSON array (a new reference): for each,
+ * function, module (null when unknown), self and total as shares of the
+ * profile's weight (0 to 1), and samples, the self weight.
+ */
+json_t *profile_top_json(const struct profile *p, size_t n);
 
 /*
  * Option values as the commands take them: colors "module" or "kind",

@@ -6,7 +6,10 @@
  * is refused by the kernel, which is why the rings are per CPU. Each drain
  * merges the rings' records by time before session.c sees them, so that a
  * fork or an exec on one CPU is seen before the samples that follow it on
- * another.
+ * another. A command is sampled as perf_event_open allows any child to be,
+ * whoever starts it: the events are opened on perfeng, disabled, the child
+ * inherits them at its fork and the kernel enables them at its exec
+ * (enable_on_exec), as runner/counters.c counts a benchmark's runs.
  */
 #include "prof/sampler.h"
 
@@ -59,6 +62,10 @@ struct sampler {
 	struct perf_event_attr cs_attr;	/* context switches, with --off-cpu */
 	struct session sess;
 	long page;
+	int on_exec;		/* events on the calling thread, enabled at a child's exec */
+	int anchor_fd;		/* see sampler_anchor */
+	int exclude_kernel;
+	uint64_t start_ns;
 	/* one drain's records, copied out of the rings and sorted by time */
 	uint8_t *buf;
 	size_t buf_len, buf_alloc;
@@ -92,7 +99,8 @@ static int event_open(struct perf_event_attr *a, pid_t pid, int cpu)
 	return (int)syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-static void attr_common(struct perf_event_attr *a, const struct sampler_opts *o, int exclude_kernel)
+static void attr_common(struct perf_event_attr *a, const struct sampler_opts *o, int exclude_kernel,
+			int on_exec)
 {
 	a->size = sizeof(*a);
 	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
@@ -109,17 +117,17 @@ static void attr_common(struct perf_event_attr *a, const struct sampler_opts *o,
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->disabled = 1;
-	a->enable_on_exec = o->argv != NULL;
+	a->enable_on_exec = on_exec;
 	a->watermark = 1;
 }
 
-static void sampler_attrs(struct sampler *s, int exclude_kernel)
+static void sampler_attrs(struct sampler *s)
 {
 	const struct sampler_opts *o = s->o;
 	struct perf_event_attr *a = &s->attr;
 
 	memset(a, 0, sizeof(*a));
-	attr_common(a, o, exclude_kernel);
+	attr_common(a, o, s->exclude_kernel, s->on_exec);
 	if (o->event == SAMPLER_CYCLES) {
 		a->type = PERF_TYPE_HARDWARE;
 		a->config = PERF_COUNT_HW_CPU_CYCLES;
@@ -136,7 +144,7 @@ static void sampler_attrs(struct sampler *s, int exclude_kernel)
 	a->comm_exec = 1;
 	a->task = 1;
 	memset(&s->cs_attr, 0, sizeof(s->cs_attr));
-	attr_common(&s->cs_attr, o, exclude_kernel);
+	attr_common(&s->cs_attr, o, s->exclude_kernel, s->on_exec);
 	s->cs_attr.type = PERF_TYPE_SOFTWARE;
 	s->cs_attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
 	s->cs_attr.sample_period = 1;
@@ -156,6 +164,12 @@ int sampler_open_error(const struct sampler_opts *o, int err, pid_t pid, int par
 			return pe_error("perf_event_open: permission denied (kernel.perf_event_paranoid=%d); "
 					"set it to 2 or lower (sysctl -w kernel.perf_event_paranoid=2) or run as root",
 					paranoid), -EACCES;
+		if (pid == 0)	/* perfeng itself, for the child it starts: a seccomp filter, a LSM */
+			return pe_error("perf_event_open: permission denied (kernel.perf_event_paranoid=%d), "
+					"though it allows a user's own processes: a container's seccomp profile or "
+					"a security module refuses it%s; run as root or give CAP_PERFMON", paranoid,
+					o->offcpu ? " (--off-cpu needs kernel.perf_event_paranoid=1 or lower)" : ""),
+			       -EACCES;
 		return pe_error("perf_event_open on pid %d: permission denied (kernel.perf_event_paranoid=%d): "
 				"an unprivileged user may profile only their own processes%s; run as root or "
 				"give CAP_PERFMON", (int)pid, paranoid,
@@ -173,6 +187,8 @@ int sampler_open_error(const struct sampler_opts *o, int err, pid_t pid, int par
 	if (err == EMFILE || err == ENFILE)
 		return pe_error("perf_event_open: too many open files (%u events so far); raise ulimit -n",
 				nfds), -err;
+	if (pid == 0)
+		return pe_error("perf_event_open: %s", strerror(err)), -err;
 	return pe_error("perf_event_open on pid %d: %s", (int)pid, strerror(err)), -err;
 }
 
@@ -241,14 +257,14 @@ static int open_one(struct sampler *s, struct perf_event_attr *a, pid_t tid, int
 	return 0;
 }
 
-/* Opens the events of one thread on every CPU. */
+/* Opens the events of one thread (0: the calling one) on every CPU. */
 static int open_thread(struct sampler *s, pid_t tid)
 {
 	for (int cpu = 0; cpu < s->ncpu; cpu++) {
 		int open_err = 0;
 		int rc = open_one(s, s->o->offcpu ? &s->cs_attr : &s->attr, tid, cpu, &open_err);
 
-		if (rc == -ESRCH && s->o->argv == NULL)
+		if (rc == -ESRCH && !s->on_exec)
 			return -ESRCH;	/* the thread ended meanwhile */
 		if (rc < 0)
 			return open_err ? open_error(s, open_err, tid) : rc;
@@ -300,7 +316,7 @@ static void ring_collect(struct sampler *s, struct ring *r)
 	__atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);
 }
 
-static void drain(struct sampler *s)
+void sampler_drain(struct sampler *s)
 {
 	s->buf_len = 0;
 	s->nrefs = 0;
@@ -312,53 +328,40 @@ static void drain(struct sampler *s)
 		session_record(&s->sess, s->buf + s->refs[i].off, s->refs[i].len);
 }
 
-enum { REPORT_OK = 0 };
-
 /*
- * Forks the command, stopped on a pipe until the events are open on it;
- * it runs in its own process group so that stopping it stops what it
- * started. *go_fd releases it.
+ * Forks the command, which inherits the events sampler_new opened on us and
+ * has them enabled by its exec; it runs in its own process group so that
+ * stopping it stops what it started. An exec that fails writes its errno to
+ * *report_fd; a successful one closes it (CLOEXEC).
  */
-static pid_t spawn(char *const *argv, int *go_fd, int *report_fd)
+static pid_t spawn(char *const *argv, int *report_fd)
 {
-	int go[2], rep[2];
+	int rep[2];
 	pid_t pid;
 
-	if (pipe2(go, O_CLOEXEC) < 0)
+	if (pipe2(rep, O_CLOEXEC) < 0)
 		return -1;
-	if (pipe2(rep, O_CLOEXEC) < 0) {
-		close(go[0]);
-		close(go[1]);
-		return -1;
-	}
 	pid = fork();
 	if (pid == 0) {
-		char c;
 		int e;
 		static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD };
 
-		close(go[1]);
 		close(rep[0]);
 		setpgid(0, 0);
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			signal(sigs[i], SIG_DFL);
-		while (read(go[0], &c, 1) < 0 && errno == EINTR)
-			;
 		execvp(argv[0], argv);
 		e = errno;
 		if (write(rep[1], &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(127);
 	}
-	close(go[0]);
 	close(rep[1]);
 	if (pid < 0) {
-		close(go[1]);
 		close(rep[0]);
 		return -1;
 	}
 	setpgid(pid, pid);
-	*go_fd = go[1];
 	*report_fd = rep[0];
 	return pid;
 }
@@ -442,6 +445,8 @@ static void sampler_release(struct sampler *s)
 			munmap(s->ring[cpu].meta, s->ring[cpu].map_len);
 	for (size_t i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
+	if (s->anchor_fd >= 0)
+		close(s->anchor_fd);
 	free(s->fds);
 	free(s->ring);
 	free(s->buf);
@@ -487,7 +492,7 @@ static void sampler_loop(struct sampler *s, pid_t child, pid_t target, struct sa
 		if (o->duration_ns && (o->duration_ns - (now - start)) / NS_PER_MS < POLL_MS)
 			timeout = (int)((o->duration_ns - (now - start)) / NS_PER_MS) + 1;
 		poll(pfd, np, timeout);
-		drain(s);
+		sampler_drain(s);
 		if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
 			wait_status(st, r);
 			break;
@@ -503,64 +508,123 @@ static void sampler_loop(struct sampler *s, pid_t child, pid_t target, struct sa
 		while (waitpid(child, &st, 0) < 0 && errno == EINTR)
 			;
 	}
-	enable_all(s, 0);
-	drain(s);
-	r->elapsed_ns = clock_now_ns() - start;
 }
 
-int sampler_run(const struct sampler_opts *o, struct profile *p, struct sampler_result *r)
+/*
+ * Were every event on us inherited, the kernel would mark the child's event
+ * context a clone of ours and could swap the two at a context switch (a
+ * vfork parent sleeps while its child runs, often on the same CPU): the
+ * child's exec would then enable our own events, and from the next child on
+ * nothing would be sampled. One event that is not inherited keeps the
+ * contexts apart, as runner/counters.c does; disabled, it counts nothing.
+ */
+static int sampler_anchor(struct sampler *s)
 {
-	struct sampler s = { 0 };
-	struct session_opts so = { 0 };
-	int paranoid = sampler_paranoid(), rc = 0;
-	int exclude_kernel = paranoid >= 2 && geteuid() != 0;
-	int go = -1, report = -1;
-	pid_t child = -1;
+	const struct perf_event_attr *ev = s->o->offcpu ? &s->cs_attr : &s->attr;
+	struct perf_event_attr a;
 
-	memset(r, 0, sizeof(*r));
-	s.o = o;
-	s.page = sysconf(_SC_PAGESIZE);
-	s.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (s.ncpu < 1)
-		s.ncpu = 1;
-	s.ring = xcalloc((size_t)s.ncpu, sizeof(*s.ring));
-	for (int cpu = 0; cpu < s.ncpu; cpu++)
-		s.ring[cpu].fd = -1;
-	sampler_attrs(&s, exclude_kernel);
-	so.sample_type = s.attr.sample_type;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = ev->type;	/* the same PMU: kernels before 6.2 keep a context per PMU */
+	a.config = ev->config;
+	a.disabled = 1;
+	a.exclude_kernel = ev->exclude_kernel;
+	a.exclude_hv = 1;
+	s->anchor_fd = event_open(&a, 0, -1);
+	return s->anchor_fd < 0 ? open_error(s, errno, 0) : 0;
+}
+
+int sampler_new(const struct sampler_opts *o, struct profile *p, struct sampler **out)
+{
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	struct session_opts so = { 0 };
+	int rc;
+
+	*out = NULL;
+	s->o = o;
+	s->on_exec = o->pid <= 0;
+	s->anchor_fd = -1;
+	s->exclude_kernel = sampler_paranoid() >= 2 && geteuid() != 0;
+	s->page = sysconf(_SC_PAGESIZE);
+	s->ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (s->ncpu < 1)
+		s->ncpu = 1;
+	s->ring = xcalloc((size_t)s->ncpu, sizeof(*s->ring));
+	for (int cpu = 0; cpu < s->ncpu; cpu++)
+		s->ring[cpu].fd = -1;
+	sampler_attrs(s);
+	so.sample_type = s->attr.sample_type;
 	so.nregs = 3;
 	so.dwarf = o->dwarf;
 	so.offcpu = o->offcpu;
-	so.offcpu_nostack = o->offcpu && exclude_kernel;
+	so.offcpu_nostack = o->offcpu && s->exclude_kernel;
 	so.debug_dir = o->debug_dir;
 	so.inline_frames = o->inline_frames;
 	so.lines = o->lines;
 	so.jit_dir = o->jit_dir;
-	session_init(&s.sess, p, &so);
+	session_init(&s->sess, p, &so);
 	p->event = o->offcpu ? "off-cpu" : o->event == SAMPLER_CYCLES ? "cycles" : "cpu-clock";
 	p->unit = o->offcpu ? "nanoseconds" : "samples";
 	p->period_ns = o->offcpu || !o->freq ? 0 : NS_PER_SEC / o->freq;
-	r->exclude_kernel = exclude_kernel;
-	r->offcpu_nostack = so.offcpu_nostack;
 
+	if (s->on_exec) {
+		rc = open_thread(s, 0);
+		if (!rc)
+			rc = sampler_anchor(s);
+	} else {
+		rc = attach(s, o->pid);
+		if (!rc)
+			enable_all(s, 1);
+	}
+	if (rc < 0) {
+		sampler_free(s);
+		return rc;
+	}
+	s->start_ns = clock_now_ns();
+	*out = s;
+	return 0;
+}
+
+void sampler_finish(struct sampler *s, struct sampler_result *r)
+{
+	enable_all(s, 0);
+	sampler_drain(s);
+	session_finish(&s->sess, clock_now_ns());
+	r->samples = s->sess.samples;
+	r->lost = s->sess.lost;
+	r->elapsed_ns = clock_now_ns() - s->start_ns;
+	r->exclude_kernel = s->exclude_kernel;
+	r->offcpu_nostack = s->sess.offcpu_nostack;
+	r->nfds = (unsigned)s->nfds;
+}
+
+void sampler_free(struct sampler *s)
+{
+	if (!s)
+		return;
+	sampler_release(s);
+	free(s);
+}
+
+int sampler_run(const struct sampler_opts *o, struct profile *p, struct sampler_result *r)
+{
+	struct sampler *s;
+	pid_t child = -1;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = sampler_new(o, p, &s);
+	if (rc < 0)
+		return rc;
 	if (o->argv) {
-		int err = 0;
+		int err = 0, report = -1;
 		ssize_t n;
 
-		child = spawn(o->argv, &go, &report);
+		child = spawn(o->argv, &report);
 		if (child < 0) {
 			rc = pe_error("cannot start '%s': %s", o->argv[0], strerror(errno));
 			goto out;
 		}
-		rc = open_thread(&s, child);
-		if (rc < 0) {
-			kill(child, SIGKILL);
-			close(go);
-			close(report);
-			waitpid(child, NULL, 0);
-			goto out;
-		}
-		close(go);	/* the child execs now */
 		while ((n = read(report, &err, sizeof(err))) < 0 && errno == EINTR)
 			;
 		close(report);
@@ -574,18 +638,10 @@ int sampler_run(const struct sampler_opts *o, struct profile *p, struct sampler_
 				rc = (pe_error("cannot execute '%s': %s", o->argv[0], strerror(err)), -err);
 			goto out;
 		}
-	} else {
-		rc = attach(&s, o->pid);
-		if (rc < 0)
-			goto out;
-		enable_all(&s, 1);
 	}
-	r->nfds = (unsigned)s.nfds;
-	sampler_loop(&s, child, o->pid, r);
-	session_finish(&s.sess, clock_now_ns());
-	r->samples = s.sess.samples;
-	r->lost = s.sess.lost;
+	sampler_loop(s, child, o->pid, r);
+	sampler_finish(s, r);
 out:
-	sampler_release(&s);
+	sampler_free(s);
 	return rc;
 }

@@ -185,3 +185,9 @@ const struct diag_rule *diag_decide(const double m[DM_NR])
 	}
 	return &diag_default_rule;
 }
+
+int diag_hot_shown(const struct diag_rule *rule, const double m[DM_NR])
+{
+	return rule->verdict == DV_CPU_BOUND || rule->verdict == DV_CPU_STARVED ||
+	       (!isnan(m[DM_ON_CPU]) && m[DM_ON_CPU] >= DIAG_HOT_ON_CPU_MIN);
+}

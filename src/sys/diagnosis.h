@@ -92,6 +92,19 @@ void diag_metrics(const struct thread_totals *t, double wall_s, const struct dia
 /* The first rule that holds for m, else &diag_default_rule. */
 const struct diag_rule *diag_decide(const double m[DM_NR]);
 
+/*
+ * The on-CPU share from which the hot functions of the profile are shown
+ * whatever the verdict: below it they describe a minority of the time.
+ */
+#define DIAG_HOT_ON_CPU_MIN 0.30
+
+/*
+ * Whether on-CPU time dominates enough for the hot functions to say what
+ * limits the command: the verdict is cpu-bound or cpu-starved (it wants the
+ * CPU), or the on-CPU share is at least DIAG_HOT_ON_CPU_MIN.
+ */
+int diag_hot_shown(const struct diag_rule *rule, const double m[DM_NR]);
+
 const char *diag_verdict_name(enum diag_verdict v);	/* "cpu-bound", "io-bound", ... */
 const char *diag_metric_name(enum diag_metric m);	/* "on_cpu", "majflt_rate", ... */
 const char *diag_metric_label(enum diag_metric m);	/* "on the CPU", "major faults/s", ... */

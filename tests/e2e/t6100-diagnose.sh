@@ -4,7 +4,10 @@
 # the CPU time it reports matches the workload's own getrusage, children are
 # followed, and the failures (no command, not found, exits at once, fails,
 # Ctrl-C) end as docs/diagnose.md says. A state this machine cannot produce
-# (fsync on tmpfs, no major faults) is a TAP skip with the reason.
+# (fsync on tmpfs, no major faults) is a TAP skip with the reason. The
+# profile diagnose takes names the function the spinner spins in (burn, in
+# pe-burn.c), and a kernel that refuses perf_event_open leaves the report
+# whole, without the hot functions.
 #
 # The machine is shared: prove -j2 runs two test files at once on 2 cores.
 # A spinner at nice 0 that shares a core with another test waits for it and
@@ -93,6 +96,15 @@ like "$PE_ERR" "--hz must be between 1 and 1000" "and names the range"
 run_pe diagnose --tag x -- "$H/pe-exit" 0
 rc_is 2 "--tag without --save: exit 2"
 
+run_pe diagnose --profile-hz 0 -- "$H/pe-exit" 0
+rc_is 2 "--profile-hz 0: exit 2"
+like "$PE_ERR" "--profile-hz must be between 1 and 10000" "and names the range"
+run_pe diagnose -o "$T/x.txt" -- "$H/pe-exit" 0
+rc_is 2 "-o with an unknown extension: exit 2"
+like "$PE_ERR" "-o: '$T/x.txt': unknown format" "and names the file"
+run_pe diagnose --no-profile -o "$T/x.folded" -- "$H/pe-exit" 0
+rc_is 2 "-o with --no-profile: exit 2"
+
 run_pe diagnose --json --quiet -- "$H/pe-exit" 0
 rc_is 2 "--json with --quiet: exit 2"
 
@@ -129,6 +141,22 @@ cpu_matches burn1 20 "on-CPU seconds match the spinner's own getrusage within 3%
 jq_ok "$T/burn1.json" '[.decomposition[] | objects | select(.share != null) | .share] | add | (. > 0.999 and . < 1.001)' \
 	"the shares add up to 100%"
 jq_is "$T/burn1.json" '[.threads, .processes]' '[1,1]' "one thread in one process"
+# pe-burn spins in burn(): the hottest function by self samples, shown as
+# cpu-bound and cpu-starved both show them
+jq_is "$T/burn1.json" '.hot_functions[0] | [.function, .module]' '["burn","pe-burn"]' \
+	"the hottest function is burn in pe-burn"
+jq_ok "$T/burn1.json" '.hot_functions[0].self > 0.5 and .hot_functions[0].samples > 0' \
+	"with most of the self samples ($(jq -c '.hot_functions[0]' "$T/burn1.json"))"
+jq_is "$T/burn1.json" '.hot_functions_note' 'null' "and no note"
+# cpu-clock at 99 Hz fires every 1/99 s of CPU time: the samples are the
+# spinner's own getrusage CPU time times 99, within 15% + 3
+ref=$(printf '%s\n' "$PE_ERR" | sed -n 's/^cpu_ms //p')
+got=$(jq .profile.samples "$T/burn1.json")
+num_ok "$(awk -v a="$got" -v c="$ref" 'BEGIN { d = a - c * 0.099; if (d < 0) d = -d; print d }')" '<=' \
+	"$(awk -v c="$ref" 'BEGIN { print 0.15 * c * 0.099 + 3 }')" \
+	"the profile has one sample per 1/99 s of the spinner's CPU time ($got samples for $ref ms)"
+jq_is "$T/burn1.json" '[.profile.event, .profile.hz, .profile.lost]' '["cpu-clock",99,0]' \
+	"the profile: cpu-clock at 99 Hz, nothing lost"
 
 if [ "$NCPU" -lt 2 ]; then
 	skip "all CPUs spinning: cpu-bound (parallel)" "one CPU here: nothing runs in parallel"
@@ -143,12 +171,14 @@ else
 			"the effective parallelism is between 1.5 and the $NCPU CPUs"
 	fi
 	jq_is "$T/burnall.json" '.threads' "$NCPU" "$NCPU threads seen"
+	jq_is "$T/burnall.json" '.hot_functions[0].function' '"burn"' "the threads are profiled: burn is the hottest"
 
 	diag_prio fork -- $NICE "$H/pe-burn" -p 2 1000
 	expect_verdict fork "cpu-bound (parallel)" "two forked children spinning: cpu-bound (parallel)"
 	jq_is "$T/fork.json" '[.processes, .threads]' '[3,3]' "the children are followed: 3 processes"
 	jq_ok "$T/fork.json" '.decomposition.child_wait.seconds > 0.5' "the parent's wait for them is set apart"
 	cpu_matches fork 30 "the children's on-CPU seconds match their getrusage within 3% + 30 ms"
+	jq_is "$T/fork.json" '.hot_functions[0].function' '"burn"' "the forked children are profiled: burn is the hottest"
 fi
 
 # 300 short-lived children, most of them born and gone between two samples
@@ -243,8 +273,76 @@ like "$PE_OUT" '^  verdict: ' "a verdict line"
 like "$PE_OUT" 'next step: ' "a next step"
 like "$PE_OUT" 'the system during the run \(USE\):' "the system's USE summary"
 like "$PE_OUT" '^ +cpu +[0-9]' "with a cpu row"
-like "$PE_OUT" 'hot functions: needs perfeng profile' "hot functions: a one-line note until perfeng profile is wired in"
 like "$PE_OUT" 'kernel.task_delayacct is (on|off)' "it says whether delay accounting was on"
+like "$PE_OUT" 'hot functions:' "a hot functions section"
+like "$PE_OUT" '[0-9]+ samples at 99 Hz \(cpu-clock\), [0-9]+ lost' "that says what the profile holds"
+like "$PE_OUT" '^ +[0-9.]+ +[0-9.]+ +[0-9]+ +burn +pe-burn$' "the table names burn in pe-burn"
+like "$PE_OUT" "next step: every stack as a flame graph: perfeng profile -o flame.svg -- $H/pe-burn 1 300" \
+	"and the next step runs perfeng profile on the same command"
+
+run_pe diagnose --no-profile -- "$H/pe-burn" 1 300
+rc_is 0 "--no-profile: exit 0"
+like "$PE_OUT" 'hot functions: not profiled \(--no-profile\)$' "--no-profile: a one-line note instead of the section"
+like "$PE_OUT" '^  verdict: ' "and the rest of the report"
+diag_json noprof --no-profile -- "$H/pe-burn" 1 300
+jq_is "$T/noprof.json" '[.profile, .hot_functions, .hot_functions_note]' '[null,null,"not profiled (--no-profile)"]' \
+	"--no-profile --json: profile and hot_functions null, with the note"
+
+# --top and -o: the folded file holds every sample the profile counted
+diag_json top --top 2 -o "$T/top.folded" -o "$T/top.svg" -- "$H/pe-burn" 1 500
+rc_is 0 "--top 2 -o: exit 0"
+jq_is "$T/top.json" '.hot_functions | length' 2 "--top 2: two hot functions"
+is "$(awk '{ t += $NF } END { print t + 0 }' "$T/top.folded")" "$(jq .profile.samples "$T/top.json")" \
+	"-o: the folded stacks add up to the samples of the profile"
+like "$(cat "$T/top.folded")" '^pe-burn;main;burn [0-9]+$' "with the spinner's stack"
+like "$(head -c 200 "$T/top.svg")" '<svg' "and the SVG flame graph is written too"
+
+# on-CPU time does not dominate: the profile is taken and written, the table not shown
+diag_json mixed -o "$T/mixed.folded" -- sh -c "$H/pe-burn 1 200 >/dev/null; exec $H/pe-sleep 1500"
+is "$(verdict mixed)" "off-cpu-bound (sleep)" "a short spin then a long sleep: off-cpu-bound (sleep)"
+jq_is "$T/mixed.json" '.hot_functions' 'null' "the hot functions are not shown"
+jq_ok "$T/mixed.json" '.hot_functions_note | test("^not shown: on a CPU [0-9.]+% of the thread-time, verdict off-cpu-bound")' \
+	"the note says why ($(jq -r .hot_functions_note "$T/mixed.json"))"
+jq_ok "$T/mixed.json" '.profile.samples > 0' "the profile still has the spin's samples"
+is "$(awk '{ t += $NF } END { print t + 0 }' "$T/mixed.folded")" "$(jq .profile.samples "$T/mixed.json")" \
+	"and -o writes them all"
+
+# perf_event_open refused (as kernel.perf_event_paranoid=3, a seccomp filter
+# or ulimit -n would): libnoperf.so makes the system call fail; diagnose
+# reports without the section, with a note that gives the reason
+NOPERF_ERRNO=EACCES LD_PRELOAD=$H/libnoperf.so run_pe diagnose -- "$H/pe-burn" 1 300
+rc_is 0 "perf_event_open refused (EACCES): exit 0"
+like "$PE_OUT" '^  verdict: ' "the verdict is still given"
+like "$PE_OUT" 'hot functions: not profiled: perf_event_open: permission denied \(kernel.perf_event_paranoid=' \
+	"the note says perf_event_open was refused"
+NOPERF_ERRNO=EMFILE LD_PRELOAD=$H/libnoperf.so run_pe diagnose --json -o "$T/emfile.folded" -- "$H/pe-burn" 1 300
+printf '%s\n' "$PE_OUT" >"$T/emfile.json"
+rc_is 0 "perf_event_open out of files (EMFILE) with -o: exit 0"
+jq_is "$T/emfile.json" '[.profile, .hot_functions]' '[null,null]' "no profile, no hot functions"
+jq_ok "$T/emfile.json" '.hot_functions_note | test("not profiled: perf_event_open: too many open files.*raise ulimit -n")' \
+	"the note names the limit"
+like "$PE_ERR" 'warning: -o: no profile to write \(not profiled: perf_event_open: too many open files' "-o warns that it has nothing to write"
+ok "and writes no file" test ! -e "$T/emfile.folded"
+
+# unprivileged, as kernel.perf_event_paranoid=2 allows for one's own processes
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && nobody test -x "$H/pe-burn" && nobody test -x "$PERFENG_BIN"; then
+	paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+	(cd / && exec timeout -k 5 "$PE_TIMEOUT" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$PERFENG_BIN" diagnose --json -- "$H/pe-burn" 1 500) >"$T/nobody.json" 2>"$T/nobody.err" && rc=0 || rc=$?
+	is "$rc" 0 "unprivileged diagnose: exit 0 (kernel.perf_event_paranoid=$paranoid)"
+	if [ "$paranoid" -le 2 ]; then
+		jq_is "$T/nobody.json" '.hot_functions[0].function' '"burn"' "unprivileged: burn is the hottest function"
+		jq_is "$T/nobody.json" '.profile.user_only' "$([ "$paranoid" = 2 ] && echo true || echo false)" \
+			"user space only where kernel.perf_event_paranoid=2 says so"
+	else
+		jq_ok "$T/nobody.json" '.hot_functions == null and (.hot_functions_note | test("perf_event_paranoid"))' \
+			"unprivileged at kernel.perf_event_paranoid=$paranoid: no hot functions, a note"
+		skip "user space only" "kernel.perf_event_paranoid=$paranoid refuses profiling"
+	fi
+else
+	skip "not root, no setpriv, or the build is not readable by nobody: unprivileged checks" 3
+fi
 
 run_pe diagnose -q -- "$H/pe-burn" 1 300
 unlike "$PE_OUT" '^cpu_ms' "-q: the command's stdout is not shown"

@@ -219,6 +219,34 @@ static void test_balanced_and_empty(void **state)
 	assert_verdict(diag_decide(m), DV_INCONCLUSIVE, "too short to sample");
 }
 
+/* The hot functions are shown for cpu-bound and cpu-starved, or from 30% on a CPU. */
+static void test_hot_shown(void **state)
+{
+	struct thread_totals t = mk(40, 1900, 0, 50, 0, 0, 0, 0, 50);
+	double m[DM_NR];
+
+	(void)state;
+	diag_metrics(&t, 2, &no_sys, m);
+	assert_true(diag_hot_shown(diag_decide(m), m));		/* cpu-bound, 95% */
+	t = mk(20, 200, 0, 700, 0, 0, 0, 0, 100);
+	diag_metrics(&t, 1, &no_sys, m);
+	assert_int_equal(diag_decide(m)->verdict, DV_CPU_STARVED);
+	assert_true(diag_hot_shown(diag_decide(m), m));		/* starved, 20% on a CPU */
+	t = mk(20, 300, 0, 0, 700, 0, 0, 0, 0);
+	diag_metrics(&t, 1, &no_sys, m);
+	assert_int_equal(diag_decide(m)->verdict, DV_IO_BOUND);
+	assert_true(diag_hot_shown(diag_decide(m), m));		/* io-bound, but 30% on a CPU */
+	t = mk(20, 299, 0, 0, 701, 0, 0, 0, 0);
+	diag_metrics(&t, 1, &no_sys, m);
+	assert_false(diag_hot_shown(diag_decide(m), m));	/* 29.9%: not */
+	t = mk(20, 10, 0, 0, 0, 0, 990, 0, 0);
+	diag_metrics(&t, 1, &no_sys, m);
+	assert_false(diag_hot_shown(diag_decide(m), m));	/* a sleeper */
+	t = mk(0, 0, 0, 0, 0, 0, 0, 0, 0);
+	diag_metrics(&t, 0, &no_sys, m);
+	assert_false(diag_hot_shown(diag_decide(m), m));	/* nothing seen: unknown share */
+}
+
 static void test_table_is_sound(void **state)
 {
 	(void)state;
@@ -251,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_busy_thread_idle_pool),
 		cmocka_unit_test(test_child_wait_not_counted),
 		cmocka_unit_test(test_balanced_and_empty),
+		cmocka_unit_test(test_hot_shown),
 		cmocka_unit_test(test_table_is_sound),
 	};
 

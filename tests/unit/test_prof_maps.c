@@ -292,6 +292,13 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(pe_errmsg(), "too many open files (1021 events so far)"));
 	assert_int_equal(sampler_open_error(&o, ESRCH, 42, 2, 100000, 0), -ESRCH);
 	assert_string_equal(pe_errmsg(), "no process with pid 42");
+	/* pid 0: perfeng itself, for a command it starts (sampler_new) */
+	assert_int_equal(sampler_open_error(&o, EACCES, 0, 3, 100000, 0), -EACCES);
+	assert_non_null(strstr(pe_errmsg(), "kernel.perf_event_paranoid=3); set it to 2 or lower"));
+	assert_int_equal(sampler_open_error(&o, EPERM, 0, 2, 100000, 0), -EACCES);
+	assert_non_null(strstr(pe_errmsg(), "though it allows a user's own processes: a container's seccomp"));
+	assert_int_equal(sampler_open_error(&o, ENODEV, 0, 2, 100000, 0), -ENODEV);
+	assert_string_equal(pe_errmsg(), "perf_event_open: No such device");
 }
 
 int main(void)

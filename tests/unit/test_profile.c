@@ -298,6 +298,28 @@ static void test_top(void **state)
 	profile_release(&p);
 }
 
+/* The JSON of the top table: the rows of test_top, shares 0 to 1 (b is 5 of 8 samples). */
+static void test_top_json(void **state)
+{
+	struct profile p;
+	json_t *a;
+	char *text;
+
+	(void)state;
+	profile_init(&p, "samples");
+	add_folded(&p, "a;b;a;b 3\na;c 1\nb 2\na 2\n");
+	a = profile_top_json(&p, 2);
+	text = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	assert_string_equal(text, "[{\"function\":\"b\",\"module\":null,\"self\":0.625,\"total\":0.625,\"samples\":5},"
+				  "{\"function\":\"a\",\"module\":null,\"self\":0.25,\"total\":0.75,\"samples\":2}]");
+	free(text);
+	json_decref(a);
+	a = profile_top_json(&p, 0);
+	assert_int_equal(json_array_size(a), 3);
+	json_decref(a);
+	profile_release(&p);
+}
+
 static void test_format_of(void **state)
 {
 	(void)state;
@@ -349,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_functions),
 		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_top_json),
 		cmocka_unit_test(test_format_of),
 		cmocka_unit_test(test_xml),
 	};
