@@ -66,20 +66,9 @@ static int save_profile(struct store *st, const char *name, const struct string_
 			int64_t started, int64_t ended)
 {
 	struct store_run run = { 0 };
-	struct env_info env;
 	int rc;
 
-	env_collect(&env, 1);
-	env_loadavg(env.loadavg_after);
-	run = (struct store_run){
-		.kind = xstrdup("profile"), .name = xstrdup(name), .started = started, .ended = ended,
-		.version = xstrdup(perfeng_version), .command_line = xstrdup(invocation),
-		.hostname = xstrdup(env.hostname), .cpu_model = xstrdup(env.cpu_model),
-		.governor = xstrdup(env.governor), .kernel = xstrdup(env.kernel), .cores = env.cores,
-		.loadavg_before = env.loadavg_before[0], .loadavg_after = env.loadavg_after[0],
-		.git_commit = xstrdup(env.git_commit), .git_branch = xstrdup(env.git_branch),
-		.git_dirty = env.git_dirty,
-	};
+	env_fill_run(&run, "profile", name, started, ended, perfeng_version, invocation);
 	for (size_t t = 0; t < tags->n; t++)
 		store_run_add_tag(&run, tags->v[t]);
 	rc = profile_store_save(st, &run, p, top);
