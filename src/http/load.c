@@ -230,6 +230,8 @@ static void *worker_main(void *arg)
 		now = clock_now_ns();
 		for (int i = 0; i < n; i++)
 			conn_event(w, evs[i].data.ptr, evs[i].events, now);
+		if (w->nsendq)
+			conn_flush_sends(w, now = clock_now_ns());
 		/*
 		 * Each due timer once per pass: a handler that cannot make progress
 		 * (a send refused at the end of the run) must not spin here.
@@ -261,6 +263,7 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 		return pe_error("epoll_create1: %s", strerror(errno));
 	w->conns = xcalloc(n ? n : 1, sizeof(*w->conns));
 	w->heap = xcalloc(n ? n : 1, sizeof(*w->heap));
+	w->sendq = xcalloc(n ? n : 1, sizeof(*w->sendq));
 	w->rbuf = xmalloc(LOAD_READ_BUF);
 	w->io = conn_io_for(o);
 	if (hdr_init(&w->r.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
@@ -298,6 +301,7 @@ static void worker_release(struct worker *w)
 		close(w->epfd);
 	free(w->conns);
 	free(w->heap);
+	free(w->sendq);
 	free(w->rbuf);
 	tls_sessions_release(&w->tls_sessions);
 	hdr_release(&w->r.latency);
