@@ -69,6 +69,8 @@ struct worker {
 	unsigned id;
 	pthread_t tid;
 	int epfd;
+	int tfd;			/* timerfd in epfd: wakes for the coarse deadlines */
+	uint64_t armed;			/* when tfd fires next; 0: not armed */
 	struct conn *conns;
 	unsigned nconns;
 	struct conn **heap;		/* min-heap by conn->key */
