@@ -259,8 +259,6 @@ static void *worker_main(void *arg)
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.ptr)	/* NULL: the timerfd, only to wake up */
 				conn_event(w, evs[i].data.ptr, evs[i].events, now);
-		if (w->nsendq)
-			conn_flush_sends(w, now = clock_now_ns());
 		/*
 		 * Each due timer once per pass: a handler that cannot make progress
 		 * (a send refused at the end of the run) must not spin here.
@@ -298,7 +296,6 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 		return pe_error("timerfd: %s", strerror(errno));
 	w->conns = xcalloc(n ? n : 1, sizeof(*w->conns));
 	w->heap = xcalloc(n ? n : 1, sizeof(*w->heap));
-	w->sendq = xcalloc(n ? n : 1, sizeof(*w->sendq));
 	w->rbuf = xmalloc(LOAD_READ_BUF);
 	w->io = conn_io_for(o);
 	if (hdr_init(&w->r.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
@@ -338,7 +335,6 @@ static void worker_release(struct worker *w)
 		close(w->tfd);
 	free(w->conns);
 	free(w->heap);
-	free(w->sendq);
 	free(w->rbuf);
 	tls_sessions_release(&w->tls_sessions);
 	hdr_release(&w->r.latency);

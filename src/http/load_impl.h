@@ -43,7 +43,6 @@ struct conn {
 	unsigned char read_wants_out;	/* a TLS read waits for the socket to be writable */
 	unsigned char write_wants_in;	/* a TLS write waits for it to be readable */
 	unsigned char out;		/* EPOLLOUT is in its epoll mask (open connections) */
-	unsigned char queued;		/* it is in its worker's sendq */
 	struct http_parser parser;
 	int parsing;			/* a response has started arriving */
 	/* requests in flight, oldest first: actual and intended send times */
@@ -75,8 +74,6 @@ struct worker {
 	unsigned nconns;
 	struct conn **heap;		/* min-heap by conn->key */
 	size_t nheap;
-	struct conn **sendq;		/* read a response in this pass: send after the pass */
-	unsigned nsendq;
 	char *rbuf;
 	uint64_t end;			/* stop sending at this time (duration) */
 	const struct conn_io *io;
@@ -123,8 +120,6 @@ const struct conn_io *conn_io_for(const struct load_opts *o);
 void conn_connect(struct worker *w, struct conn *c, uint64_t now);
 void conn_timer(struct worker *w, struct conn *c, uint64_t now);
 void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now);
-/* Sends on the connections that conn_event queued in this pass. */
-void conn_flush_sends(struct worker *w, uint64_t now);
 /* Frees c's TLS session and closes its socket, where it has them. */
 void conn_release(struct conn *c);
 
