@@ -365,12 +365,13 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	for (int i = 0; i < LOAD_SLOTS; i++)
 		hdr_init(&sh.slots[i].h, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS);
 	ws = xcalloc(nt, sizeof(*ws));
+	for (unsigned t = 0; t < nt; t++)	/* released even when an earlier one failed to start */
+		ws[t].epfd = ws[t].tfd = -1;
 	sh.start = clock_now_ns();
 	for (unsigned t = 0; t < nt; t++) {
 		/* connections spread exactly: the first (c % t) threads take one more */
 		unsigned n = o->connections / nt + (t < o->connections % nt);
 
-		ws[t].epfd = ws[t].tfd = -1;
 		if (worker_init(&ws[t], &sh, t, first, n) < 0) {
 			rc = -1;
 			break;
