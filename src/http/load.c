@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,6 +204,12 @@ static int worker_finished(const struct worker *w)
  * and cancel a kernel timer every time the thread sleeps, that is on
  * almost every response.
  */
+/* epoll_pwait2 without libc's cancellation bookkeeping (see plain_read in conn.c). */
+static int wait_events(struct worker *w, struct epoll_event *evs, const struct timespec *ts)
+{
+	return (int)syscall(SYS_epoll_pwait2, w->epfd, evs, LOAD_EVENTS, ts, NULL, 0);
+}
+
 static int worker_wait(struct worker *w, struct epoll_event *evs, uint64_t now)
 {
 	uint64_t conn_due = w->nheap ? w->heap[0]->key : NEVER;
@@ -214,11 +221,11 @@ static int worker_wait(struct worker *w, struct epoll_event *evs, uint64_t now)
 	if (due > now + 100 * NS_PER_MS)	/* poll the stop flag */
 		due = now + 100 * NS_PER_MS;
 	if (conn_due <= now || due <= now)
-		return epoll_pwait2(w->epfd, evs, LOAD_EVENTS, &(struct timespec){ 0, 0 }, NULL);
+		return wait_events(w, evs, &(struct timespec){ 0, 0 });
 	if (conn_due < due) {
 		ts.tv_sec = (time_t)((conn_due - now) / NS_PER_SEC);
 		ts.tv_nsec = (long)((conn_due - now) % NS_PER_SEC);
-		return epoll_pwait2(w->epfd, evs, LOAD_EVENTS, &ts, NULL);
+		return wait_events(w, evs, &ts);
 	}
 	if (w->armed <= now || w->armed > due) {
 		struct itimerspec its = { .it_value = { (time_t)(due / NS_PER_SEC), (long)(due % NS_PER_SEC) } };
@@ -227,7 +234,7 @@ static int worker_wait(struct worker *w, struct epoll_event *evs, uint64_t now)
 			return -1;
 		w->armed = due;
 	}
-	return epoll_pwait2(w->epfd, evs, LOAD_EVENTS, NULL, NULL);
+	return wait_events(w, evs, NULL);
 }
 
 static void *worker_main(void *arg)
