@@ -11,6 +11,7 @@
 # tool verifies it, wrk never does and perfeng runs with --insecure).
 #
 # Usage: [SERVER=nginx|pe-httpd] [SCHEME=http|https] bench/load-vs-wrk.sh [DURATION_S [CONNECTIONS [REPS]]]
+# O=/tmp/build uses that build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,13 @@ if [ "$server" = nginx ] && ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sb
 	[ "$(id -u)" = 0 ] || { echo "bench/load-vs-wrk.sh: needs nginx (apt-get install nginx-light)" >&2; exit 1; }
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
 fi
-make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
+if [ -n "${O:-}" ]; then
+	make -s O="$O" "$O/perfeng" "$O/tests/helpers/pe-httpd" >/dev/null
+	pe=$O/perfeng httpd=$O/tests/helpers/pe-httpd
+else
+	make -s perfeng obj/tests/helpers/pe-httpd >/dev/null
+	pe=./perfeng httpd=obj/tests/helpers/pe-httpd
+fi
 tmp=$(mktemp -d)
 trap 'kill $spid 2>/dev/null; rm -rf "$tmp"' EXIT
 if [ "$server" = nginx ]; then
@@ -41,7 +48,7 @@ if [ "$server" = nginx ]; then
 	url=$NGINX_URL
 	server_desc=$NGINX_DESC
 else
-	obj/tests/helpers/pe-httpd -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
+	"$httpd" -p 0 -t "$threads" -T 600 >"$tmp/httpd.out" 2>/dev/null &
 	spid=$!
 	for _ in $(seq 50); do grep -q '^port' "$tmp/httpd.out" && break; sleep 0.1; done
 	url=http://127.0.0.1:$(sed -n '1s/^port //p' "$tmp/httpd.out")/
@@ -49,13 +56,13 @@ else
 fi
 
 echo "perfeng load vs wrk — $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "$(./perfeng --version); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null); server: $server_desc"
+echo "$("$pe" --version); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null); server: $server_desc"
 echo "each: $threads threads, $conns connections, ${dur}s, keep-alive, GET $url"
 echo
 
 run_pe() {
 	# shellcheck disable=SC2086
-	/usr/bin/time -f '%U %S' -o "$tmp/time" ./perfeng load -t "$threads" -c "$conns" -d "${dur}s" $tls_opt --json "$url" >"$tmp/pe.json"
+	/usr/bin/time -f '%U %S' -o "$tmp/time" "$pe" load -t "$threads" -c "$conns" -d "${dur}s" $tls_opt --json "$url" >"$tmp/pe.json"
 	local n cpu
 	n=$(jq .responses "$tmp/pe.json")
 	cpu=$(awk '{print $1 + $2}' "$tmp/time")

