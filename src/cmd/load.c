@@ -366,7 +366,7 @@ int cmd_load(int argc, char **argv)
 	struct option opts[] = {
 		OPT_GROUP("Load:"),
 		OPT_UINT('c', "connections", &connections, "<N>", "connections to keep open (default 10)"),
-		OPT_UINT('t', "threads", &threads, "<N>", "threads, each with its own event loop (default: cores)"),
+		OPT_UINT('t', "threads", &threads, "<N>", "threads at most, each with its own event loop; fewer run while fewer keep up (default: cores)"),
 		OPT_DURATION('d', "duration", &duration, "<DUR>", "run for DUR (this or -n is required)"),
 		OPT_UINT('n', "requests", &requests, "<N>", "send exactly N requests in all, then stop"),
 		OPT_STRING('R', "rate", &rate_arg, "<RATE>", "open model: RATE requests/s over all connections, latency from each intended time"),

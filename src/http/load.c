@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -194,39 +196,47 @@ static int worker_finished(const struct worker *w)
 	return 1;
 }
 
-/*
- * Waits for events until the next thing due: a connection's timer, the end
- * of the run, the end of this second, or a look at the stop flag (every
- * 100 ms). A connection's timer (a send of the open model, a timeout about
- * to expire) is the wait's own timeout. The others, all that the closed
- * model has, wake the thread through its timerfd instead, re-armed only
- * when it must fire sooner or has fired: a wait with a timeout would set
- * and cancel a kernel timer every time the thread sleeps, that is on
- * almost every response.
- */
 /* epoll_pwait2 without libc's cancellation bookkeeping (see plain_read in conn.c). */
-static int wait_events(struct worker *w, struct epoll_event *evs, const struct timespec *ts)
+static int wait_events(int epfd, struct epoll_event *evs, int maxevents, uint64_t until, uint64_t now)
 {
-	return (int)syscall(SYS_epoll_pwait2, w->epfd, evs, LOAD_EVENTS, ts, NULL, 0);
+	struct timespec ts = { 0, 0 };
+
+	if (until == NEVER)
+		return (int)syscall(SYS_epoll_pwait2, epfd, evs, maxevents, NULL, NULL, 0);
+	if (until > now) {
+		ts.tv_sec = (time_t)((until - now) / NS_PER_SEC);
+		ts.tv_nsec = (long)((until - now) % NS_PER_SEC);
+	}
+	return (int)syscall(SYS_epoll_pwait2, epfd, evs, maxevents, &ts, NULL, 0);
 }
 
-static int worker_wait(struct worker *w, struct epoll_event *evs, uint64_t now)
+/*
+ * Until when w may wait for events: the next thing due is a connection's
+ * timer (a send of the open model, a timeout about to expire), the end of
+ * the run, the end of this second, or a look at the stop flag (every 100
+ * ms). A connection's timer is the wait's own timeout, returned. The others,
+ * all that the closed model has, wake the thread through w's timerfd
+ * instead (NEVER returned), re-armed only when it must fire sooner or has
+ * fired: a wait with a timeout would set and cancel a kernel timer every
+ * time the thread sleeps, that is on almost every response. -1: the timerfd
+ * failed.
+ */
+static int worker_deadline(struct worker *w, uint64_t now, uint64_t *until)
 {
 	uint64_t conn_due = w->nheap ? w->heap[0]->key : NEVER;
 	uint64_t due = (uint64_t)(w->iv_second + 1) * NS_PER_SEC + w->sh->start;
-	struct timespec ts;
 
 	if (w->end && w->end < due)
 		due = w->end;
 	if (due > now + 100 * NS_PER_MS)	/* poll the stop flag */
 		due = now + 100 * NS_PER_MS;
-	if (conn_due <= now || due <= now)
-		return wait_events(w, evs, &(struct timespec){ 0, 0 });
-	if (conn_due < due) {
-		ts.tv_sec = (time_t)((conn_due - now) / NS_PER_SEC);
-		ts.tv_nsec = (long)((conn_due - now) % NS_PER_SEC);
-		return wait_events(w, evs, &ts);
+	*until = conn_due < due ? conn_due : NEVER;
+	if (conn_due <= now || due <= now) {
+		*until = now;
+		return 0;
 	}
+	if (conn_due < due)
+		return 0;
 	if (w->armed <= now || w->armed > due) {
 		struct itimerspec its = { .it_value = { (time_t)(due / NS_PER_SEC), (long)(due % NS_PER_SEC) } };
 
@@ -234,45 +244,12 @@ static int worker_wait(struct worker *w, struct epoll_event *evs, uint64_t now)
 			return -1;
 		w->armed = due;
 	}
-	return wait_events(w, evs, NULL);
+	return 0;
 }
 
-static void *worker_main(void *arg)
+/* w has ended: its last second flushed, its connections closed. */
+static void worker_finish(struct worker *w)
 {
-	struct worker *w = arg;
-	const struct load_opts *o = w->sh->o;
-	struct epoll_event evs[LOAD_EVENTS];
-	uint64_t start = w->sh->start;
-
-	for (unsigned i = 0; i < w->nconns; i++)
-		conn_connect(w, &w->conns[i], clock_now_ns());
-	for (;;) {
-		uint64_t now = clock_now_ns();
-		int n;
-
-		while ((uint64_t)(w->iv_second + 1) * NS_PER_SEC + start <= now)
-			interval_flush(w);
-		if ((w->end && now >= w->end) || (o->stop && *o->stop))
-			break;
-		if (o->requests && worker_finished(w))
-			break;
-		n = worker_wait(w, evs, now);
-		if (n < 0 && errno != EINTR) {
-			w->error = errno;
-			snprintf(w->errmsg, sizeof(w->errmsg), "waiting for events: %s", strerror(errno));
-			break;
-		}
-		now = clock_now_ns();
-		for (int i = 0; i < n; i++)
-			if (evs[i].data.ptr)	/* NULL: the timerfd, only to wake up */
-				conn_event(w, evs[i].data.ptr, evs[i].events, now);
-		/*
-		 * Each due timer once per pass: a handler that cannot make progress
-		 * (a send refused at the end of the run) must not spin here.
-		 */
-		for (size_t k = w->nheap; k > 0 && w->heap[0]->key <= now; k--)
-			conn_timer(w, w->heap[0], now);
-	}
 	interval_exit(w);
 	for (unsigned i = 0; i < w->nconns; i++) {
 		struct conn *c = &w->conns[i];
@@ -280,6 +257,251 @@ static void *worker_main(void *arg)
 		w->r.unfinished += c->inflight;
 		conn_release(c);
 	}
+	w->done = 1;
+	__atomic_sub_fetch(&w->sh->live, 1, __ATOMIC_ACQ_REL);
+}
+
+/*
+ * The start of a pass of w, under its run lock: the seconds past flushed,
+ * and the end checked. Returns whether w still runs.
+ */
+static int worker_begin(struct worker *w, uint64_t now)
+{
+	const struct load_opts *o = w->sh->o;
+
+	if (w->done)
+		return 0;
+	while ((uint64_t)(w->iv_second + 1) * NS_PER_SEC + w->sh->start <= now)
+		interval_flush(w);
+	if ((w->end && now >= w->end) || (o->stop && *o->stop) || (o->requests && worker_finished(w))) {
+		worker_finish(w);
+		return 0;
+	}
+	return 1;
+}
+
+/* The wait for w's events failed: the run of w ends with the reason. */
+static void worker_failed(struct worker *w, const char *what)
+{
+	w->error = errno;
+	snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s", what, strerror(errno));
+	worker_finish(w);
+}
+
+/*
+ * w's due timers, each once per pass: a handler that cannot make progress
+ * (a send refused at the end of the run) must not spin here.
+ */
+static void worker_timers(struct worker *w, uint64_t now)
+{
+	for (size_t k = w->nheap; k > 0 && w->heap[0]->key <= now; k--)
+		conn_timer(w, w->heap[0], now);
+}
+
+/* --- threads: how many run, and which workers each runs ------------------------- */
+
+#define LOAD_DECIDE_NS (100 * NS_PER_MS)
+
+static void threads_wake(struct shared *sh)
+{
+	for (unsigned t = 0; t < sh->nthreads; t++)
+		if (eventfd_write(sh->ts[t].efd, 1) < 0)
+			continue;	/* full: it will wake anyway */
+}
+
+/* The CPU time of all threads so far, ns. */
+static uint64_t threads_cpu(const struct shared *sh)
+{
+	uint64_t cpu = 0;
+
+	for (unsigned t = 0; t < sh->nthreads; t++) {
+		struct timespec ts;
+
+		if (clock_gettime(sh->ts[t].cpu, &ts) == 0)	/* -1: none */
+			cpu += (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	}
+	return cpu;
+}
+
+/*
+ * How many threads run next, k of at most max having run and used busy
+ * threads' worth of CPU time: twice as many when those running were busy
+ * over 90% of the time, fewer when the work would keep fewer threads busy
+ * under 80%. The gap between the two keeps it from going back and forth.
+ */
+unsigned load__threads_next(unsigned k, double busy, unsigned max)
+{
+	if (busy > 0.9 * k)
+		return 2 * k < max ? 2 * k : max;
+	if (k > 1 && busy < 0.8 * (k - 1))
+		return busy / 0.8 < 1 ? 1 : (unsigned)ceil(busy / 0.8);
+	return k;
+}
+
+/* Every 100 ms, the thread that comes first sets how many threads run. */
+static void threads_decide(struct shared *sh, uint64_t now)
+{
+	unsigned k, nk;
+	uint64_t cpu;
+	double busy;
+
+	if (now < __atomic_load_n(&sh->next_decision, __ATOMIC_ACQUIRE) || pthread_mutex_trylock(&sh->decide))
+		return;
+	if (now < sh->next_decision) {	/* another thread decided meanwhile */
+		pthread_mutex_unlock(&sh->decide);
+		return;
+	}
+	k = sh->active;
+	cpu = threads_cpu(sh);
+	busy = (double)(cpu - sh->cpu_then) / (double)(now - sh->decided_at);
+	nk = load__threads_next(k, busy, sh->nthreads);
+	sh->active_ns += (uint64_t)k * (now - sh->decided_at);
+	sh->cpu_then = cpu;
+	sh->decided_at = now;
+	__atomic_store_n(&sh->next_decision, now + LOAD_DECIDE_NS, __ATOMIC_RELEASE);
+	if (nk != k) {
+		__atomic_store_n(&sh->active, nk, __ATOMIC_RELEASE);
+		threads_wake(sh);
+	}
+	pthread_mutex_unlock(&sh->decide);
+}
+
+/*
+ * Puts the epoll sets of the other workers t runs while k threads are
+ * active into its own worker's set, so that one wait covers them all.
+ */
+static void thread_rebuild(struct loop_thread *t, unsigned k)
+{
+	struct shared *sh = t->sh;
+	int epfd = sh->ws[t->id].epfd;
+
+	for (unsigned i = t->id + t->k; t->k && i < sh->nthreads; i += t->k)
+		epoll_ctl(epfd, EPOLL_CTL_DEL, sh->ws[i].epfd, NULL);
+	for (unsigned i = t->id + k; i < sh->nthreads; i += k)
+		epoll_ctl(epfd, EPOLL_CTL_ADD, sh->ws[i].epfd,
+			  &(struct epoll_event){ .events = EPOLLIN, .data.ptr = &sh->ws[i] });
+	t->k = k;
+}
+
+static int is_worker(const struct shared *sh, const void *p)
+{
+	return (uintptr_t)p >= (uintptr_t)sh->ws && (uintptr_t)p < (uintptr_t)(sh->ws + sh->nthreads);
+}
+
+/*
+ * A pass of thread t while k threads are active: it waits on its own
+ * worker's epoll set, until the nearest timer of the workers it runs, and
+ * handles its own worker's events as they come; the other workers it runs
+ * (nested in that set) are passed through when they have events or a timer
+ * due. A worker another thread holds is left to it: it has just been given
+ * that one. Returns 0 when t has nothing left to run.
+ */
+static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *evs)
+{
+	struct shared *sh = t->sh;
+	struct worker *own = &sh->ws[t->id];
+	uint64_t now = clock_now_ns(), until = NEVER, u;
+	int n, live = 0;
+
+	if (t->k != k)
+		thread_rebuild(t, k);
+	pthread_mutex_lock(&own->run);
+	if (worker_begin(own, now)) {
+		live = 1;
+		if (worker_deadline(own, now, &until) < 0)
+			worker_failed(own, "timerfd");
+	}
+	for (unsigned i = t->id + k; i < sh->nthreads; i += k) {
+		struct worker *w = &sh->ws[i];
+
+		if (pthread_mutex_trylock(&w->run))
+			continue;
+		w->due = 0;
+		if (worker_begin(w, now)) {
+			live = 1;
+			u = NEVER;
+			w->due = worker_deadline(w, now, &u) < 0 || u <= now;
+			if (u < until)
+				until = u;
+		}
+		pthread_mutex_unlock(&w->run);
+	}
+	if (!live) {
+		pthread_mutex_unlock(&own->run);
+		return 0;
+	}
+	n = wait_events(own->epfd, evs, LOAD_EVENTS, until, now);
+	if (n < 0 && errno != EINTR && !own->done)
+		worker_failed(own, "waiting for events");
+	now = clock_now_ns();
+	for (int i = 0; i < n; i++) {
+		void *p = evs[i].data.ptr;
+
+		if (!p)	/* the timerfd or the eventfd, only to wake up */
+			continue;
+		if (is_worker(sh, p))
+			((struct worker *)p)->due = 1;
+		else if (!own->done)
+			conn_event(own, p, evs[i].events, now);
+	}
+	if (!own->done)
+		worker_timers(own, now);
+	pthread_mutex_unlock(&own->run);
+	for (unsigned i = t->id + k; i < sh->nthreads; i += k) {
+		struct worker *w = &sh->ws[i];
+
+		if (pthread_mutex_trylock(&w->run))
+			continue;
+		if (!w->done && (w->due || (w->nheap && w->heap[0]->key <= now))) {
+			n = wait_events(w->epfd, evs, LOAD_EVENTS, now, now);
+			if (n < 0 && errno != EINTR)
+				worker_failed(w, "waiting for events");
+			for (int j = 0; j < n; j++)
+				if (evs[j].data.ptr)
+					conn_event(w, evs[j].data.ptr, evs[j].events, now);
+			if (!w->done)
+				worker_timers(w, now);
+		}
+		pthread_mutex_unlock(&w->run);
+	}
+	return 1;
+}
+
+/* t is not to run: it sleeps until the active count changes or the run ends. */
+static void thread_park(struct loop_thread *t, unsigned k)
+{
+	struct shared *sh = t->sh;
+	eventfd_t v;
+
+	eventfd_read(t->efd, &v);	/* nonblocking: clears it */
+	if (__atomic_load_n(&sh->active, __ATOMIC_ACQUIRE) != k || !__atomic_load_n(&sh->live, __ATOMIC_ACQUIRE))
+		return;
+	poll(&(struct pollfd){ .fd = t->efd, .events = POLLIN }, 1, -1);
+}
+
+static void *thread_main(void *arg)
+{
+	struct loop_thread *t = arg;
+	struct shared *sh = t->sh;
+	struct worker *own = &sh->ws[t->id];
+	struct epoll_event evs[LOAD_EVENTS];
+
+	pthread_mutex_lock(&own->run);
+	for (unsigned i = 0; i < own->nconns; i++)
+		conn_connect(own, &own->conns[i], clock_now_ns());
+	pthread_mutex_unlock(&own->run);
+	while (__atomic_load_n(&sh->live, __ATOMIC_ACQUIRE)) {
+		unsigned k = __atomic_load_n(&sh->active, __ATOMIC_ACQUIRE);
+
+		if (t->id >= k) {
+			thread_park(t, k);
+			continue;
+		}
+		if (!thread_pass(t, k, evs))
+			thread_park(t, k);	/* nothing left to run until the count changes */
+		threads_decide(sh, clock_now_ns());
+	}
+	threads_wake(sh);	/* the threads asleep see that the run is over */
 	return NULL;
 }
 
@@ -289,6 +511,7 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 	const struct load_opts *o = sh->o;
 
 	memset(w, 0, sizeof(*w));
+	pthread_mutex_init(&w->run, NULL);
 	w->sh = sh;
 	w->id = id;
 	w->nconns = n;
@@ -336,6 +559,7 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 
 static void worker_release(struct worker *w)
 {
+	pthread_mutex_destroy(&w->run);
 	if (w->epfd >= 0)
 		close(w->epfd);
 	if (w->tfd >= 0)
@@ -353,6 +577,7 @@ int load_run(const struct load_opts *o, struct load_result *res)
 {
 	struct shared sh = { .o = o };
 	struct worker *ws;
+	struct loop_thread *ts;
 	unsigned nt = o->threads ? o->threads : 1, first = 0, started = 0;
 	int rc = 0;
 
@@ -366,14 +591,23 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	    hdr_init(&res->latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0)
 		return -1;
 	pthread_mutex_init(&sh.lock, NULL);
+	pthread_mutex_init(&sh.decide, NULL);
 	sh.nthreads = nt;
 	sh.flushed = xcalloc(nt, sizeof(*sh.flushed));
 	sh.exited = xcalloc(nt, sizeof(*sh.exited));
 	for (int i = 0; i < LOAD_SLOTS; i++)
 		hdr_init(&sh.slots[i].h, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS);
 	ws = xcalloc(nt, sizeof(*ws));
-	for (unsigned t = 0; t < nt; t++)	/* released even when an earlier one failed to start */
-		ws[t].epfd = ws[t].tfd = -1;
+	ts = xcalloc(nt, sizeof(*ts));
+	for (unsigned t = 0; t < nt; t++) {	/* released even when an earlier one failed to start */
+		ws[t].epfd = ws[t].tfd = ts[t].efd = ts[t].cpu = -1;
+		ts[t].sh = &sh;
+		ts[t].id = t;
+	}
+	sh.ws = ws;
+	sh.ts = ts;
+	sh.active = sh.live = nt;
+	sh.next_decision = NEVER;
 	sh.start = clock_now_ns();
 	for (unsigned t = 0; t < nt; t++) {
 		/* connections spread exactly: the first (c % t) threads take one more */
@@ -385,20 +619,42 @@ int load_run(const struct load_opts *o, struct load_result *res)
 		}
 		first += n;
 	}
+	/* each thread's eventfd, in its own worker's set, to wake it whether it runs or sleeps */
 	for (unsigned t = 0; !rc && t < nt; t++) {
-		if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t])) {
+		struct loop_thread *lt = &ts[t];
+
+		lt->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (lt->efd < 0 ||
+		    epoll_ctl(ws[t].epfd, EPOLL_CTL_ADD, lt->efd, &(struct epoll_event){ .events = EPOLLIN | EPOLLET }) < 0)
+			rc = pe_error("eventfd: %s", strerror(errno));
+	}
+	for (unsigned t = 0; !rc && t < nt; t++) {
+		if (pthread_create(&ts[t].tid, NULL, thread_main, &ts[t])) {
 			rc = pe_error("cannot start thread %u", t);
 			break;
 		}
 		started++;
 	}
 	pthread_mutex_lock(&sh.lock);
-	for (unsigned t = started; t < nt; t++)
+	for (unsigned t = started; t < nt; t++) {
 		sh.exited[t] = 1;	/* never ran: the intervals do not wait for it */
+		ws[t].done = 1;
+		__atomic_sub_fetch(&sh.live, 1, __ATOMIC_ACQ_REL);
+	}
 	pthread_mutex_unlock(&sh.lock);
+	/* the threads' CPU clocks known, the active count may change from now on */
 	for (unsigned t = 0; t < started; t++)
-		pthread_join(ws[t].tid, NULL);
+		if (pthread_getcpuclockid(ts[t].tid, &ts[t].cpu))
+			ts[t].cpu = -1;	/* not counted */
+	sh.cpu_then = threads_cpu(&sh);
+	sh.decided_at = clock_now_ns();
+	sh.active_ns = (uint64_t)nt * (sh.decided_at - sh.start);
+	__atomic_store_n(&sh.next_decision, sh.decided_at + LOAD_DECIDE_NS, __ATOMIC_RELEASE);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(ts[t].tid, NULL);
 	res->elapsed_ns = clock_now_ns() - sh.start;
+	sh.active_ns += (uint64_t)sh.active * (sh.start + res->elapsed_ns - sh.decided_at);
+	res->threads_active = (double)sh.active_ns / (double)res->elapsed_ns;
 	for (unsigned t = 0; t < nt; t++) {
 		struct worker *w = &ws[t];
 
@@ -433,9 +689,14 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	res->interrupted = o->stop && *o->stop;
 	for (int i = 0; i < LOAD_SLOTS; i++)
 		hdr_release(&sh.slots[i].h);
+	for (unsigned t = 0; t < nt; t++)
+		if (ts[t].efd >= 0)
+			close(ts[t].efd);
+	free(ts);
 	free(sh.flushed);
 	free(sh.exited);
 	pthread_mutex_destroy(&sh.lock);
+	pthread_mutex_destroy(&sh.decide);
 	free(ws);
 	if (rc) {
 		hdr_release(&res->latency);

@@ -101,6 +101,7 @@ struct load_result {
 	struct hdr latency;		/* from the intended time (corrected), us */
 	struct hdr latency_raw;		/* from the actual send, us */
 	uint64_t elapsed_ns;
+	double threads_active;		/* threads running connections, on average over the run */
 	int interrupted;
 	/* https */
 	uint64_t tls_handshakes, tls_resumed;	/* completed, and of them resumed */

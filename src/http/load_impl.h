@@ -63,10 +63,18 @@ struct conn {
 
 struct shared;
 
+/*
+ * A share of the connections with its own epoll set, timers and results.
+ * Worker i belongs to thread i, but while fewer threads are active (see
+ * struct loop_thread) one thread runs several workers, one at a time, each
+ * under its run lock.
+ */
 struct worker {
 	struct shared *sh;
 	unsigned id;
-	pthread_t tid;
+	pthread_mutex_t run;		/* held by the thread in this worker's pass */
+	int done;			/* ended: flushed, its connections closed */
+	int due;			/* has events or a deadline now (thread_run_several) */
 	int epfd;
 	int tfd;			/* timerfd in epfd: wakes for the coarse deadlines */
 	uint64_t armed;			/* when tfd fires next; 0: not armed */
@@ -96,8 +104,35 @@ struct slot {
 	struct load_counts counts;	/* what the workers counted in that second */
 };
 
+/*
+ * An OS thread of the run. Each runs its own worker while all are active;
+ * when the threads' CPU time shows the load would fit in fewer, only the
+ * first k run, thread t taking workers t, t + k, t + 2k, ..., and the rest
+ * sleep on their eventfd. A client whose threads each idle between responses
+ * makes the server wake one of them for nearly every response (a few
+ * microseconds of the server's CPU each, on a VM): running the same
+ * connections in fewer threads leaves fewer sleepers to wake.
+ */
+struct loop_thread {
+	struct shared *sh;
+	unsigned id;
+	pthread_t tid;
+	clockid_t cpu;			/* its CPU-time clock, read by the thread that decides */
+	int efd;			/* eventfd, in its own worker's epoll set: written to wake it */
+	unsigned k;			/* the active count its worker's set was built for; 0: none yet */
+};
+
 struct shared {
 	const struct load_opts *o;
+	struct worker *ws;
+	struct loop_thread *ts;
+	unsigned active;		/* threads running workers: the first 'active' (atomic) */
+	unsigned live;			/* workers not yet done (atomic) */
+	/* active is looked at again at next_decision (atomic), by one thread under decide */
+	pthread_mutex_t decide;
+	uint64_t next_decision;
+	uint64_t decided_at, cpu_then;	/* the last look: its time, the threads' CPU time then */
+	uint64_t active_ns;		/* the integral of active over time, to the last look */
 	uint64_t start;
 	pthread_mutex_t lock;
 	struct slot slots[LOAD_SLOTS];
@@ -114,6 +149,7 @@ struct shared {
 /* load.c */
 uint64_t load__schedule_time(const struct shared *sh, double k);
 void load__heap_fix(struct worker *w, size_t i);
+unsigned load__threads_next(unsigned k, double busy, unsigned max);
 
 /* conn.c: the I/O table for this run; a connection's timer came due, or its socket has events. */
 const struct conn_io *conn_io_for(const struct load_opts *o);

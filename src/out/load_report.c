@@ -77,9 +77,11 @@ void load_report_text(const struct load_report *rep)
 		if (rep->shard_n)
 			printf("  shard %u of %u: this node's slice of the planned load\n", rep->shard_k,
 			       rep->shard_n);
-		printf("  %u thread%s, %u connection%s requested, %u established at most\n", o->threads,
-		       o->threads == 1 ? "" : "s", o->connections, o->connections == 1 ? "" : "s",
-		       r->established);
+		printf("  %u thread%s", o->threads, o->threads == 1 ? "" : "s");
+		if (o->threads > 1)
+			printf(" (%.1f running on average)", r->threads_active);
+		printf(", %u connection%s requested, %u established at most\n", o->connections,
+		       o->connections == 1 ? "" : "s", r->established);
 		if (o->pipeline > 1)
 			printf("  pipeline of %u requests per connection\n", o->pipeline);
 		if (r->tls_version[0])
@@ -161,6 +163,7 @@ json_t *load_report_json(const struct load_report *rep)
 			  "cipher", r->tls_cipher[0] ? r->tls_cipher : NULL,
 			  "handshakes", (json_int_t)r->tls_handshakes, "resumed", (json_int_t)r->tls_resumed));
 	json_object_set_new(root, "threads", json_integer(o->threads));
+	json_object_set_new(root, "threads_active", json_real(r->threads_active));
 	json_object_set_new(root, "connections_requested", json_integer(o->connections));
 	json_object_set_new(root, "connections_established", json_integer(r->established));
 	json_object_set_new(root, "connections_opened", json_integer((json_int_t)r->connects));

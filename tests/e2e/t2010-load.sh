@@ -36,6 +36,16 @@ echo "$PE_OUT" >"$T/p.json"
 jq_is "$T/p.json" '[.requests, .responses]' '[10,10]' "--pipeline 4: exactly 10 requests and responses"
 is "$(( $(served) - before ))" 10 "the server saw exactly 10"
 
+# A light load runs on fewer threads than -t; every request is still counted once.
+before=$(served)
+run_pe load -c 8 -t 4 -R 400 -n 400 --json "$U/"
+echo "$PE_OUT" >"$T/light.json"
+jq_is "$T/light.json" '[.requests, .responses, .threads]' '[400,400,4]' "-t 4 -R 400 -n 400: exactly 400 sent and answered"
+is "$(( $(served) - before ))" 400 "the server saw exactly 400"
+jq_ok "$T/light.json" '.threads_active >= 1 and .threads_active < 2' \
+	"400 req/s ran on fewer threads than 4 (from the first look, 100 ms in)"
+jq_is "$T/light.json" '.latency.count' 400 "400 latencies recorded"
+
 run_pe load -c 10 -n 3 --json "$U/"
 echo "$PE_OUT" >"$T/few.json"
 jq_is "$T/few.json" '[.requests, .connections_requested]' '[3,3]' "-n 3 -c 10: 3 connections, no idle one"
