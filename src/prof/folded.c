@@ -221,6 +221,9 @@ int folded_write(FILE *f, const struct profile *p)
 		free(v);
 		return rc;
 	}
+	/* weight on no function (read from a stack of empty frames) is written as one */
+	if (n && v[0].node->self)
+		fprintf(f, "; %llu\n", (unsigned long long)v[0].node->self);
 	path_init(&w, n);
 	for (size_t i = 1; i < n; i++) {
 		const char *path = path_of(&w, &v[i]);
