@@ -1,6 +1,7 @@
 /*
- * The load generator's engine: N threads, each with its own epoll loop and
- * its share of the connections, sending HTTP/1.1 requests closed-loop (each
+ * The load generator's engine: up to N threads, each with its own epoll loop
+ * and its share of the connections (fewer threads run the shares while fewer
+ * keep up: see struct loop_thread in load_impl.h), sending HTTP/1.1 requests closed-loop (each
  * connection sends when it can) or open-loop at a target rate (each request
  * has an intended time, and latency counts from it: coordinated omission
  * corrected, the uncorrected figure kept beside it). Latency goes into
