@@ -188,6 +188,29 @@ static void test_folded_roundtrip(void **state)
 	profile_release(&p);
 }
 
+/* Weight on no function (a stack of empty frames) survives a write and a read (found by fuzz_folded). */
+static void test_folded_root_weight(void **state)
+{
+	struct profile p, q;
+	char *out, *again;
+
+	(void)state;
+	profile_init(&p, "samples");
+	add_folded(&p, "a 5\n;; 3\nb;c 2\n");
+	assert_int_equal(p.root.total, 10);
+	out = to_folded(&p);
+	assert_string_equal(out, "; 3\na 5\nb;c 2\n");
+	profile_init(&q, "samples");
+	add_folded(&q, out);
+	assert_int_equal(q.root.total, 10);
+	again = to_folded(&q);
+	assert_string_equal(again, out);
+	free(out);
+	free(again);
+	profile_release(&p);
+	profile_release(&q);
+}
+
 static void test_folded_errors(void **state)
 {
 	struct profile p;
@@ -367,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_add),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_folded_roundtrip),
+		cmocka_unit_test(test_folded_root_weight),
 		cmocka_unit_test(test_folded_errors),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_functions),
