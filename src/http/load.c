@@ -300,7 +300,7 @@ static void worker_timers(struct worker *w, uint64_t now)
 
 /* --- threads: how many run, and which workers each runs ------------------------- */
 
-#define LOAD_DECIDE_NS (100 * NS_PER_MS)
+#define LOAD_DECIDE_NS (25 * NS_PER_MS)
 
 static void threads_wake(struct shared *sh)
 {
@@ -338,7 +338,11 @@ unsigned load__threads_next(unsigned k, double busy, unsigned max)
 	return k;
 }
 
-/* Every 100 ms, the thread that comes first sets how many threads run. */
+/*
+ * Every 25 ms, the thread that comes first sets how many threads run: soon
+ * enough that a load rising past what the threads running can carry (a
+ * stage ramping up) waits little for more.
+ */
 static void threads_decide(struct shared *sh, uint64_t now)
 {
 	unsigned k, nk;

@@ -43,7 +43,7 @@ echo "$PE_OUT" >"$T/light.json"
 jq_is "$T/light.json" '[.requests, .responses, .threads]' '[400,400,4]' "-t 4 -R 400 -n 400: exactly 400 sent and answered"
 is "$(( $(served) - before ))" 400 "the server saw exactly 400"
 jq_ok "$T/light.json" '.threads_active >= 1 and .threads_active < 2' \
-	"400 req/s ran on fewer threads than 4 (from the first look, 100 ms in)"
+	"400 req/s ran on fewer threads than 4 (from the first look, 25 ms in)"
 jq_is "$T/light.json" '.latency.count' 400 "400 latencies recorded"
 
 run_pe load -c 10 -n 3 --json "$U/"
