@@ -646,14 +646,20 @@ int load_run(const struct load_opts *o, struct load_result *res)
 		__atomic_sub_fetch(&sh.live, 1, __ATOMIC_ACQ_REL);
 	}
 	pthread_mutex_unlock(&sh.lock);
-	/* the threads' CPU clocks known, the active count may change from now on */
+	/* the threads' CPU clocks known, the active count may change from now on (closed model) */
 	for (unsigned t = 0; t < started; t++)
 		if (pthread_getcpuclockid(ts[t].tid, &ts[t].cpu))
 			ts[t].cpu = -1;	/* not counted */
 	sh.cpu_then = threads_cpu(&sh);
 	sh.decided_at = clock_now_ns();
 	sh.active_ns = (uint64_t)nt * (sh.decided_at - sh.start);
-	__atomic_store_n(&sh.next_decision, sh.decided_at + LOAD_DECIDE_NS, __ATOMIC_RELEASE);
+	/*
+	 * The open model keeps every thread: its sends are due at set times,
+	 * and one thread for all connections is late more often (at -R 20000
+	 * against nginx, p99 0.5 ms against 0.2 ms with two threads).
+	 */
+	if (o->rate <= 0)
+		__atomic_store_n(&sh.next_decision, sh.decided_at + LOAD_DECIDE_NS, __ATOMIC_RELEASE);
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(ts[t].tid, NULL);
 	res->elapsed_ns = clock_now_ns() - sh.start;

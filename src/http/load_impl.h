@@ -106,7 +106,8 @@ struct slot {
 
 /*
  * An OS thread of the run. Each runs its own worker while all are active;
- * when the threads' CPU time shows the load would fit in fewer, only the
+ * in the closed model, when the threads' CPU time shows the load would fit
+ * in fewer, only the
  * first k run, thread t taking workers t, t + k, t + 2k, ..., and the rest
  * sleep on their eventfd. A client whose threads each idle between responses
  * makes the server wake one of them for nearly every response (a few

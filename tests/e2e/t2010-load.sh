@@ -36,15 +36,19 @@ echo "$PE_OUT" >"$T/p.json"
 jq_is "$T/p.json" '[.requests, .responses]' '[10,10]' "--pipeline 4: exactly 10 requests and responses"
 is "$(( $(served) - before ))" 10 "the server saw exactly 10"
 
-# A light load runs on fewer threads than -t; every request is still counted once.
+# A light closed-model load (each response 2 ms late) runs on fewer threads
+# than -t, and every request is still counted once; the open model keeps them all.
 before=$(served)
-run_pe load -c 8 -t 4 -R 400 -n 400 --json "$U/"
+run_pe load -c 8 -t 4 -n 800 --json "$U/delay/2"
 echo "$PE_OUT" >"$T/light.json"
-jq_is "$T/light.json" '[.requests, .responses, .threads]' '[400,400,4]' "-t 4 -R 400 -n 400: exactly 400 sent and answered"
-is "$(( $(served) - before ))" 400 "the server saw exactly 400"
+jq_is "$T/light.json" '[.requests, .responses, .threads]' '[800,800,4]' "-t 4 -n 800, 2 ms a response: exactly 800 sent and answered"
+is "$(( $(served) - before ))" 800 "the server saw exactly 800"
 jq_ok "$T/light.json" '.threads_active >= 1 and .threads_active < 2' \
-	"400 req/s ran on fewer threads than 4 (from the first look, 25 ms in)"
-jq_is "$T/light.json" '.latency.count' 400 "400 latencies recorded"
+	"a load of a few percent of a CPU ran on fewer threads than 4 (from the first look, 25 ms in)"
+jq_is "$T/light.json" '.latency.count' 800 "800 latencies recorded"
+run_pe load -c 8 -t 4 -R 400 -n 100 --json "$U/"
+echo "$PE_OUT" >"$T/light-open.json"
+jq_is "$T/light-open.json" '[.responses, (.threads_active * 1000 | round)]' '[100,4000]' "the open model runs all 4 threads"
 
 run_pe load -c 10 -n 3 --json "$U/"
 echo "$PE_OUT" >"$T/few.json"
