@@ -305,8 +305,7 @@ static void worker_timers(struct worker *w, uint64_t now)
 static void threads_wake(struct shared *sh)
 {
 	for (unsigned t = 0; t < sh->nthreads; t++)
-		if (eventfd_write(sh->ts[t].efd, 1) < 0)
-			continue;	/* full: it will wake anyway */
+		eventfd_write(sh->ts[t].efd, 1);	/* fails only when full, when it wakes anyway */
 }
 
 /* The CPU time of all threads so far, ns. */
@@ -411,20 +410,24 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		thread_rebuild(t, k);
 	pthread_mutex_lock(&own->run);
 	if (worker_begin(own, now)) {
-		live = 1;
 		if (worker_deadline(own, now, &until) < 0)
 			worker_failed(own, "timerfd");
+		else
+			live = 1;
 	}
 	for (unsigned i = t->id + k; i < sh->nthreads; i += k) {
 		struct worker *w = &sh->ws[i];
 
+		t->due[i] = 0;
 		if (pthread_mutex_trylock(&w->run))
 			continue;
-		w->due = 0;
 		if (worker_begin(w, now)) {
-			live = 1;
 			u = NEVER;
-			w->due = worker_deadline(w, now, &u) < 0 || u <= now;
+			if (worker_deadline(w, now, &u) < 0)
+				worker_failed(w, "timerfd");
+			else
+				live = 1;
+			t->due[i] = u <= now;
 			if (u < until)
 				until = u;
 		}
@@ -444,7 +447,7 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		if (!p)	/* the timerfd or the eventfd, only to wake up */
 			continue;
 		if (is_worker(sh, p))
-			((struct worker *)p)->due = 1;
+			t->due[(struct worker *)p - sh->ws] = 1;
 		else if (!own->done)
 			conn_event(own, p, evs[i].events, now);
 	}
@@ -456,7 +459,7 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 
 		if (pthread_mutex_trylock(&w->run))
 			continue;
-		if (!w->done && (w->due || (w->nheap && w->heap[0]->key <= now))) {
+		if (!w->done && (t->due[i] || (w->nheap && w->heap[0]->key <= now))) {
 			n = wait_events(w->epfd, evs, LOAD_EVENTS, now, now);
 			if (n < 0 && errno != EINTR)
 				worker_failed(w, "waiting for events");
@@ -607,6 +610,7 @@ int load_run(const struct load_opts *o, struct load_result *res)
 		ws[t].epfd = ws[t].tfd = ts[t].efd = ts[t].cpu = -1;
 		ts[t].sh = &sh;
 		ts[t].id = t;
+		ts[t].due = xcalloc(nt, 1);
 	}
 	sh.ws = ws;
 	sh.ts = ts;
@@ -699,9 +703,11 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	res->interrupted = o->stop && *o->stop;
 	for (int i = 0; i < LOAD_SLOTS; i++)
 		hdr_release(&sh.slots[i].h);
-	for (unsigned t = 0; t < nt; t++)
+	for (unsigned t = 0; t < nt; t++) {
 		if (ts[t].efd >= 0)
 			close(ts[t].efd);
+		free(ts[t].due);
+	}
 	free(ts);
 	free(sh.flushed);
 	free(sh.exited);

@@ -74,7 +74,6 @@ struct worker {
 	unsigned id;
 	pthread_mutex_t run;		/* held by the thread in this worker's pass */
 	int done;			/* ended: flushed, its connections closed */
-	int due;			/* has events or a deadline now (thread_run_several) */
 	int epfd;
 	int tfd;			/* timerfd in epfd: wakes for the coarse deadlines */
 	uint64_t armed;			/* when tfd fires next; 0: not armed */
@@ -121,6 +120,7 @@ struct loop_thread {
 	clockid_t cpu;			/* its CPU-time clock, read by the thread that decides */
 	int efd;			/* eventfd, in its own worker's epoll set: written to wake it */
 	unsigned k;			/* the active count its worker's set was built for; 0: none yet */
+	unsigned char *due;		/* per worker, in a pass: it has events or a timer due */
 };
 
 struct shared {
