@@ -5,11 +5,11 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -197,17 +197,17 @@ static int worker_finished(const struct worker *w)
 }
 
 /* epoll_pwait2 without libc's cancellation bookkeeping (see plain_read in conn.c). */
-static int wait_events(int epfd, struct epoll_event *evs, int maxevents, uint64_t until, uint64_t now)
+static int wait_events(int epfd, struct epoll_event *evs, uint64_t until, uint64_t now)
 {
 	struct timespec ts = { 0, 0 };
 
 	if (until == NEVER)
-		return (int)syscall(SYS_epoll_pwait2, epfd, evs, maxevents, NULL, NULL, 0);
+		return (int)syscall(SYS_epoll_pwait2, epfd, evs, LOAD_EVENTS, NULL, NULL, 0);
 	if (until > now) {
 		ts.tv_sec = (time_t)((until - now) / NS_PER_SEC);
 		ts.tv_nsec = (long)((until - now) % NS_PER_SEC);
 	}
-	return (int)syscall(SYS_epoll_pwait2, epfd, evs, maxevents, &ts, NULL, 0);
+	return (int)syscall(SYS_epoll_pwait2, epfd, evs, LOAD_EVENTS, &ts, NULL, 0);
 }
 
 /*
@@ -437,7 +437,7 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		pthread_mutex_unlock(&own->run);
 		return 0;
 	}
-	n = wait_events(own->epfd, evs, LOAD_EVENTS, until, now);
+	n = wait_events(own->epfd, evs, until, now);
 	if (n < 0 && errno != EINTR && !own->done)
 		worker_failed(own, "waiting for events");
 	now = clock_now_ns();
@@ -460,7 +460,7 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		if (pthread_mutex_trylock(&w->run))
 			continue;
 		if (!w->done && (t->due[i] || (w->nheap && w->heap[0]->key <= now))) {
-			n = wait_events(w->epfd, evs, LOAD_EVENTS, now, now);
+			n = wait_events(w->epfd, evs, now, now);
 			if (n < 0 && errno != EINTR)
 				worker_failed(w, "waiting for events");
 			for (int j = 0; j < n; j++)
