@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "prof/demangle.h"
 #include "util/xalloc.h"
 
 #define DSO_MAX_LOADS 16
@@ -335,7 +336,13 @@ static size_t resolve_uncached(struct symbols *s, struct dso *d, uint64_t vaddr,
 
 	if (!d->mod || !(name = dwfl_module_addrinfo(d->mod, addr, &off, &sym, NULL, NULL, NULL)))
 		goto nosym;
-	out[n] = (struct frame){ .name = intern(s, name), .module = d->name, .kind = FRAME_USER };
+	{
+		char *readable = demangle(name);	/* C++: "ns::f(int)", not "_ZN2ns1fEi" */
+
+		out[n] = (struct frame){ .name = intern(s, readable ? readable : name), .module = d->name,
+					 .kind = FRAME_USER };
+		free(readable);
+	}
 	n++;
 	if (s->lines) {
 		Dwfl_Line *l = dwfl_module_getsrc(d->mod, addr);

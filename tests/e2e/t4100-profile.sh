@@ -128,6 +128,19 @@ else
 	skip "pe-jit is x86-64 code" 2
 fi
 
+# --- C++ names demangled (pe-mangled's functions carry mangled names; the
+# readable ones are what c++filt prints for them), when libstdc++ is there
+if [ -e /usr/lib/x86_64-linux-gnu/libstdc++.so.6 ] || ldconfig -p 2>/dev/null | grep -q 'libstdc++\.so\.6 '; then
+	run_pe profile -o "$T/m.folded" -- "$H/pe-mangled" 400
+	rc_is 0 "profile of a program with C++ names exits 0"
+	like "$PE_OUT" 'demo::leaf\(int\) +pe-mangled' "the top table names demo::leaf(int), not _ZN4demo4leafEi"
+	s=$(share "$T/m.folded" ';demo::spin::run\(long\);demo::leaf\(int\) ')
+	num_ok "$s" '>=' 90 "the stacks read demo::spin::run(long);demo::leaf(int) ($s%)"
+	is "$(grep -c '_ZN4demo' "$T/m.folded")" 0 "no mangled name is left in the folded stacks"
+else
+	skip "no libstdc++.so.6: names stay mangled" 4
+fi
+
 # --- a stripped binary with its debug file: by .gnu_debuglink next to it, and by build-id
 mkdir -p "$T/s1" "$T/s2" "$T/dbg"
 cp "$W" "$H/libpeprof.so" "$T/s1/"
