@@ -224,6 +224,10 @@ jq_is "$T/g.jsonl" 'select(.t) | .gpu.devices' \
 jq_is "$T/g.jsonl" 'select(.t) | [.gpu.u, .gpu.s, .gpu.e, .gpu.saturated]' '[0.42,0.5,0,true]' \
 	"gpu U 0.42, S power/limit 0.5, no ECC errors, saturated by the SW power cap"
 is "$PE_ERR" "" "no note when NVML works"
+PERFENG_NVML_LIB=$H/libfake-nvml-events.so run_pe observe --json 0.1 1
+printf '%s\n' "$PE_OUT" >"$T/gev.jsonl"
+jq_is "$T/gev.jsonl" 'select(.t) | .gpu.devices[0].throttle' 8 \
+	"a driver with both names: the new nvmlDeviceGetCurrentClocksEventReasons is the one called (0x8, not 0x4)"
 PERFENG_NVML_LIB=$NVML run_pe observe -v 0.1 1
 like "$PE_OUT" '\|gpu% pwr% ecc' "the table grows GPU columns"
 like "$PE_OUT" '\|  42   50   0' "with the fake values"

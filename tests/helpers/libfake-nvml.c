@@ -12,6 +12,10 @@
  * FAKE_NVML_MODE=errors: every per-device query but the name fails with
  * NVML_ERROR_NOT_SUPPORTED (3); =initfail: nvmlInit_v2 fails (NVML error 9,
  * driver not loaded); =nogpu: no device.
+ *
+ * Built as it is, it has the clocks reasons under their old name only
+ * (drivers before 535); as libfake-nvml-events.so (FAKE_NVML_EVENTS) it
+ * also has the new name, as newer drivers do.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +136,20 @@ nvmlReturn_t nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t d, unsigned 
 	*r = d->reasons;
 	return 0;
 }
+
+#ifdef FAKE_NVML_EVENTS
+/*
+ * Drivers from 535 on name it "clocks event reasons" and keep the old name
+ * as an alias; this one answers 0x8 (HW slowdown) for GPU 0, so that a test
+ * sees which of the two perfeng called.
+ */
+nvmlReturn_t nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t d, unsigned long long *r)
+{
+	FAIL_IF_ERRORS();
+	*r = d == &devs[0] ? 0x8 : d->reasons;
+	return 0;
+}
+#endif
 
 /* errorType 1 uncorrected, counterType 0 volatile: what perfeng asks for */
 nvmlReturn_t nvmlDeviceGetTotalEccErrors(nvmlDevice_t d, int error_type, int counter_type,
