@@ -20,6 +20,7 @@
 #include "out/diag_report.h"
 #include "out/profile_out.h"
 #include "out/use_table.h"
+#include "prof/persist.h"
 #include "prof/profile.h"
 #include "prof/sampler.h"
 #include "runner/process.h"
@@ -277,10 +278,12 @@ static void hot_finish(struct diag_hot *h, struct diag_run *d, struct diag_repor
 /*
  * --save: a run of kind "diagnose" whose metrics are the shares of each part
  * of the decomposition, the wall time and the parallelism; the verdict is a
- * tag "verdict:NAME".
+ * tag "verdict:NAME". With a profile (prof, NULL when none), also its hot
+ * functions' self shares and the whole profile, as profile --save keeps them.
  */
 static int save_run(struct store *st, const char *name, const struct string_list *tags,
-		    const char *invocation, const struct diag_report *r, int64_t started, int64_t ended)
+		    const char *invocation, const struct diag_report *r, const struct profile *prof,
+		    size_t top, int64_t started, int64_t ended)
 {
 	static const enum diag_metric saved[] = {
 		DM_ON_CPU, DM_USER, DM_SYSTEM, DM_RUNQ, DM_IO, DM_LOCK, DM_SLEEP, DM_NET, DM_OTHER,
@@ -305,7 +308,7 @@ static int save_run(struct store *st, const char *name, const struct string_list
 					 diag_metric_is_share(saved[i]) ? "" : saved[i] == DM_PARALLELISM ? "CPUs" : "1/s", 0);
 		store_metric_set_samples(m, isnan(v) ? NULL : &v, isnan(v) ? 0 : 1);
 	}
-	rc = store_save(st, &run);
+	rc = prof && prof->root.total ? profile_store_save(st, &run, prof, top) : store_save(st, &run);
 	if (!rc)
 		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
 			store_location(st));
@@ -343,7 +346,7 @@ int cmd_diagnose(int argc, char **argv)
 		OPT_FLAG(0, "json", &json, "print JSON; the command's standard output goes to standard error"),
 		OPT_FLAG(0, "rules", &rules, "print the table of rules behind the verdicts (Markdown) and exit"),
 		OPT_GROUP("Results store:"),
-		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
+		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME, with the profile when there is one"),
 		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
 		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
@@ -471,7 +474,8 @@ int cmd_diagnose(int argc, char **argv)
 
 	if (st && res->status == RUN_INTERRUPTED)
 		cmd_warn("interrupted: nothing saved to the store");
-	else if (st && save_run(st, save, &tags, invocation, &rep, started, clock_realtime_us()) < 0)
+	else if (st && save_run(st, save, &tags, invocation, &rep, rep.prof ? &hot->prof : NULL, hot->top,
+				started, clock_realtime_us()) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (status != PE_EXIT_OK)
 		goto out;

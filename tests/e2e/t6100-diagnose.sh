@@ -374,6 +374,15 @@ jq_is "$T/show.json" '.tags | sort' '["t1","verdict:off-cpu-bound"]' "tagged wit
 jq_ok "$T/show.json" '[.metrics[].name] | (index("wall") != null and index("sleep") != null and index("on_cpu") != null)' \
 	"with wall, on_cpu and sleep metrics"
 jq_ok "$T/show.json" '.metrics[] | select(.name == "sleep") | .mean > 0.9' "the sleep share is over 90%"
+run_pe diagnose --save spinner -- "$H/pe-spin" 400
+rc_is 0 "--save of a CPU-bound command: exit 0"
+run_pe runs show spinner --json
+printf '%s\n' "$PE_OUT" >"$T/show2.json"
+jq_ok "$T/show2.json" '[.metrics[].name] | (index("self:main") != null and index("profile") != null)' \
+	"with its hot functions (self:main) and the profile, as profile --save keeps them"
+run_pe diff spinner spinner -o "$T/self.folded"
+rc_is 0 "diff takes a saved diagnose run"
+is "$(awk '$(NF-1) != $NF' "$T/self.folded" | wc -l)" 0 "a run against itself: every stack has the same weight on both sides"
 
 # --rules prints the table that docs/diagnose.md holds
 run_pe diagnose --rules
