@@ -197,23 +197,29 @@ static struct dso *lookup_dso(void *ctx, uint64_t addr, uint64_t *vaddr)
 	return m->dso;
 }
 
+/*
+ * The mapping of an address. One no record explains may have had its MMAP2
+ * record lost with a full ring: /proc is asked again while the process
+ * lives, at most every SESSION_REREAD_NS.
+ */
+static struct map *addr_map(struct lookup_ctx *lc, uint64_t look)
+{
+	struct map *m = lc->pm ? maps_lookup(lc->pm, look) : NULL;
+
+	if (!m && lc->pm && !lc->pm->exited && clock_now_ns() - lc->pm->proc_read_ns > SESSION_REREAD_NS &&
+	    maps_read_proc(&lc->s->maps, lc->pm) == 0)
+		m = maps_lookup(lc->pm, look);
+	return m;
+}
+
 /* The frames of one address, outermost first, appended at out; returns how many. */
 static size_t addr_frames(struct lookup_ctx *lc, uint64_t addr, int is_return, struct frame *out, size_t max)
 {
 	struct session *s = lc->s;
 	uint64_t look = is_return && addr ? addr - 1 : addr, vaddr;
-	struct map *m = lc->pm ? maps_lookup(lc->pm, look) : NULL;
+	struct map *m = addr_map(lc, look);
 	char buf[320];
 	int n;
-
-	/*
-	 * An address no record explains: its MMAP2 record may have been lost
-	 * with a full ring. Ask /proc again while the process lives, at most
-	 * every SESSION_REREAD_NS.
-	 */
-	if (!m && lc->pm && !lc->pm->exited && clock_now_ns() - lc->pm->proc_read_ns > SESSION_REREAD_NS &&
-	    maps_read_proc(&s->maps, lc->pm) == 0)
-		m = maps_lookup(lc->pm, look);
 
 	if (map_is_file(m)) {
 		struct dso *d = lookup_dso(lc, look, &vaddr);
@@ -279,6 +285,21 @@ static size_t sample_ips(struct session *s, struct lookup_ctx *lc, const struct 
 	}
 	if (!n && st.ip)
 		ips[n++] = st.ip;
+	/*
+	 * A frame-pointer walk that leaves code built without frame pointers
+	 * (libc's __libc_start_call_main under main) reads one more "return
+	 * address" from whatever the register held: an address in no mapping,
+	 * or in the heap or the stack, where no code is. The stack ends before
+	 * it; else each sample would end in a frame of its own.
+	 */
+	for (size_t i = 1; i < n; i++) {
+		struct map *m = addr_map(lc, ips[i] - 1);
+
+		if (!m || !strcmp(m->path, "[heap]") || !strncmp(m->path, "[stack", 6)) {
+			n = i;
+			break;
+		}
+	}
 	/* the caller a frame-pointer walk skips when the leaf has no frame yet */
 	if (n && st.ip == ips[0] && st.stack_len) {
 		uint64_t vaddr, ra;

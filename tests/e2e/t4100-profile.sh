@@ -128,6 +128,16 @@ else
 	skip "pe-jit is x86-64 code" 2
 fi
 
+# --- a frame-pointer walk out of libc (no frame pointers) reads one bogus
+# address past main; the stack ends before it, so samples of main share one
+# stack instead of ending each in a frame of its own
+run_pe profile -o "$T/spin.folded" -- "$H/pe-spin" 500
+rc_is 0 "profile of pe-spin exits 0"
+is "$(grep -c '\[anon\]' "$T/spin.folded")" 0 "no [anon] frame: nothing of pe-spin runs in anonymous memory"
+num_ok "$(wc -l <"$T/spin.folded")" '<' 20 "a handful of distinct stacks, not one a sample"
+s=$(share "$T/spin.folded" ';main ')
+num_ok "$s" '>=' 80 "main's own stack holds most samples ($s%)"
+
 # --- C++ names demangled (pe-mangled's functions carry mangled names; the
 # readable ones are what c++filt prints for them), when libstdc++ is there
 if [ -e /usr/lib/x86_64-linux-gnu/libstdc++.so.6 ] || ldconfig -p 2>/dev/null | grep -q 'libstdc++\.so\.6 '; then
