@@ -105,8 +105,8 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libperfeng.a
 $(O)/tests/helpers/%: $(O)/tests/helpers/%.o
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(HELPER_LIBS) -lm -lpthread
 
-# pe-httpd is two files: its response writer lives in tests/helpers/httpd/.
-$(O)/tests/helpers/pe-httpd: $(O)/tests/helpers/httpd/respond.o
+# pe-httpd is three files: its request parser and response writer live in tests/helpers/httpd/.
+$(O)/tests/helpers/pe-httpd: $(O)/tests/helpers/httpd/request.o $(O)/tests/helpers/httpd/respond.o
 
 # pe-prof-work: a PIE executable calling into libpeprof.so, found next to it;
 # frame pointers as a program built for profiling has them.

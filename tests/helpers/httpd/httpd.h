@@ -1,10 +1,11 @@
 /*
- * The parts of pe-httpd (tests/helpers/pe-httpd.c) shared between its two
- * files: the types of connections, workers and the server, and the response
+ * The parts of pe-httpd (tests/helpers/pe-httpd.c) shared between its
+ * three files: the types of connections, workers and the server, the request
+ * parser (request.c: each request routed to its path), and the response
  * writer (respond.c: each path's response into a connection's output, and
- * the JSON of the counts). pe-httpd.c keeps the event loop, the timers and
- * the request parser. Built into pe-httpd only (a per-target link rule in
- * the Makefile), not as a program of its own.
+ * the JSON of the counts). pe-httpd.c keeps the event loop and the timers.
+ * Built into pe-httpd only (a per-target link rule in the Makefile), not as
+ * a program of its own.
  */
 #ifndef PE_HTTPD_H
 #define PE_HTTPD_H
@@ -12,6 +13,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define NS_PER_S 1000000000ull
 #define NS_PER_MS 1000000ull
@@ -134,6 +136,23 @@ static inline char *put_u64(char *p, uint64_t v)
 		*p++ = tmp[--n];
 	return p;
 }
+
+static inline uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* pe-httpd.c: c waits until deadline (CLOCK_MONOTONIC ns) in w's timer heap. */
+void httpd_timer_set(struct worker *w, struct conn *c, uint64_t deadline);
+
+/*
+ * request.c: parses and answers one request of c's input: 1, or 0 when it
+ * needs more bytes, -1 when it answered a bad request (c closes then).
+ */
+int httpd_parse(struct worker *w, struct conn *c);
 
 /* respond.c */
 size_t httpd_stats_json(const struct server *s, char *buf, size_t cap);
