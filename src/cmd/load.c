@@ -265,7 +265,7 @@ struct find_max_args {
 
 /* Checks the --find-max options against the others; 0, or -1 with pe_error(). */
 static int find_max_check(const struct find_max_args *a, size_t nslos, int has_rate, int has_bounds,
-			  int has_hlog, int has_save)
+			  int has_hlog)
 {
 	if (!a->on) {
 		if (a->start_rate || a->max_rate || a->step_ns || a->warmup_ns != NS_PER_SEC ||
@@ -278,8 +278,8 @@ static int find_max_check(const struct find_max_args *a, size_t nslos, int has_r
 		return pe_error("--find-max needs at least one --slo: the objectives decide which rates pass");
 	if (has_rate || has_bounds)
 		return pe_error("--find-max chooses the rates and durations: it goes without -R, --stages, -d and -n");
-	if (has_hlog || has_save)
-		return pe_error("--find-max goes without --hlog and --save");
+	if (has_hlog)
+		return pe_error("--find-max goes without --hlog");
 	if (a->warmup_ns % NS_PER_SEC)
 		return pe_error("--warmup must be whole seconds (0s, 1s, 2s, ...)");
 	if (a->step_ns && a->step_ns < NS_PER_SEC)
@@ -301,10 +301,53 @@ static void find_max_progress(void *ctx, const struct findmax_step *s)
 	findmax_report_row(stderr, l->o, l->n++, s);
 }
 
+/* Where --find-max --save keeps its result; st NULL: not saved. */
+struct find_max_save {
+	struct store *st;
+	const char *name, *invocation;
+	const struct string_list *tags;
+};
+
+/*
+ * --find-max --save: a run of kind "find-max" whose metric max_rate is the
+ * highest rate that met every SLO (0 when none did) and first_failing the
+ * lowest that did not (when one did not), tagged "slo:EXPR" for each SLO:
+ * history follows the capacity from run to run.
+ */
+static int find_max_save(const struct find_max_save *sv, const struct findmax_opts *fo,
+			 const struct findmax_result *res, int64_t started, int64_t ended)
+{
+	struct store_run run = { 0 };
+	struct store_metric *m;
+	char tag[sizeof(fo->slos[0].text) + 8];
+	int rc;
+
+	env_fill_run(&run, "find-max", sv->name, started, ended, perfeng_version, sv->invocation);
+	for (size_t i = 0; i < fo->nslos; i++) {
+		snprintf(tag, sizeof(tag), "slo:%s", fo->slos[i].text);
+		store_run_add_tag(&run, tag);
+	}
+	for (size_t t = 0; t < sv->tags->n; t++)
+		store_run_add_tag(&run, sv->tags->v[t]);
+	m = store_run_add_metric(&run, "max_rate", "req/s", 1);
+	store_metric_set_samples(m, &res->knee, 1);
+	if (res->first_fail > 0) {
+		m = store_run_add_metric(&run, "first_failing", "req/s", 1);
+		store_metric_set_samples(m, &res->first_fail, 1);
+	}
+	rc = store_save(sv->st, &run);
+	if (!rc)
+		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
+			store_location(sv->st));
+	store_run_release(&run);
+	return rc;
+}
+
 /* Runs the search with o as the base of each step; returns the exit status. */
 static int find_max_run(const char *url, const struct find_max_args *a, const struct load_opts *o,
-			const struct slo *slos, size_t nslos, int json)
+			const struct slo *slos, size_t nslos, int json, const struct find_max_save *sv)
 {
+	int64_t started = clock_realtime_us();
 	struct findmax_opts fo = { .load = *o, .slos = slos, .nslos = nslos };
 	struct findmax_result res;
 	struct find_max_live live = { .o = &fo };
@@ -334,12 +377,19 @@ static int find_max_run(const char *url, const struct find_max_args *a, const st
 		findmax_report_text(url, &fo, &res);
 	}
 	fflush(stdout);
+	if (sv->st && res.end == FINDMAX_INTERRUPTED)
+		cmd_warn("interrupted: nothing saved to the store");
+	else if (sv->st && find_max_save(sv, &fo, &res, started, clock_realtime_us()) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
+	if (status != PE_EXIT_OK)	/* the save failed */
+		goto out;
 	if (res.end == FINDMAX_INTERRUPTED)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the steps so far are shown");
 	else if (!res.knee && res.nsteps && !res.steps[0].responses && res.steps[0].errors)
 		status = cmd_fail(PE_EXIT_RUNTIME, "no response at %.1f req/s: is the service up?", fo.start_rate);
 	else if (!res.knee)
 		status = cmd_fail(PE_EXIT_VERDICT, "no rate met every SLO");
+out:
 	findmax_result_release(&res);
 	return status;
 }
@@ -446,7 +496,7 @@ int cmd_load(int argc, char **argv)
 		rc = -1;
 	if (!rc)
 		rc = find_max_check(&fm, slos_arg.n, rate_arg != NULL, stages_arg || duration || requests,
-				    hlog_path != NULL, save != NULL);
+				    hlog_path != NULL);
 	if (!rc && !duration && !requests && !fm.on)
 		rc = pe_error("give -d DURATION or -n REQUESTS: a load test is always bounded");
 	if (!rc && (!connections || connections > 100000))
@@ -565,7 +615,9 @@ int cmd_load(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
 	if (fm.on) {
-		status = find_max_run(label, &fm, &o, slos, slos_arg.n, json);
+		struct find_max_save sv = { st, save, invocation, &tags };
+
+		status = find_max_run(label, &fm, &o, slos, slos_arg.n, json, &sv);
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 		goto out;

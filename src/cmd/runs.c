@@ -101,13 +101,14 @@ static void print_json(json_t *j)
 
 /*
  * The one figure a list row shows for a run: the metric users look at first
- * for its kind (bench: wall median; load: mean requests per second), else the
+ * for its kind (bench: wall median; load: mean requests per second;
+ * find-max: the highest rate that met the SLOs), else the
  * run's first metric. Writes "name value" into buf.
  */
 static char *headline(char *buf, size_t n, const struct store_run *r)
 {
 	static const struct { const char *kind, *metric; } first[] = {
-		{ "bench", "wall" }, { "load", "rps" }, { "diagnose", "wall" },
+		{ "bench", "wall" }, { "load", "rps" }, { "diagnose", "wall" }, { "find-max", "max_rate" },
 	};
 	const struct store_metric *m = NULL;
 	char v[48];

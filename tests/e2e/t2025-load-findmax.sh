@@ -39,6 +39,25 @@ jq_ok "$T/fm.json" '[.steps[] | .slo[0].slo == "p99<50ms" and (.achieved_rate > 
 	"each step has its SLO, achieved rate and measured seconds"
 jq_ok "$T/fm.json" '(.steps | length) <= 40' "bounded number of steps"
 
+# --- --save: the capacity as a run of kind find-max ------------------------------------------
+PERFENG_STORE=$T/results.db run_pe load --find-max --slo 'p99<1s' --start-rate 50 --max-rate 100 --step-duration 1s \
+	--warmup 0s -c 2 -t 1 --save cap --tag nightly "$U/"
+rc_is 0 "--find-max --save: exit 0"
+like "$PE_ERR" 'saved as run 1 \(cap\)' "it says where it saved"
+PERFENG_STORE=$T/results.db run_pe runs show cap --json
+printf '%s\n' "$PE_OUT" >"$T/cap.json"
+jq_is "$T/cap.json" '[.kind, (.tags | sort)]' '["find-max",["nightly","slo:p99<1s"]]' "kind find-max, tagged with its SLO and --tag"
+jq_is "$T/cap.json" '[.metrics[] | [.name, .unit, .mean]]' '[["max_rate","req/s",100]]' \
+	"max_rate is the highest passing rate, 100 (every step passed: no first_failing)"
+PERFENG_STORE=$T/results.db run_pe runs list
+like "$PE_OUT" 'cap +find-max .*max_rate 100 req/s' "runs list shows max_rate as the headline"
+PERFENG_STORE=$T/results.db run_pe load --find-max --slo 'p99<50ms' --start-rate 200 --step-duration 1s --warmup 0s \
+	-c 10 -t 1 --save cap "$U/capacity/50"
+rc_is 1 "no rate passes: exit 1, and still saved"
+PERFENG_STORE=$T/results.db run_pe runs show cap --json
+jq_is <(printf '%s\n' "$PE_OUT") '[.metrics[] | [.name, .mean]]' '[["max_rate",0],["first_failing",200]]' \
+	"a search where nothing passed keeps max_rate 0 and the first failing rate"
+
 # --- text: the table and the knee; the max rate ends the search ----------------------------
 run_pe load --find-max --slo 'p99<1s' --start-rate 50 --max-rate 100 --step-duration 1s --warmup 0s -c 2 -t 1 "$U/"
 rc_is 0 "every step passed up to --max-rate: exit 0"
