@@ -300,6 +300,38 @@ static void worker_timers(struct worker *w, uint64_t now)
 
 /* --- threads: how many run, and which workers each runs ------------------------- */
 
+/* t starts (on) or ends a wait; returns the time. */
+static uint64_t thread_idle(struct loop_thread *t, int on)
+{
+	uint64_t now = clock_now_ns(), since = __atomic_load_n(&t->idle_since, __ATOMIC_RELAXED);
+
+	if (on) {
+		__atomic_store_n(&t->idle_since, now, __ATOMIC_RELAXED);
+	} else if (since) {
+		__atomic_store_n(&t->idle_ns, __atomic_load_n(&t->idle_ns, __ATOMIC_RELAXED) + (now - since),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&t->idle_since, 0, __ATOMIC_RELAXED);
+	}
+	return now;
+}
+
+/* The time all threads spent not waiting since the last look (wall clock, ns): runnable or running. */
+static uint64_t threads_awake(struct shared *sh, uint64_t now)
+{
+	uint64_t awake = 0;
+
+	for (unsigned t = 0; t < sh->nthreads; t++) {
+		struct loop_thread *lt = &sh->ts[t];
+		uint64_t since = __atomic_load_n(&lt->idle_since, __ATOMIC_RELAXED);
+		uint64_t idle = __atomic_load_n(&lt->idle_ns, __ATOMIC_RELAXED) + (since && since < now ? now - since : 0);
+		uint64_t d = idle - lt->idle_then, span = now - sh->decided_at;
+
+		awake += d < span ? span - d : 0;
+		lt->idle_then = idle;
+	}
+	return awake;
+}
+
 #define LOAD_DECIDE_NS (25 * NS_PER_MS)
 
 static void threads_wake(struct shared *sh)
@@ -323,8 +355,8 @@ static uint64_t threads_cpu(const struct shared *sh)
 }
 
 /*
- * How many threads run next, k of at most max having run and used busy
- * threads' worth of CPU time: twice as many when those running were busy
+ * How many threads run next, k of at most max having run and been busy
+ * for busy threads' worth of time: twice as many when those running were busy
  * over 90% of the time, fewer when the work would keep fewer threads busy
  * under 80%. The gap between the two keeps it from going back and forth.
  */
@@ -346,7 +378,7 @@ static void threads_decide(struct shared *sh, uint64_t now)
 {
 	unsigned k, nk;
 	uint64_t cpu;
-	double busy;
+	double busy, awake;
 
 	if (now < __atomic_load_n(&sh->next_decision, __ATOMIC_ACQUIRE) || pthread_mutex_trylock(&sh->decide))
 		return;
@@ -356,7 +388,16 @@ static void threads_decide(struct shared *sh, uint64_t now)
 	}
 	k = sh->active;
 	cpu = threads_cpu(sh);
+	/*
+	 * Busy: the CPU time the threads used, or the time they were not
+	 * waiting for events, whichever is more. On CPUs the server shares,
+	 * a thread that never waits for events may get half a CPU: it is
+	 * saturated all the same.
+	 */
 	busy = (double)(cpu - sh->cpu_then) / (double)(now - sh->decided_at);
+	awake = (double)threads_awake(sh, now) / (double)(now - sh->decided_at);
+	if (awake > busy)
+		busy = awake;
 	nk = load__threads_next(k, busy, sh->nthreads);
 	sh->active_ns += (uint64_t)k * (now - sh->decided_at);
 	sh->cpu_then = cpu;
@@ -437,10 +478,11 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		pthread_mutex_unlock(&own->run);
 		return 0;
 	}
+	thread_idle(t, 1);
 	n = wait_events(own->epfd, evs, until, now);
+	now = thread_idle(t, 0);
 	if (n < 0 && errno != EINTR && !own->done)
 		worker_failed(own, "waiting for events");
-	now = clock_now_ns();
 	for (int i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
 
@@ -483,7 +525,9 @@ static void thread_park(struct loop_thread *t, unsigned k)
 	eventfd_read(t->efd, &v);	/* nonblocking: clears it */
 	if (__atomic_load_n(&sh->active, __ATOMIC_ACQUIRE) != k || !__atomic_load_n(&sh->live, __ATOMIC_ACQUIRE))
 		return;
+	thread_idle(t, 1);
 	poll(&(struct pollfd){ .fd = t->efd, .events = POLLIN }, 1, -1);
+	thread_idle(t, 0);
 }
 
 static void *thread_main(void *arg)

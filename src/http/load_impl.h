@@ -121,6 +121,9 @@ struct loop_thread {
 	int efd;			/* eventfd, in its own worker's epoll set: written to wake it */
 	unsigned k;			/* the active count its worker's set was built for; 0: none yet */
 	unsigned char *due;		/* per worker, in a pass: it has events or a timer due */
+	/* time it waited for events or slept (atomic), and since when it waits now (0: it runs) */
+	uint64_t idle_ns, idle_since;
+	uint64_t idle_then;		/* idle_ns at the last look (the deciding thread's) */
 };
 
 struct shared {
