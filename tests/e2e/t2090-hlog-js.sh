@@ -1,13 +1,13 @@
 #!/bin/bash
 # The HdrHistogram interval log (src/out/hlog.c, src/stats/hdr.c) read back by
 # an independent implementation: hdr-histogram-js 3.0.1's HistogramLogReader
-# (tests/helpers/hlog-js) decodes the log that `test_hdr --write-hlog` writes
+# (tests/helpers/hlog-js) decodes the log that `test_hdr_codec --write-hlog` writes
 # and finds the counts, min, max and percentiles recorded. The expected
-# values are worked out in tests/unit/test_hdr.c (known_interval).
+# values are worked out in tests/unit/hdr_known.h (known_interval).
 . "$(dirname "$0")/lib.sh"
 
 JS=$(cd "$(dirname "$0")/../helpers/hlog-js" && pwd)
-W=$PERFENG_BUILD/tests/unit/test_hdr
+W=$PERFENG_BUILD/tests/unit/test_hdr_codec
 L=$T/lat.hlog
 R=$T/read.json
 
@@ -29,7 +29,7 @@ fi
 
 # --- the log as perfeng writes it -----------------------------------------------
 TZ=UTC "$W" --write-hlog "$L" >"$T/w.out" 2>&1 && rc=0 || rc=$?
-is "$rc" 0 "test_hdr --write-hlog exits 0"
+is "$rc" 0 "test_hdr_codec --write-hlog exits 0"
 is "$(sed -n 1p "$L")" "#[StartTime: 1700000000.123 (seconds since epoch), Tue Nov 14 22:13:20 UTC 2023]" \
 	"StartTime: seconds since the epoch and Java's Date.toString()"
 is "$(sed -n 2p "$L")" "#[BaseTime: 1700000000.123 (seconds since epoch)]" "BaseTime is the start"

@@ -1,5 +1,5 @@
 /*
- * The two known intervals of the HdrHistogram tests, shared by test_hdr.c
+ * The two known intervals of the HdrHistogram tests, shared by test_hdr_codec.c
  * (which writes them as the log that tests/e2e/t2090-hlog-js.sh reads with
  * hdr-histogram-js) and test_hlog_read.c (which reads them back).
  */
