@@ -76,6 +76,9 @@ LOG=$T/logs/access.log
 # the log lines since the mark, for the next assertions
 mark() { MARK=$(wc -l <"$LOG"); }
 new() { tail -n +$((MARK + 1)) "$LOG"; }
+# settle N: nginx writes a request's log line after the response, so the
+# last lines may come after perfeng has exited: wait (at most 5 s) for N.
+settle() { wait_for 5 test "$(new | wc -l)" -ge "$1" || true; }
 mark
 
 # --- verified, SNI, keep-alive --------------------------------------------------------
@@ -84,6 +87,7 @@ rc_is 0 "https://localhost with --cacert: exit 0"
 echo "$PE_OUT" >"$T/v.json"
 jq_is "$T/v.json" '[.requests, .responses, .errors.tls, .errors.connect, .status["2xx"]]' '[500,500,0,0,500]' \
 	"500 requests, 500 responses, all 2xx"
+settle 500
 is "$(new | wc -l)" 500 "nginx logged exactly 500 requests"
 is "$(new | grep -c ' sni=localhost TLSv1.3 ')" 500 "every one came over TLSv1.3 with SNI localhost (\$ssl_server_name)"
 is "$(new | awk '{print $1}' | sort -u | wc -l)" 5 "keep-alive: 5 connections (\$connection) carried them"
@@ -96,6 +100,7 @@ run_pe load -c 2 -n 20 --timeout 10s --cacert "$T/ca.crt" "https://127.0.0.1:$PO
 rc_is 0 "https://127.0.0.1 with --cacert: the certificate's IP address matches"
 like "$PE_OUT" "TLSv1\.3, TLS_[A-Z0-9_]+ \(first connection\); 2 handshakes" "the summary names the protocol and cipher"
 like "$PE_OUT" "errors: connect 0, tls 0," "the summary counts tls errors"
+settle 20
 is "$(new | grep -c ' sni=- ')" 20 "no SNI is sent for an IP address (RFC 6066): 20 requests without it"
 
 # --- verification failures: exit 3, a clear message, no request served -----------------
@@ -127,6 +132,7 @@ run_pe load -c 2 -n 50 --timeout 5s --insecure --json "https://localhost:$PORT2/
 rc_is 0 "--insecure: the self-signed server is measured"
 echo "$PE_OUT" >"$T/i.json"
 jq_is "$T/i.json" '[.responses, .errors.tls]' '[50,0]' "--insecure: 50 responses"
+settle 50
 is "$(new | wc -l)" 50 "nginx logged exactly 50"
 
 # --- pipelining, the open model, reconnects with resumption --------------------------------
@@ -135,6 +141,7 @@ run_pe load -c 2 -t 1 -n 400 --pipeline 8 --timeout 10s --cacert "$T/ca.crt" --j
 rc_is 0 "--pipeline 8 over TLS: exit 0"
 echo "$PE_OUT" >"$T/p.json"
 jq_is "$T/p.json" '[.requests, .responses]' '[400,400]' "--pipeline 8: 400 requests, 400 responses"
+settle 400
 is "$(new | wc -l)" 400 "nginx logged exactly 400"
 is "$(new | awk '{print $1}' | sort -u | wc -l)" 2 "on 2 connections"
 is "$(new | awk '$2 == 200' | wc -l)" 2 "each connection carried 200 requests (\$connection_requests reaches 200 twice)"
@@ -144,6 +151,7 @@ run_pe load -c 4 -n 100 -R 200 --timeout 10s --cacert "$T/ca.crt" --json "https:
 rc_is 0 "-R 200 over TLS: exit 0"
 echo "$PE_OUT" >"$T/r.json"
 jq_is "$T/r.json" '[.model, .requests, .responses, .latency.count]' '["open",100,100,100]' "open model: 100 requests at their intended times"
+settle 100
 is "$(new | wc -l)" 100 "nginx logged exactly 100"
 jq_ok "$T/r.json" '.duration > 0.4' "100 requests at 200/s take about half a second"
 
@@ -152,6 +160,7 @@ run_pe load -c 1 -n 20 --timeout 10s --cacert "$T/ca.crt" --json "https://localh
 rc_is 0 "Connection: close over TLS: exit 0"
 echo "$PE_OUT" >"$T/c.json"
 jq_is "$T/c.json" '[.responses, .connections_opened, .tls.handshakes]' '[20,20,20]' "20 responses on 20 connections"
+settle 20
 is "$(new | awk '{print $1}' | sort -u | wc -l)" 20 "nginx saw 20 connections"
 is "$(new | grep -c 'reused=r')" 19 "nginx resumed 19 sessions (all but the first)"
 jq_is "$T/c.json" '.tls.resumed' 19 "perfeng counts the same 19 resumed"
@@ -162,6 +171,7 @@ run_pe load -c 2 -n 40 --timeout 10s --cacert "$T/ca.crt" --requests-file "$T/re
 rc_is 0 "--requests-file with paths under an https:// URL: exit 0"
 echo "$PE_OUT" >"$T/q.json"
 jq_is "$T/q.json" '[.responses, .tls.handshakes]' '[40,2]' "40 responses on 2 TLS connections"
+settle 40
 is "$(new | awk '{print $6, $7, $8}' | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" "20 GET 20 HEAD " \
 	"nginx logged 20 GET and 20 HEAD of /index.html"
 
