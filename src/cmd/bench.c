@@ -551,8 +551,7 @@ static int save_results(struct store *st, const struct bench_report *rep, const 
 			store_run_add_tag(&runs[i], b->tags.v[t]);
 		rc = store_save(st, &runs[i]);
 		if (!rc && !b->quiet)
-			fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)runs[i].id,
-				runs[i].name, store_location(st));
+			cmd_say_saved(st, (long long)runs[i].id, runs[i].name);
 	}
 	store_runs_free(runs, n);
 	return rc;

@@ -25,6 +25,10 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 when stderr is a terminal and NO_COLOR is unset or empty. */
 int cmd_color_stderr(void);
 
+struct store;
+/* Says on stderr where --save put a run: "perfeng: saved as run ID (NAME) in STORE". */
+void cmd_say_saved(const struct store *st, long long id, const char *name);
+
 extern const char *perfeng_version;
 
 #endif

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "store/store.h"
 
 int cmd_color_stderr(void)
 {
@@ -23,6 +24,11 @@ int cmd_fail(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
+}
+
+void cmd_say_saved(const struct store *st, long long id, const char *name)
+{
+	fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", id, name, store_location(st));
 }
 
 void cmd_warn(const char *fmt, ...)

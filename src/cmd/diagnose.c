@@ -310,8 +310,7 @@ static int save_run(struct store *st, const char *name, const struct string_list
 	}
 	rc = prof && prof->root.total ? profile_store_save(st, &run, prof, top) : store_save(st, &run);
 	if (!rc)
-		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
-			store_location(st));
+		cmd_say_saved(st, (long long)run.id, run.name);
 	store_run_release(&run);
 	return rc;
 }

@@ -48,8 +48,7 @@ static int save_profile(const char *spec, const char *name, const struct string_
 		store_run_add_tag(&run, tags->v[i]);
 	rc = profile_store_save(st, &run, p, PROFILE_STORE_TOP);
 	if (!rc)
-		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
-			store_location(st));
+		cmd_say_saved(st, (long long)run.id, run.name);
 	store_run_release(&run);
 	store_close(st);
 	return rc;

@@ -155,7 +155,7 @@ static int save_run(struct store *st, const char *name, const struct string_list
 		snprintf(tag, sizeof(tag), "shard=%u/%u", shard->k, shard->n);
 	if (load_save(st, &in, &id) < 0)
 		return -1;
-	fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)id, name, store_location(st));
+	cmd_say_saved(st, (long long)id, name);
 	return 0;
 }
 
@@ -337,8 +337,7 @@ static int find_max_save(const struct find_max_save *sv, const struct findmax_op
 	}
 	rc = store_save(sv->st, &run);
 	if (!rc)
-		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
-			store_location(sv->st));
+		cmd_say_saved(sv->st, (long long)run.id, run.name);
 	store_run_release(&run);
 	return rc;
 }

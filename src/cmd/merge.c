@@ -177,8 +177,7 @@ int cmd_merge(int argc, char **argv)
 		if (load_save(st, &in, &id) < 0)
 			status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 		else
-			fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)id, save,
-				store_location(st));
+			cmd_say_saved(st, (long long)id, save);
 	}
 out:
 	hdr_release(&res.latency);

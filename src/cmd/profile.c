@@ -73,8 +73,7 @@ static int save_profile(struct store *st, const char *name, const struct string_
 		store_run_add_tag(&run, tags->v[t]);
 	rc = profile_store_save(st, &run, p, top);
 	if (!rc)
-		fprintf(stderr, "perfeng: saved as run %lld (%s) in %s\n", (long long)run.id, run.name,
-			store_location(st));
+		cmd_say_saved(st, (long long)run.id, run.name);
 	store_run_release(&run);
 	return rc;
 }
