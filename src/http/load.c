@@ -300,10 +300,10 @@ static void worker_timers(struct worker *w, uint64_t now)
 
 /* --- threads: how many run, and which workers each runs ------------------------- */
 
-/* t starts (on) or ends a wait; returns the time. */
-static uint64_t thread_idle(struct loop_thread *t, int on)
+/* t starts (on) or ends a wait at now. */
+static void thread_idle(struct loop_thread *t, int on, uint64_t now)
 {
-	uint64_t now = clock_now_ns(), since = __atomic_load_n(&t->idle_since, __ATOMIC_RELAXED);
+	uint64_t since = __atomic_load_n(&t->idle_since, __ATOMIC_RELAXED);
 
 	if (on) {
 		__atomic_store_n(&t->idle_since, now, __ATOMIC_RELAXED);
@@ -312,7 +312,6 @@ static uint64_t thread_idle(struct loop_thread *t, int on)
 				 __ATOMIC_RELAXED);
 		__atomic_store_n(&t->idle_since, 0, __ATOMIC_RELAXED);
 	}
-	return now;
 }
 
 /* The time all threads spent not waiting since the last look (wall clock, ns): runnable or running. */
@@ -478,9 +477,11 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		pthread_mutex_unlock(&own->run);
 		return 0;
 	}
-	thread_idle(t, 1);
+	/* the wait counts from the pass's start: one clock read fewer in the load loop */
+	thread_idle(t, 1, now);
 	n = wait_events(own->epfd, evs, until, now);
-	now = thread_idle(t, 0);
+	now = clock_now_ns();
+	thread_idle(t, 0, now);
 	if (n < 0 && errno != EINTR && !own->done)
 		worker_failed(own, "waiting for events");
 	for (int i = 0; i < n; i++) {
@@ -513,6 +514,7 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		}
 		pthread_mutex_unlock(&w->run);
 	}
+	threads_decide(sh, now);
 	return 1;
 }
 
@@ -525,9 +527,9 @@ static void thread_park(struct loop_thread *t, unsigned k)
 	eventfd_read(t->efd, &v);	/* nonblocking: clears it */
 	if (__atomic_load_n(&sh->active, __ATOMIC_ACQUIRE) != k || !__atomic_load_n(&sh->live, __ATOMIC_ACQUIRE))
 		return;
-	thread_idle(t, 1);
+	thread_idle(t, 1, clock_now_ns());
 	poll(&(struct pollfd){ .fd = t->efd, .events = POLLIN }, 1, -1);
-	thread_idle(t, 0);
+	thread_idle(t, 0, clock_now_ns());
 }
 
 static void *thread_main(void *arg)
@@ -550,7 +552,6 @@ static void *thread_main(void *arg)
 		}
 		if (!thread_pass(t, k, evs))
 			thread_park(t, k);	/* nothing left to run until the count changes */
-		threads_decide(sh, clock_now_ns());
 	}
 	threads_wake(sh);	/* the threads asleep see that the run is over */
 	return NULL;
