@@ -42,6 +42,7 @@ void session_init(struct session *s, struct profile *p, const struct session_opt
 	if (o->offcpu)
 		s->off = offcpu_new();
 	s->ips = xmalloc((SESSION_MAX_DEPTH + 1) * sizeof(*s->ips));
+	s->ip_maps = xmalloc((SESSION_MAX_DEPTH + 1) * sizeof(*s->ip_maps));
 	s->frames = xmalloc(MAX_FRAMES * sizeof(*s->frames));
 }
 
@@ -51,6 +52,7 @@ void session_release(struct session *s)
 	maps_release(&s->maps);
 	offcpu_free(s->off);
 	free(s->ips);
+	free(s->ip_maps);
 	free(s->frames);
 }
 
@@ -212,12 +214,15 @@ static struct map *addr_map(struct lookup_ctx *lc, uint64_t look)
 	return m;
 }
 
-/* The frames of one address, outermost first, appended at out; returns how many. */
-static size_t addr_frames(struct lookup_ctx *lc, uint64_t addr, int is_return, struct frame *out, size_t max)
+/*
+ * The frames of one address (in mapping m, from addr_map), outermost first,
+ * appended at out; returns how many.
+ */
+static size_t addr_frames(struct lookup_ctx *lc, uint64_t addr, int is_return, struct map *m,
+			  struct frame *out, size_t max)
 {
 	struct session *s = lc->s;
 	uint64_t look = is_return && addr ? addr - 1 : addr, vaddr;
-	struct map *m = addr_map(lc, look);
 	char buf[320];
 	int n;
 
@@ -285,21 +290,6 @@ static size_t sample_ips(struct session *s, struct lookup_ctx *lc, const struct 
 	}
 	if (!n && st.ip)
 		ips[n++] = st.ip;
-	/*
-	 * A frame-pointer walk that leaves code built without frame pointers
-	 * (libc's __libc_start_call_main under main) reads one more "return
-	 * address" from whatever the register held: an address in no mapping,
-	 * or in the heap or the stack, where no code is. The stack ends before
-	 * it; else each sample would end in a frame of its own.
-	 */
-	for (size_t i = 1; i < n; i++) {
-		struct map *m = addr_map(lc, ips[i] - 1);
-
-		if (!m || !strcmp(m->path, "[heap]") || !strncmp(m->path, "[stack", 6)) {
-			n = i;
-			break;
-		}
-	}
 	/* the caller a frame-pointer walk skips when the leaf has no frame yet */
 	if (n && st.ip == ips[0] && st.stack_len) {
 		uint64_t vaddr, ra;
@@ -328,11 +318,27 @@ static size_t build_stack(struct session *s, uint16_t misc, const struct sample 
 		maps_read_proc(&s->maps, lc.pm);
 	}
 	nips = sample_ips(s, &lc, sm, s->ips);
+	/*
+	 * A frame-pointer walk that leaves code built without frame pointers
+	 * (libc's __libc_start_call_main under main) reads one more "return
+	 * address" from whatever the register held: an address in no mapping,
+	 * or in the heap or the stack, where no code is. The stack ends before
+	 * it; else each sample would end in a frame of its own.
+	 */
+	for (k = 0; k < nips; k++) {
+		struct map *m = addr_map(&lc, k && s->ips[k] ? s->ips[k] - 1 : s->ips[k]);
+
+		if (k && (!m || !strcmp(m->path, "[heap]") || !strncmp(m->path, "[stack", 6))) {
+			nips = k;
+			break;
+		}
+		s->ip_maps[k] = m;
+	}
 	out[n++] = (struct frame){ .name = profile_intern(s->prof, lc.pm->comm[0] ? lc.pm->comm : "[unknown process]",
 							   strlen(lc.pm->comm[0] ? lc.pm->comm : "[unknown process]")),
 				   .kind = FRAME_PROCESS };
 	for (k = nips; k-- > 0 && n < MAX_FRAMES - 1;) {
-		size_t m = addr_frames(&lc, s->ips[k], k > 0, tmp, SYMBOLS_MAX_INLINE + 1);
+		size_t m = addr_frames(&lc, s->ips[k], k > 0, s->ip_maps[k], tmp, SYMBOLS_MAX_INLINE + 1);
 
 		if (m > MAX_FRAMES - 1 - n)
 			m = MAX_FRAMES - 1 - n;

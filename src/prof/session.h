@@ -41,6 +41,7 @@ struct session {
 	uint64_t last_time;	/* newest record time (CLOCK_MONOTONIC ns) */
 	/* scratch for one sample, allocated once */
 	uint64_t *ips;
+	struct map **ip_maps;	/* the mapping of each of ips */
 	struct frame *frames;
 };
 
