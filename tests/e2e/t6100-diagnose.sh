@@ -217,10 +217,12 @@ else
 		sh "$CG" "$PERFENG_BIN" "$H" >"$T/cg.json" 2>"$T/cg.err" && rc=0 || rc=$?
 	is "$rc" 0 "under a CPU quota: exit 0"
 	is "$(verdict cg)" "cpu-starved (cgroup CPU throttling)" "a spinner under a 20% CPU quota: cpu-starved (cgroup CPU throttling)"
-	# a 20% quota throttles a spinner up to 80% of the time; less when the
-	# machine is busy and the group waits for a CPU before it uses its quota
-	jq_ok "$T/cg.json" '.metrics.throttled >= 0.2 and .metrics.throttled <= 0.85' \
-		"throttled between 20% and 85% of the wall time ($(jq .metrics.throttled "$T/cg.json"))"
+	# a 20% quota throttles a spinner about 80% of the time; less when the
+	# machine is busy and the group waits for a CPU before it uses its quota,
+	# a little more when the period timer that lifts the throttle fires late
+	# (0.86 seen once here)
+	jq_ok "$T/cg.json" '.metrics.throttled >= 0.2 and .metrics.throttled <= 0.9' \
+		"throttled between 20% and 90% of the wall time ($(jq .metrics.throttled "$T/cg.json"))"
 	rmdir "$CG" 2>/dev/null || diag "could not remove $CG"
 fi
 
