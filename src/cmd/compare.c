@@ -170,7 +170,14 @@ static const char *taken_text(char *buf, size_t n, const struct gate_ctx *g)
 	if (isfinite(g->apart_s) && g->apart_s > 0) {
 		char t[32];
 
-		fmt_time(t, sizeof(t), g->apart_s, TU_AUTO);
+		if (g->apart_s >= 86400)
+			snprintf(t, sizeof(t), "%.1f days", g->apart_s / 86400);
+		else if (g->apart_s >= 3600)
+			snprintf(t, sizeof(t), "%.1f h", g->apart_s / 3600);
+		else if (g->apart_s >= 60)
+			snprintf(t, sizeof(t), "%.1f min", g->apart_s / 60);
+		else
+			fmt_time(t, sizeof(t), g->apart_s, TU_AUTO);
 		snprintf(buf, n, "at different times, %s apart: drift between them is not cancelled "
 			 "(one 'perfeng bench --interleave' of both cancels it)", t);
 	} else {

@@ -448,6 +448,7 @@ json_t *out_bench_json_doc(const struct bench_report *r)
 	json_object_set_new(pe, "invocation", r->invocation ? json_string(r->invocation) : json_null());
 	json_object_set_new(pe, "reference", r->n >= 2 ? json_string(r->cmds[r->reference].name) : json_null());
 	json_object_set_new(pe, "noise", json_num(r->noise));
+	json_object_set_new(pe, "interleaved", json_boolean(r->n >= 2 && r->opts && r->opts->interleave));
 	json_object_set_new(pe, "shell", r->shell ? json_string(r->shell) : json_null());
 	json_object_set_new(pe, "shell_spawn_subtracted", r->shell ?
 			    json_pack("{s:o,s:o,s:o}", "wall", json_num(r->opts->shell_wall),

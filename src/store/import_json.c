@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/conditions.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -185,6 +186,9 @@ static int import__result(struct store_run *r, const json_t *doc, const json_t *
 	if (json_is_string(v) && import_parse_time(json_string_value(v), &r->ended) < 0)
 		return pe_error("'%s': perfeng.ended: %s", origin, pe_errmsg());
 
+	/* compare tells runs whose commands alternated from runs taken one after the other */
+	if (nres >= 2 && json_is_true(json_object_get(pe, "interleaved")))
+		store_run_add_tag(r, STORE_TAG_INTERLEAVED);
 	snprintf(what, sizeof(what), "results[%zu].times", i);
 	if (import__metric(r, times, json_object_get(res, "mean"), origin, what, "wall", "s") < 0)
 		return -1;
