@@ -1,7 +1,8 @@
 /*
  * perfeng history NAME: a metric over the runs of NAME, oldest first (or in
  * git commit order), with its change points (E-divisive means), as text
- * with a sparkline, JSON, or an SVG plot.
+ * with a sparkline, JSON, or an SVG plot; with --fail-on change, a gate
+ * for a nightly job that fails on a regression among the last runs.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +25,24 @@
 #include "util/xalloc.h"
 
 static const char history_usage[] = "perfeng history [options] <name>";
+
+struct history_args {
+	const char *store_spec, *metric, *stat, *by, *svg, *fail_on;
+	int json;
+	double alpha, min_change;
+	unsigned last;
+	const char *name;
+};
+
+/* The series and what was found in it. */
+struct history {
+	struct store_series se;
+	struct change_point *cps;	/* those of at least --min-change */
+	size_t ncp, nsmall;		/* kept, and left out as smaller */
+	int higher_is_better;		/* the metric's direction, from the latest run */
+	int is_time;
+	const struct change_point *failing;	/* the regression that fails --fail-on change */
+};
 
 /*
  * Reorders the series by the position of each run's commit in `git rev-list
@@ -129,208 +148,313 @@ static char *fmt_val(char *buf, size_t n, double v, int is_time)
 	return is_time ? fmt_time(buf, n, v, TU_AUTO) : fmt_count(buf, n, v);
 }
 
-int cmd_history(int argc, char **argv)
+
+/* 1 when the change point moves the metric the bad way. */
+static int cp_is_regression(const struct change_point *cp, int higher_is_better)
 {
-	const char *store_spec = NULL, *metric = "wall", *stat = "median", *by = "time", *svg = NULL;
-	int json = 0, npos, rc, status = PE_EXIT_OK;
-	double alpha = 0.05;
+	return higher_is_better ? cp->change < 0 : cp->change > 0;
+}
+
+static int history_parse(int argc, char **argv, struct history_args *h)
+{
 	struct option opts[] = {
-		OPT_STRING(0, "metric", &metric, "<NAME>", "the metric (default wall)"),
-		OPT_STRING(0, "stat", &stat, "<STAT>", "median (default), mean, min, max or stddev of each run"),
-		OPT_STRING(0, "by", &by, "<ORDER>", "time (default) or commit (git order of HEAD's history)"),
-		OPT_PERCENT(0, "alpha", &alpha, "<P>", "significance of a change point (default 0.05)"),
-		OPT_FLAG(0, "json", &json, "print JSON"),
-		OPT_STRING(0, "svg", &svg, "<FILE>", "write a plot with the change points marked"),
-		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
+		OPT_STRING(0, "metric", &h->metric, "<NAME>", "the metric (default wall)"),
+		OPT_STRING(0, "stat", &h->stat, "<STAT>", "median (default), mean, min, max or stddev of each run"),
+		OPT_STRING(0, "by", &h->by, "<ORDER>", "time (default) or commit (git order of HEAD's history)"),
+		OPT_PERCENT(0, "alpha", &h->alpha, "<P>", "significance of a change point (default 0.01)"),
+		OPT_PERCENT(0, "min-change", &h->min_change, "<P>", "report change points of at least P (default 2%)"),
+		OPT_STRING(0, "fail-on", &h->fail_on, "change", "exit 1 when a regression's change point is among the last runs"),
+		OPT_UINT(0, "last", &h->last, "<N>", "with --fail-on change: the last N runs (default 10)"),
+		OPT_FLAG(0, "json", &h->json, "print JSON"),
+		OPT_STRING(0, "svg", &h->svg, "<FILE>", "write a plot with the change points marked"),
+		OPT_STRING(0, "store", &h->store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
-	struct store *st = NULL;
-	struct store_series se = { 0 };
-	struct change_point *cps = NULL;
-	struct cp_options cpo;
-	size_t ncp = 0, dropped = 0;
-	FILE *fsvg = NULL;
-	int is_time;
+	int npos, rc = options_parse(argc, argv, opts, &npos);
 
-	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, history_usage, opts);
-		return PE_EXIT_OK;
+		printf("\nExit codes: 0 shown (and with --fail-on change, no regression's change\n"
+		       "point among the last N runs); 1 there is one; 2 usage error; 3 no such\n"
+		       "run or metric, the store unreadable.\n"
+		       "\nEnvironment: PERFENG_STORE, XDG_DATA_HOME (the default store).\n");
+		return OPT_HELP;
 	}
 	if (!rc && npos != 1)
 		rc = pe_error("history needs one run name");
-	if (!rc && strcmp(by, "time") && strcmp(by, "commit"))
-		rc = pe_error("--by: '%s' is not time or commit", by);
-	if (!rc && strcmp(stat, "median") && strcmp(stat, "mean") && strcmp(stat, "min") &&
-	    strcmp(stat, "max") && strcmp(stat, "stddev"))
-		rc = pe_error("--stat: '%s' is not median, mean, min, max or stddev", stat);
-	if (!rc && !(alpha > 0 && alpha < 1))
+	if (!rc && strcmp(h->by, "time") && strcmp(h->by, "commit"))
+		rc = pe_error("--by: '%s' is not time or commit", h->by);
+	if (!rc && strcmp(h->stat, "median") && strcmp(h->stat, "mean") && strcmp(h->stat, "min") &&
+	    strcmp(h->stat, "max") && strcmp(h->stat, "stddev"))
+		rc = pe_error("--stat: '%s' is not median, mean, min, max or stddev", h->stat);
+	if (!rc && !(h->alpha > 0 && h->alpha < 1))
 		rc = pe_error("--alpha must be between 0 and 1");
+	if (!rc && !(h->min_change >= 0 && h->min_change < 10))
+		rc = pe_error("--min-change must be between 0%% and 1000%%");
+	if (!rc && h->fail_on && strcmp(h->fail_on, "change"))
+		rc = pe_error("--fail-on: '%s' is not 'change'", h->fail_on);
+	if (!rc && h->last && !h->fail_on)
+		rc = pe_error("--last needs --fail-on change");
 	if (rc < 0) {
 		fprintf(stderr, "perfeng history: %s\nsee 'perfeng history --help'\n", pe_errmsg());
-		return PE_EXIT_USAGE;
+		return -1;
 	}
-	if (store_open(store_spec, &st) < 0 || store_series_get(st, argv[0], metric, stat, &se) < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out;
+	if (!h->last)
+		h->last = 10;
+	h->name = argv[0];
+	return 0;
+}
+
+/* The metric's direction, from the newest run of the name that has it; lower is better if unknown. */
+static int metric_higher_is_better(struct store *st, const char *name, const char *metric)
+{
+	struct store_query q = { .name = name };
+	struct store_run *runs = NULL;
+	size_t n = 0;
+	int hib = 0;
+
+	if (store_list(st, &q, &runs, &n) < 0)
+		return 0;
+	for (size_t i = n; i-- > 0;) {
+		for (size_t j = 0; j < runs[i].nmetrics; j++)
+			if (!strcmp(runs[i].metrics[j].name, metric)) {
+				hib = runs[i].metrics[j].higher_is_better;
+				goto out;
+			}
 	}
-	if (!se.n) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "no run named '%s' has a metric '%s' in %s", argv[0],
-				  metric, store_location(st));
-		goto out;
-	}
-	if ((dropped = drop_nonfinite(&se)) && !se.n) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "no run of '%s' has a %s of '%s': the metric has no "
-				  "samples%s", argv[0], stat, metric,
-				  strcmp(stat, "mean") && (!strcmp(metric, "user") || !strcmp(metric, "system")) ?
-				  " (runs imported from hyperfine have only the mean of user and system: "
-				  "try --stat mean)" : "");
-		goto out;
-	}
+out:
+	store_runs_free(runs, n);
+	return hib;
+}
+
+/* Reads the series, orders it and finds its change points. Returns an exit code. */
+static int history_load(struct store *st, const struct history_args *a, struct history *h)
+{
+	struct store_series *se = &h->se;
+	struct cp_options cpo;
+	size_t dropped, ncp = 0, k = 0;
+
+	if (store_series_get(st, a->name, a->metric, a->stat, se) < 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	if (!se->n)
+		return cmd_fail(PE_EXIT_RUNTIME, "no run named '%s' has a metric '%s' in %s", a->name,
+				a->metric, store_location(st));
+	if ((dropped = drop_nonfinite(se)) && !se->n)
+		return cmd_fail(PE_EXIT_RUNTIME, "no run of '%s' has a %s of '%s': the metric has no "
+				"samples%s", a->name, a->stat, a->metric,
+				strcmp(a->stat, "mean") && (!strcmp(a->metric, "user") || !strcmp(a->metric, "system")) ?
+				" (runs imported from hyperfine have only the mean of user and system: "
+				"try --stat mean)" : "");
 	if (dropped)
 		cmd_warn("%zu run%s of '%s' left out: %s %s has no %s", dropped, dropped == 1 ? "" : "s",
-			 argv[0], dropped == 1 ? "its" : "their", metric, stat);
+			 a->name, dropped == 1 ? "its" : "their", a->metric, a->stat);
 	dropped = 0;
-	if (!strcmp(by, "commit") && order_by_commit(&se, &dropped) < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out;
-	}
+	if (!strcmp(a->by, "commit") && order_by_commit(se, &dropped) < 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 	if (dropped)
 		cmd_warn("%zu run%s of '%s' left out: %s commit is not in the history of HEAD",
-			 dropped, dropped == 1 ? "" : "s", argv[0], dropped == 1 ? "its" : "their");
+			 dropped, dropped == 1 ? "" : "s", a->name, dropped == 1 ? "its" : "their");
 	cp_options_init(&cpo);
-	cpo.alpha = alpha;
+	cpo.alpha = a->alpha;
 	/* enough permutations to resolve p-values well below alpha */
-	if (cpo.permutations < (unsigned)ceil(10 / alpha))
-		cpo.permutations = (unsigned)ceil(10 / alpha);
-	if (cp_detect(se.value, se.n, &cpo, &cps, &ncp) < 0) {
+	if (cpo.permutations < (unsigned)ceil(10 / a->alpha))
+		cpo.permutations = (unsigned)ceil(10 / a->alpha);
+	if (cp_detect(se->value, se->n, &cpo, &h->cps, &ncp) < 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	/* a change too small to act on is not reported, nor can it fail the gate */
+	for (size_t c = 0; c < ncp; c++) {
+		if (isfinite(h->cps[c].change) && fabs(h->cps[c].change) < a->min_change) {
+			h->nsmall++;
+			continue;
+		}
+		h->cps[k++] = h->cps[c];
+	}
+	h->ncp = k;
+	h->higher_is_better = metric_higher_is_better(st, a->name, a->metric);
+	/* times in seconds: bench's wall/user/system, load's percentiles */
+	h->is_time = !strcmp(a->metric, "wall") || !strcmp(a->metric, "user") || !strcmp(a->metric, "system") ||
+		     (a->metric[0] == 'p' && a->metric[1] >= '0' && a->metric[1] <= '9');
+	if (a->fail_on)
+		for (size_t c = h->ncp; c-- > 0;)
+			if (cp_is_regression(&h->cps[c], h->higher_is_better) &&
+			    h->cps[c].index + a->last >= se->n) {
+				h->failing = &h->cps[c];
+				break;
+			}
+	return PE_EXIT_OK;
+}
+
+static void history_json(const struct history_args *a, const struct history *h)
+{
+	const struct store_series *se = &h->se;
+	json_t *root = json_object(), *pts = json_array(), *cpj = json_array();
+
+	for (size_t i = 0; i < se->n; i++)
+		json_array_append_new(pts, json_pack("{s:I,s:I,s:s,s:f}", "id", (json_int_t)se->id[i],
+			"started_us", (json_int_t)se->started[i], "commit", se->commit[i] ? se->commit[i] : "",
+			"value", se->value[i]));
+	for (size_t c = 0; c < h->ncp; c++) {
+		const struct change_point *cp = &h->cps[c];
+		size_t i = cp->index;
+
+		json_array_append_new(cpj, json_pack("{s:I,s:I,s:I,s:s,s:s,s:f,s:f,s:o,s:f,s:b}",
+			"index", (json_int_t)i, "run_before", (json_int_t)se->id[i - 1],
+			"run_after", (json_int_t)se->id[i],
+			"commit_before", se->commit[i - 1] ? se->commit[i - 1] : "",
+			"commit_after", se->commit[i] ? se->commit[i] : "",
+			"before_median", cp->before_median, "after_median", cp->after_median,
+			"change", isfinite(cp->change) ? json_real(cp->change) : json_null(),
+			"p_value", cp->p, "regression", cp_is_regression(cp, h->higher_is_better)));
+	}
+	json_object_set_new(root, "name", json_string(a->name));
+	json_object_set_new(root, "metric", json_string(a->metric));
+	json_object_set_new(root, "stat", json_string(a->stat));
+	json_object_set_new(root, "order", json_string(a->by));
+	json_object_set_new(root, "alpha", json_real(a->alpha));
+	json_object_set_new(root, "min_change", json_real(a->min_change));
+	json_object_set_new(root, "higher_is_better", json_boolean(h->higher_is_better));
+	json_object_set_new(root, "points", pts);
+	json_object_set_new(root, "change_points", cpj);
+	json_object_set_new(root, "smaller_change_points", json_integer((json_int_t)h->nsmall));
+	json_object_set_new(root, "failed", h->failing ? json_integer((json_int_t)h->se.id[h->failing->index])
+						       : json_null());
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+	putchar('\n');
+	json_decref(root);
+}
+
+static void history_text(const struct history_args *a, const struct history *h)
+{
+	const struct store_series *se = &h->se;
+	char b1[48], b2[48], b3[48], b4[48];
+	double lo = se->value[0], hi = se->value[0];
+
+	for (size_t i = 1; i < se->n; i++) {
+		lo = fmin(lo, se->value[i]);
+		hi = fmax(hi, se->value[i]);
+	}
+	printf("%s: %s of %s over %zu run%s (by %s)\n  ", a->name, a->stat, a->metric, se->n,
+	       se->n == 1 ? "" : "s", a->by);
+	out_sparkline(stdout, se->value, se->n, 72);
+	printf("\n  first %s, last %s, min %s, max %s\n",
+	       fmt_val(b1, sizeof(b1), se->value[0], h->is_time),
+	       fmt_val(b2, sizeof(b2), se->value[se->n - 1], h->is_time),
+	       fmt_val(b3, sizeof(b3), lo, h->is_time), fmt_val(b4, sizeof(b4), hi, h->is_time));
+	if (!h->ncp) {
+		printf("\nno change point (E-divisive means, α = %.2f)\n", a->alpha);
+	} else {
+		printf("\n%zu change point%s (E-divisive means, α = %.2f):\n", h->ncp, h->ncp == 1 ? "" : "s",
+		       a->alpha);
+		printf("  %6s  %-25s  %12s  %12s  %9s  %s\n", "at run", "commits", "before", "after", "change", "p");
+		for (size_t c = 0; c < h->ncp; c++) {
+			const struct change_point *cp = &h->cps[c];
+			size_t i = cp->index;
+			char range[64], pct[32];
+
+			snprintf(range, sizeof(range), "%.10s..%.10s",
+				 se->commit[i - 1] && *se->commit[i - 1] ? se->commit[i - 1] : "-",
+				 se->commit[i] && *se->commit[i] ? se->commit[i] : "-");
+			if (isfinite(cp->change))
+				snprintf(pct, sizeof(pct), "%+.2f%%", cp->change * 100);
+			else
+				snprintf(pct, sizeof(pct), "n/a");
+			printf("  %6lld  %-25s  %12s  %12s  %9s  %.3f\n", (long long)se->id[i], range,
+			       fmt_val(b1, sizeof(b1), cp->before_median, h->is_time),
+			       fmt_val(b2, sizeof(b2), cp->after_median, h->is_time), pct, cp->p);
+		}
+	}
+	if (h->nsmall)
+		printf("(%zu change point%s smaller than --min-change %.1f%% not shown)\n", h->nsmall,
+		       h->nsmall == 1 ? "" : "s", a->min_change * 100);
+}
+
+static int history_svg(FILE *f, const struct history_args *a, const struct history *h)
+{
+	const struct store_series *se = &h->se;
+	size_t ncp = h->ncp, *idx = xcalloc(ncp + 1, sizeof(*idx));
+	char **labels = xcalloc(ncp + 1, sizeof(*labels));
+	double *level = xcalloc(ncp + 1, sizeof(*level));
+	char title[256], ylabel[128];
+	struct series_plot p = { 0 };
+	double scale = 1;
+	const char *unit = "";
+	int rc;
+
+	if (h->is_time) {
+		enum time_unit u = time_unit_for(stats_median(se->value, se->n));
+		scale = time_unit_scale(u);
+		unit = time_unit_ascii(u);
+	}
+	for (size_t c = 0; c < ncp; c++) {
+		idx[c] = h->cps[c].index;
+		labels[c] = isfinite(h->cps[c].change) ? xasprintf("%+.1f%%", h->cps[c].change * 100)
+						       : xstrdup("change");
+	}
+	for (size_t s = 0; s <= ncp; s++) {
+		size_t from = s ? idx[s - 1] : 0, to = s < ncp ? idx[s] : se->n;
+		level[s] = stats_median(se->value + from, to - from);
+	}
+	snprintf(title, sizeof(title), "%s: %s of %s", a->name, a->stat, a->metric);
+	snprintf(ylabel, sizeof(ylabel), "%s%s%s%s", a->stat, *unit ? " (" : "", unit, *unit ? ")" : "");
+	p.title = title;
+	p.ylabel = ylabel;
+	p.yscale = scale;
+	p.v = se->value;
+	p.n = se->n;
+	p.change = idx;
+	p.change_label = (const char *const *)labels;
+	p.nchange = ncp;
+	p.seg_level = level;
+	rc = out_series_svg(f, &p);
+	for (size_t c = 0; c < ncp; c++)
+		free(labels[c]);
+	free(labels);
+	free(idx);
+	free(level);
+	return rc;
+}
+
+int cmd_history(int argc, char **argv)
+{
+	struct history_args a = { .metric = "wall", .stat = "median", .by = "time", .alpha = 0.01,
+				  .min_change = 0.02 };
+	struct history h = { 0 };
+	struct store *st = NULL;
+	FILE *fsvg = NULL;
+	int rc = history_parse(argc, argv, &a), status;
+
+	if (rc)
+		return rc == OPT_HELP ? PE_EXIT_OK : PE_EXIT_USAGE;
+	if (store_open(a.store_spec, &st) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
+	if ((status = history_load(st, &a, &h)) != PE_EXIT_OK)
+		goto out;
 	/* opened only now: a run name or store error leaves an existing plot as it was */
-	if (svg && !(fsvg = fopen(svg, "w"))) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "--svg: cannot write '%s'", svg);
+	if (a.svg && !(fsvg = fopen(a.svg, "w"))) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "--svg: cannot write '%s'", a.svg);
 		goto out;
 	}
-	/* times in seconds: bench's wall/user/system, load's percentiles */
-	is_time = !strcmp(metric, "wall") || !strcmp(metric, "user") || !strcmp(metric, "system") ||
-		  (metric[0] == 'p' && metric[1] >= '0' && metric[1] <= '9');
+	if (a.json)
+		history_json(&a, &h);
+	else
+		history_text(&a, &h);
+	if (fsvg && history_svg(fsvg, &a, &h) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--svg '%s': %s", a.svg, pe_errmsg());
+	fflush(stdout);
+	if (status == PE_EXIT_OK && h.failing) {
+		const struct change_point *cp = h.failing;
 
-	if (json) {
-		json_t *root = json_object(), *pts = json_array(), *cpj = json_array();
-
-		for (size_t i = 0; i < se.n; i++)
-			json_array_append_new(pts, json_pack("{s:I,s:I,s:s,s:f}", "id", (json_int_t)se.id[i],
-				"started_us", (json_int_t)se.started[i], "commit", se.commit[i] ? se.commit[i] : "",
-				"value", se.value[i]));
-		for (size_t c = 0; c < ncp; c++) {
-			const struct change_point *cp = &cps[c];
-			size_t i = cp->index;
-
-			json_array_append_new(cpj, json_pack("{s:I,s:I,s:I,s:s,s:s,s:f,s:f,s:o,s:f}",
-				"index", (json_int_t)i, "run_before", (json_int_t)se.id[i - 1],
-				"run_after", (json_int_t)se.id[i],
-				"commit_before", se.commit[i - 1] ? se.commit[i - 1] : "",
-				"commit_after", se.commit[i] ? se.commit[i] : "",
-				"before_median", cp->before_median, "after_median", cp->after_median,
-				"change", isfinite(cp->change) ? json_real(cp->change) : json_null(),
-				"p_value", cp->p));
-		}
-		json_object_set_new(root, "name", json_string(argv[0]));
-		json_object_set_new(root, "metric", json_string(metric));
-		json_object_set_new(root, "stat", json_string(stat));
-		json_object_set_new(root, "order", json_string(by));
-		json_object_set_new(root, "points", pts);
-		json_object_set_new(root, "change_points", cpj);
-		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-		putchar('\n');
-		json_decref(root);
-	} else {
-		char a[48], b[48], c1[48], d[48];
-		double lo = se.value[0], hi = se.value[0];
-
-		for (size_t i = 1; i < se.n; i++) {
-			lo = fmin(lo, se.value[i]);
-			hi = fmax(hi, se.value[i]);
-		}
-		printf("%s: %s of %s over %zu run%s (by %s)\n  ", argv[0], stat, metric, se.n,
-		       se.n == 1 ? "" : "s", by);
-		out_sparkline(stdout, se.value, se.n, 72);
-		printf("\n  first %s, last %s, min %s, max %s\n",
-		       fmt_val(a, sizeof(a), se.value[0], is_time), fmt_val(b, sizeof(b), se.value[se.n - 1], is_time),
-		       fmt_val(c1, sizeof(c1), lo, is_time), fmt_val(d, sizeof(d), hi, is_time));
-		if (!ncp) {
-			printf("\nno change point (E-divisive means, α = %.2f)\n", alpha);
-		} else {
-			printf("\n%zu change point%s (E-divisive means, α = %.2f):\n", ncp, ncp == 1 ? "" : "s", alpha);
-			printf("  %6s  %-25s  %12s  %12s  %9s  %s\n", "at run", "commits", "before", "after", "change", "p");
-			for (size_t c = 0; c < ncp; c++) {
-				const struct change_point *cp = &cps[c];
-				size_t i = cp->index;
-				char range[64];
-
-				snprintf(range, sizeof(range), "%.10s..%.10s",
-					 se.commit[i - 1] && *se.commit[i - 1] ? se.commit[i - 1] : "-",
-					 se.commit[i] && *se.commit[i] ? se.commit[i] : "-");
-				char pct[32];
-
-				if (isfinite(cp->change))
-					snprintf(pct, sizeof(pct), "%+.2f%%", cp->change * 100);
-				else
-					snprintf(pct, sizeof(pct), "n/a");
-				printf("  %6lld  %-25s  %12s  %12s  %9s  %.3f\n", (long long)se.id[i], range,
-				       fmt_val(a, sizeof(a), cp->before_median, is_time),
-				       fmt_val(b, sizeof(b), cp->after_median, is_time), pct, cp->p);
-			}
-		}
-	}
-	if (fsvg) {
-		size_t *idx = xcalloc(ncp + 1, sizeof(*idx));
-		char **labels = xcalloc(ncp + 1, sizeof(*labels));
-		double *level = xcalloc(ncp + 1, sizeof(*level));
-		char title[256], ylabel[128];
-		struct series_plot p = { 0 };
-		double scale = 1;
-		const char *unit = "";
-
-		if (is_time) {
-			enum time_unit u = time_unit_for(stats_median(se.value, se.n));
-			scale = time_unit_scale(u);
-			unit = time_unit_ascii(u);
-		}
-		for (size_t c = 0; c < ncp; c++) {
-			idx[c] = cps[c].index;
-			labels[c] = isfinite(cps[c].change) ? xasprintf("%+.1f%%", cps[c].change * 100)
-							     : xstrdup("change");
-		}
-		for (size_t s = 0; s <= ncp; s++) {
-			size_t from = s ? idx[s - 1] : 0, to = s < ncp ? idx[s] : se.n;
-			level[s] = stats_median(se.value + from, to - from);
-		}
-		snprintf(title, sizeof(title), "%s: %s of %s", argv[0], stat, metric);
-		snprintf(ylabel, sizeof(ylabel), "%s%s%s%s", stat, *unit ? " (" : "", unit, *unit ? ")" : "");
-		p.title = title;
-		p.ylabel = ylabel;
-		p.yscale = scale;
-		p.v = se.value;
-		p.n = se.n;
-		p.change = idx;
-		p.change_label = (const char *const *)labels;
-		p.nchange = ncp;
-		p.seg_level = level;
-		if (out_series_svg(fsvg, &p) < 0)
-			status = cmd_fail(PE_EXIT_RUNTIME, "--svg '%s': %s", svg, pe_errmsg());
-		for (size_t c = 0; c < ncp; c++)
-			free(labels[c]);
-		free(labels);
-		free(idx);
-		free(level);
+		status = cmd_fail(PE_EXIT_VERDICT, "%s: %s regressed by %.2f%% from run %lld on (p = %.3f), "
+				  "within the last %u runs", a.name, a.metric, fabs(cp->change) * 100,
+				  (long long)h.se.id[cp->index], cp->p, a.last);
 	}
 out:
 	if (fsvg && fclose(fsvg) && status == PE_EXIT_OK)
-		status = cmd_fail(PE_EXIT_RUNTIME, "--svg: cannot write '%s'", svg);
-	free(cps);
-	store_series_free(&se);
+		status = cmd_fail(PE_EXIT_RUNTIME, "--svg: cannot write '%s'", a.svg);
+	free(h.cps);
+	store_series_free(&h.se);
 	if (st)
 		store_close(st);
 	return status;

@@ -37,7 +37,10 @@ run_pe history step --json
 rc_is 0 "history --json: exit 0"
 J=$T/step.json
 printf '%s' "$PE_OUT" >"$J"
-jq_is "$J" 'keys' '["change_points","metric","name","order","points","stat"]' "name, metric, stat, order, points, change_points"
+jq_is "$J" 'keys' '["alpha","change_points","failed","higher_is_better","metric","min_change","name","order","points","smaller_change_points","stat"]' \
+	"name, metric, stat, order, alpha, min_change, direction, points, change_points, the smaller ones, failed"
+jq_is "$J" '[.alpha, .min_change, .higher_is_better, .smaller_change_points, .failed]' '[0.01,0.02,false,0,null]' \
+	"the defaults: alpha 0.01, --min-change 2%, lower is better, none smaller, no gate"
 jq_is "$J" '[.name, .metric, .stat, .order]' '["step","wall","median","time"]' "the defaults: wall, median, by time"
 jq_is "$J" '.points|length' 20 "20 points"
 jq_is "$J" '.points[0]|keys' '["commit","id","started_us","value"]' "a point: id, started_us, commit, value"
@@ -48,8 +51,8 @@ jq_ok "$J" "[$values] as \$v | [range(20) as \$i | ((.points[\$i].value - \$v[\$
 	"each value is its run's median, series-gen's value / 100"
 jq_is "$J" '.change_points|length' 1 "exactly one change point"
 jq_ok "$J" '.change_points[0].index | . >= 9 and . <= 11' "at index 10 (±1)"
-jq_is "$J" '.change_points[0]|keys' '["after_median","before_median","change","commit_after","commit_before","index","p_value","run_after","run_before"]' \
-	"a change point: index, runs and commits either side, medians, change, p"
+jq_is "$J" '.change_points[0]|keys' '["after_median","before_median","change","commit_after","commit_before","index","p_value","regression","run_after","run_before"]' \
+	"a change point: index, runs and commits either side, medians, change, p, regression"
 jq_ok "$J" '.change_points[0] as $c | $c.run_after == .points[$c.index].id and $c.run_before == .points[$c.index - 1].id' \
 	"run_before and run_after are the runs either side of the index"
 jq_ok "$J" '.change_points[0] | ((.change - 0.2)|fabs) < 0.03' "the change is about +20%"
@@ -64,7 +67,7 @@ run_pe history step
 rc_is 0 "history (text): exit 0"
 is "$(printf '%s\n' "$PE_OUT" | sed -n 1p)" "step: median of wall over 20 runs (by time)" "the first line says what the series is"
 like "$(printf '%s\n' "$PE_OUT" | sed -n 2p)" '^  [▁▂▃▄▅▆▇█]{20}$' "a sparkline of 20 points"
-like "$PE_OUT" "^1 change point \(E-divisive means, α = 0\.05\):$" "1 change point"
+like "$PE_OUT" "^1 change point \(E-divisive means, α = 0\.01\):$" "1 change point"
 like "$PE_OUT" "^ +$after  -\.\.- +[0-9.]+ (ms|s) +[0-9.]+ (ms|s) +\\$(printf '%+.2f' "$pct")% +0\.0[0-9]{2}$" \
 	"the change point row: the first run after it, no commits, the medians, $(printf '%+.2f' "$pct")%, p"
 
@@ -98,7 +101,7 @@ rc_is 0 "a stationary series: exit 0"
 printf '%s' "$PE_OUT" >"$T/flat.json"
 jq_is "$T/flat.json" '[(.points|length), .change_points]' '[20,[]]' "20 points, no change point"
 run_pe history flat
-like "$PE_OUT" '^no change point \(E-divisive means, α = 0\.05\)$' "the text says there is none"
+like "$PE_OUT" '^no change point \(E-divisive means, α = 0\.01\)$' "the text says there is none"
 run_pe history flat --svg "$T/flat.svg"
 ok "its SVG is well-formed XML too" xmllint --noout "$T/flat.svg"
 
@@ -179,6 +182,8 @@ see 'perfeng history --help'" "$desc: the message"
 usage_error "--stat p99" "--stat: 'p99' is not median, mean, min, max or stddev" step --stat p99
 usage_error "--by date" "--by: 'date' is not time or commit" step --by date
 usage_error "--alpha 0" "--alpha must be between 0 and 1" step --alpha 0
+usage_error "--last without --fail-on" "--last needs --fail-on change" step --last 5
+usage_error "--fail-on regression" "--fail-on: 'regression' is not 'change'" step --fail-on regression
 usage_error "no name" "history needs one run name"
 usage_error "two names" "history needs one run name" step flat
 run_pe history step --by date --svg "$T/u.svg"
@@ -189,5 +194,35 @@ ok "it creates no (empty) SVG" test ! -e "$T/u.svg"
 cp "$T/step.svg" "$T/keep.svg"
 run_pe history nosuch --svg "$T/keep.svg"
 ok "and leaves an existing plot as it was" cmp "$T/keep.svg" "$T/step.svg"
+
+# --- the gate: --fail-on change, --last, --min-change --------------------------------------------
+series late 11 15:+10%
+run_pe history late --fail-on change --json
+rc_is 1 "+10% from the 16th run of 20, --fail-on change (last 10 runs): exit 1"
+printf '%s' "$PE_OUT" >"$T/late.json"
+id16=$(jq '.points[15].id' "$T/late.json")
+jq_is "$T/late.json" '[.failed, .change_points[0].index, .change_points[0].regression]' "[$id16,15,true]" \
+	"--json: failed names the 16th run, the change point at index 15 is a regression"
+run_pe history late --fail-on change
+like "$(printf '%s\n' "$PE_ERR" | tail -1)" "^perfeng: error: late: wall regressed by [0-9.]+% from run $id16 on \\(p = 0\\.0[0-9]+\\), within the last 10 runs\$" \
+	"the message names the run the regression starts at"
+run_pe history late --fail-on change --last 4
+rc_is 0 "--last 4: the step 5 runs back is older than that, exit 0"
+run_pe history step --fail-on change --last 5
+rc_is 0 "the +20% step 10 runs back, --last 5: exit 0"
+run_pe history step --fail-on change
+rc_is 1 "and within the default last 10: exit 1"
+series better 12 15:-10%
+run_pe history better --fail-on change --json
+rc_is 0 "a -10% step (an improvement of a time) in the last runs: exit 0"
+printf '%s' "$PE_OUT" >"$T/better.json"
+jq_is "$T/better.json" '[(.change_points|length), .change_points[0].regression, .failed]' '[1,false,null]' \
+	"the change point is found, and is not a regression"
+run_pe history flat --fail-on change
+rc_is 0 "a stationary series with --fail-on change: exit 0"
+run_pe history step --min-change 30% --fail-on change
+rc_is 0 "--min-change 30% hides the +20% step: exit 0"
+like "$PE_OUT" '^no change point .*$' "no change point is shown"
+like "$PE_OUT" '^\(1 change point smaller than --min-change 30\.0% not shown\)$' "and the text says one was left out"
 
 done_testing
