@@ -196,6 +196,7 @@ struct diag_hot {
 	size_t top;
 	char *const *argv;
 	size_t noutputs;	/* -o files to write */
+	int stopped;		/* the profiler ran and was finished */
 	char note[640];
 };
 
@@ -241,18 +242,29 @@ static void hot_start(struct diag_hot *h, struct diag_run *d, uint64_t hz)
 		snprintf(h->note, sizeof(h->note), "not profiled: %s", pe_errmsg());
 }
 
-/* After the run: the profile finished, and the section of the report set. */
-static void hot_finish(struct diag_hot *h, struct diag_run *d, struct diag_report *rep)
+/* After the run: the profile finished; the share of its samples in lock code into sys. */
+static void hot_stop(struct diag_hot *h, struct diag_run *d, struct diag_system *sys)
 {
-	const double *m = rep->m;
-
-	if (!d->smp) {
-		rep->hot.missing = h->note;
+	sys->lock_cpu_frac = NAN;
+	if (!d->smp)
 		return;
-	}
 	sampler_finish(d->smp, &h->res);
 	sampler_free(d->smp);
 	d->smp = NULL;
+	h->stopped = 1;
+	if (h->res.samples)
+		sys->lock_cpu_frac = profile_share_matching(&h->prof, diag_is_lock_function, NULL);
+}
+
+/* With the verdict known: the section of the report set. */
+static void hot_finish(struct diag_hot *h, struct diag_report *rep)
+{
+	const double *m = rep->m;
+
+	if (!h->stopped) {
+		rep->hot.missing = h->note;
+		return;
+	}
 	h->info = (struct diag_profile){ h->prof.event, (unsigned)h->so.freq, h->res.samples,
 					 h->res.lost, h->res.exclude_kernel };
 	rep->prof = &h->info;
@@ -264,8 +276,8 @@ static void hot_finish(struct diag_hot *h, struct diag_run *d, struct diag_repor
 			 (unsigned long long)h->res.samples);
 	} else if (!diag_hot_shown(rep->rule, m)) {
 		snprintf(h->note, sizeof(h->note), "not shown: on a CPU %.1f%% of the thread-time, verdict %s "
-			 "(shown when cpu-bound or cpu-starved, or on a CPU %.0f%% or more); %llu samples in "
-			 "the profile (%s)", isnan(m[DM_ON_CPU]) ? 0.0 : 100 * m[DM_ON_CPU],
+			 "(shown when cpu-bound, cpu-starved or lock-contention, or on a CPU %.0f%% or more); "
+			 "%llu samples in the profile (%s)", isnan(m[DM_ON_CPU]) ? 0.0 : 100 * m[DM_ON_CPU],
 			 diag_verdict_name(rep->rule->verdict), 100 * DIAG_HOT_ON_CPU_MIN,
 			 (unsigned long long)h->res.samples, h->noutputs ? "written by -o" : "-o writes it");
 	} else {
@@ -356,7 +368,7 @@ int cmd_diagnose(int argc, char **argv)
 	struct run_spec spec = { 0 };
 	struct run_result *res = xcalloc(1, sizeof(*res));
 	struct diag_report rep = { 0 };
-	struct diag_system sys = { NAN, NAN, NAN };
+	struct diag_system sys = { NAN, NAN, NAN, NAN };
 	struct diag_hot *hot = xcalloc(1, sizeof(*hot));
 	double m[DM_NR];
 	char **cmdv = NULL;
@@ -429,6 +441,7 @@ int cmd_diagnose(int argc, char **argv)
 		d.ts = tsampler_new(0, d.start_ns);
 	tsampler_finish(d.ts, res->user_ns, res->sys_ns, (uint64_t)res->minflt, (uint64_t)res->majflt);
 	sys_finish(&d, &sys);
+	hot_stop(hot, &d, &sys);
 
 	rep.argv = cmdv;
 	rep.status = status_name(res->status);
@@ -447,7 +460,7 @@ int cmd_diagnose(int argc, char **argv)
 		rep.use.arg = &d.sum;
 	}
 	rep.use.missing = "not measured (the system's /proc could not be read)";
-	hot_finish(hot, &d, &rep);
+	hot_finish(hot, &rep);
 
 	/* what the command wrote to stderr is in the tail when it was not passed through */
 	if (spec.output != RUN_OUT_INHERIT && res->err_len &&

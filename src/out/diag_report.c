@@ -35,7 +35,7 @@ static uint64_t row_ns(const struct thread_totals *t, int row)
 	case ROW_SYS: return t->sys_ns;
 	case ROW_RUNQ: return t->runq_ns;
 	case ROW_IO: return t->wait_ns[WAIT_IO];
-	case ROW_LOCK: return t->wait_ns[WAIT_LOCK];
+	case ROW_LOCK: return t->wait_ns[WAIT_LOCK] - t->lock_parked_ns;
 	case ROW_SLEEP: return t->wait_ns[WAIT_SLEEP];
 	case ROW_NET: return t->wait_ns[WAIT_NET];
 	default: return t->wait_ns[WAIT_OTHER];
@@ -89,7 +89,7 @@ static void text_run(FILE *f, const struct diag_report *r)
 static void text_decomposition(FILE *f, const struct diag_report *r)
 {
 	const struct thread_totals *t = r->t;
-	double counted = (double)(t->thread_ns - t->wait_ns[WAIT_CHILD]) / 1e9;
+	double counted = (double)(t->thread_ns - t->wait_ns[WAIT_CHILD] - t->lock_parked_ns) / 1e9;
 	char b[32];
 
 	fprintf(f, "\n  %-36s %10s %8s\n", "thread-time", "seconds", "share");
@@ -105,6 +105,12 @@ static void text_decomposition(FILE *f, const struct diag_report *r)
 	if (t->wait_ns[WAIT_CHILD])
 		fprintf(f, "    %-34s %10.3f %8s\n", "waiting for child processes",
 			(double)t->wait_ns[WAIT_CHILD] / 1e9, "(not counted)");
+	if (t->lock_parked_ns)
+		fprintf(f, "    %-34s %10.3f %8s\n", "parked on a futex (joins, idle)",
+			(double)t->lock_parked_ns / 1e9, "(not counted)");
+	if (!isnan(r->m[DM_LOCK_CPU]))
+		fprintf(f, "  of the time on a CPU, %s in lock code (futex calls, spinning; from the profile)\n",
+			fmt_metric(b, sizeof(b), DM_LOCK_CPU, r->m[DM_LOCK_CPU]));
 	fprintf(f, "  faults: %llu minor, %llu major (%.1f/s)\n", (unsigned long long)t->minflt,
 		(unsigned long long)t->majflt, isnan(r->m[DM_MAJFLT_RATE]) ? 0.0 : r->m[DM_MAJFLT_RATE]);
 	if (t->unsampled_ns >= 1000000)
@@ -201,7 +207,10 @@ json_t *diag_report_json(const struct diag_report *r)
 			"seconds", i == ROW_RUNQ && !t->have_schedstat ? json_null() : json_real((double)row_ns(t, i) / 1e9),
 			"share", json_num(r->m[rows[i].metric])));
 	json_object_set_new(dec, "child_wait", json_pack("{s:f}", "seconds", (double)t->wait_ns[WAIT_CHILD] / 1e9));
-	json_object_set_new(dec, "counted_seconds", json_real((double)(t->thread_ns - t->wait_ns[WAIT_CHILD]) / 1e9));
+	json_object_set_new(dec, "lock_parked", json_pack("{s:f}", "seconds", (double)t->lock_parked_ns / 1e9));
+	json_object_set_new(dec, "lock_cpu", json_pack("{s:o}", "share", json_num(r->m[DM_LOCK_CPU])));
+	json_object_set_new(dec, "counted_seconds", json_real((double)(t->thread_ns - t->wait_ns[WAIT_CHILD] -
+								     t->lock_parked_ns) / 1e9));
 	json_object_set_new(dec, "unsampled_cpu_seconds", json_real((double)t->unsampled_ns / 1e9));
 	json_object_set_new(root, "decomposition", dec);
 	json_object_set_new(root, "faults", json_pack("{s:I,s:I}", "minor", (json_int_t)t->minflt,

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "prof/profile.h"
+
+#include <math.h>
 #include "util/xalloc.h"
 
 #define STR_CHUNK (64 * 1024)
@@ -673,4 +675,22 @@ void profile_match(const struct profile *other, const struct profile_flat *v, si
 
 		out[i] = par ? profile_find_child(other, par, &v[i].node->frame) : NULL;
 	}
+}
+
+static uint64_t profile__weight_matching(const struct profile_node *n,
+					 int (*match)(const char *name, void *arg), void *arg)
+{
+	uint64_t w = 0;
+
+	for (const struct profile_node *c = n->child; c; c = c->next)
+		w += match(c->frame.name, arg) ? c->total : profile__weight_matching(c, match, arg);
+	return w;
+}
+
+double profile_share_matching(const struct profile *p, int (*match)(const char *name, void *arg),
+			      void *arg)
+{
+	if (!p->root.total)
+		return NAN;
+	return (double)profile__weight_matching(&p->root, match, arg) / (double)p->root.total;
 }

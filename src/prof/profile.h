@@ -71,6 +71,15 @@ void profile_add(struct profile *p, const struct frame *frames, size_t n, uint64
 void profile_merge(struct profile *dst, const struct profile *src);
 
 /*
+ * The weight of the stacks that pass through a frame for which match(name,
+ * arg) is true (each stack counted once, however many such frames it has),
+ * over the profile's total; NAN for an empty profile. diagnose uses it for
+ * the share of on-CPU samples in lock code.
+ */
+double profile_share_matching(const struct profile *p, int (*match)(const char *name, void *arg),
+			      void *arg);
+
+/*
  * As profile_merge, keeping only names and kinds (module, file and line
  * dropped): stacks that differ only in those become one, as in folded text.
  */

@@ -8,11 +8,14 @@
  * faults is in D, a throttled one waits), so they come first; then a
  * command that wants the CPU but waits for it (starved) before one that
  * gets it (bound); blocking I/O before CPU, because a D share of 30% is a
- * bottleneck even when the rest computes; the off-CPU kinds last.
+ * bottleneck even when the rest computes; lock contention before CPU too,
+ * because threads that spin in futex calls and lock code are on a CPU
+ * without getting work done; the off-CPU kinds last.
  */
 #include "sys/diagnosis.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "sys/threads.h"
 
@@ -40,6 +43,10 @@ const struct diag_rule diag_rules[] = {
 	{ DV_IO_BOUND, "blocked on I/O",
 	  { C(DM_IO, DOP_GE, 0.3) }, 1, { DM_ON_CPU, DM_MAJFLT_RATE }, 2,
 	  "check the disk with perfeng observe -v; look at off-CPU stacks with perfeng profile --off-cpu" },
+	{ DV_LOCK_CONTENTION, "threads wait for a lock that others hold",
+	  { C(DM_CONTENTION, DOP_GE, 0.2), C(DM_THREADS, DOP_GE, 2) }, 2, { DM_LOCK, DM_LOCK_CPU, DM_ON_CPU }, 3,
+	  "find the lock: the hot functions' callers, perfeng profile --off-cpu for the waiting stacks; "
+	  "then shorten the critical section, split the lock, or run fewer threads" },
 	{ DV_CPU_BOUND, "parallel",
 	  { C(DM_ON_CPU, DOP_GE, 0.5), C(DM_PARALLELISM, DOP_GE, 1.5) }, 2, { DM_USER, DM_SYSTEM }, 2,
 	  "profile with perfeng profile" },
@@ -49,9 +56,6 @@ const struct diag_rule diag_rules[] = {
 	{ DV_CPU_BOUND, "busy threads on the CPU, the rest idle",
 	  { C(DM_PARALLELISM, DOP_GE, 0.8) }, 1, { DM_ON_CPU, DM_LOCK }, 2,
 	  "profile with perfeng profile" },
-	{ DV_OFF_CPU_BOUND, "locks",
-	  { C(DM_LOCK, DOP_GE, 0.4) }, 1, { DM_ON_CPU, DM_PARALLELISM }, 2,
-	  "look at off-CPU stacks with perfeng profile --off-cpu to find the contended lock" },
 	{ DV_OFF_CPU_BOUND, "network, poll or pipes",
 	  { C(DM_NET, DOP_GE, 0.4) }, 1, { DM_ON_CPU }, 1,
 	  "it waits for a peer: check the network with perfeng observe -v and the peer's latency" },
@@ -94,11 +98,14 @@ static const struct {
 	[DM_THROTTLED] = { "throttled", "of wall time throttled (cgroup)", 1 },
 	[DM_SWAP_RATE] = { "swap_rate", "pages swapped/s (system)", 0 },
 	[DM_RECLAIM_RATE] = { "reclaim_rate", "pages scanned/s (system)", 0 },
+	[DM_LOCK_CPU] = { "lock_cpu", "on a CPU in lock code (profile)", 1 },
+	[DM_CONTENTION] = { "contention", "lost to a lock (waiting + lock code)", 1 },
+	[DM_THREADS] = { "threads", "threads at once (most)", 0 },
 };
 
 static const char *const verdict_names[DV_NR] = {
-	"cpu-bound", "cpu-starved", "io-bound", "memory-bound", "off-cpu-bound", "balanced",
-	"inconclusive",
+	"cpu-bound", "cpu-starved", "io-bound", "memory-bound", "off-cpu-bound", "lock-contention",
+	"balanced", "inconclusive",
 };
 
 const char *diag_verdict_name(enum diag_verdict v)
@@ -134,14 +141,19 @@ static double ratio(double a, double b)
 void diag_metrics(const struct thread_totals *t, double wall_s, const struct diag_system *sys,
 		  double m[DM_NR])
 {
-	/* a thread waiting for its child is not limited by anything of its own */
-	double counted = (double)(t->thread_ns - t->wait_ns[WAIT_CHILD]);
+	/*
+	 * A thread waiting for its child, or parked on a futex for good (a
+	 * join, an idle pool), is not limited by anything of its own.
+	 */
+	double counted = (double)(t->thread_ns - t->wait_ns[WAIT_CHILD] - t->lock_parked_ns);
+	double lock = (double)(t->wait_ns[WAIT_LOCK] - t->lock_parked_ns);
 	double user = (double)t->user_ns, system = (double)t->sys_ns, runq = (double)t->runq_ns;
 	double off = 0;
 
 	for (int c = 0; c < WAIT_NR; c++)
-		if (c != WAIT_CHILD)
+		if (c != WAIT_CHILD && c != WAIT_LOCK)
 			off += (double)t->wait_ns[c];
+	off += lock;
 	m[DM_SAMPLES] = t->samples;
 	m[DM_WALL] = wall_s;
 	m[DM_ON_CPU] = ratio(user + system, counted);
@@ -150,7 +162,7 @@ void diag_metrics(const struct thread_totals *t, double wall_s, const struct dia
 	m[DM_RUNQ] = t->have_schedstat ? ratio(runq, counted) : NAN;
 	m[DM_RUNQ_OF_RUNNABLE] = t->have_schedstat ? ratio(runq, user + system + runq) : NAN;
 	m[DM_IO] = ratio((double)t->wait_ns[WAIT_IO], counted);
-	m[DM_LOCK] = ratio((double)t->wait_ns[WAIT_LOCK], counted);
+	m[DM_LOCK] = ratio(lock, counted);
 	m[DM_SLEEP] = ratio((double)t->wait_ns[WAIT_SLEEP], counted);
 	m[DM_NET] = ratio((double)t->wait_ns[WAIT_NET], counted);
 	m[DM_OTHER] = ratio((double)t->wait_ns[WAIT_OTHER], counted);
@@ -161,6 +173,24 @@ void diag_metrics(const struct thread_totals *t, double wall_s, const struct dia
 	m[DM_THROTTLED] = sys ? ratio(sys->throttled_s, wall_s) : NAN;
 	m[DM_SWAP_RATE] = sys ? sys->swap_pages_per_s : NAN;
 	m[DM_RECLAIM_RATE] = sys ? sys->scan_pages_per_s : NAN;
+	/* no profile: the waiting alone, which is all that is known */
+	m[DM_LOCK_CPU] = sys && !isnan(sys->lock_cpu_frac) ? sys->lock_cpu_frac * m[DM_ON_CPU] : NAN;
+	m[DM_CONTENTION] = m[DM_LOCK] + (isnan(m[DM_LOCK_CPU]) ? 0 : m[DM_LOCK_CPU]);
+	m[DM_THREADS] = t->max_threads;
+}
+
+int diag_is_lock_function(const char *name, void *unused)
+{
+	static const char *const parts[] = {
+		"lll_lock", "lll_unlock", "mutex_lock", "mutex_unlock", "mutex_trylock", "rwlock_",
+		"spin_lock", "spin_unlock", "futex", "sem_wait", "sem_post", "sem_timedwait",
+	};
+
+	(void)unused;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (strstr(name, parts[i]))
+			return 1;
+	return 0;
 }
 
 static int cond_holds(const struct diag_cond *c, const double m[DM_NR])
@@ -189,5 +219,6 @@ const struct diag_rule *diag_decide(const double m[DM_NR])
 int diag_hot_shown(const struct diag_rule *rule, const double m[DM_NR])
 {
 	return rule->verdict == DV_CPU_BOUND || rule->verdict == DV_CPU_STARVED ||
+	       rule->verdict == DV_LOCK_CONTENTION ||
 	       (!isnan(m[DM_ON_CPU]) && m[DM_ON_CPU] >= DIAG_HOT_ON_CPU_MIN);
 }

@@ -24,7 +24,7 @@ enum diag_metric {
 	DM_RUNQ,	/* share runnable but waiting for a CPU */
 	DM_RUNQ_OF_RUNNABLE,	/* waiting for a CPU / (on a CPU + waiting) */
 	DM_IO,		/* share blocked in state D */
-	DM_LOCK,	/* share waiting on futexes */
+	DM_LOCK,	/* share waiting on futexes, threads parked for good left out */
 	DM_SLEEP,
 	DM_NET,		/* share in poll/select/epoll/sockets/pipes */
 	DM_OTHER,	/* share off the CPU for reasons not told apart */
@@ -35,6 +35,9 @@ enum diag_metric {
 	DM_THROTTLED,	/* cgroup CPU throttled time / wall */
 	DM_SWAP_RATE,	/* system: pages swapped in + out per second */
 	DM_RECLAIM_RATE,	/* system: pages scanned for reclaim per second */
+	DM_LOCK_CPU,	/* share on a CPU in lock code (futex calls, spinning), from the profile */
+	DM_CONTENTION,	/* lock + lock_cpu: thread-time lost to a lock others hold */
+	DM_THREADS,	/* most threads alive at once */
 	DM_NR,
 };
 
@@ -44,6 +47,7 @@ enum diag_verdict {
 	DV_IO_BOUND,
 	DV_MEMORY_BOUND,
 	DV_OFF_CPU_BOUND,
+	DV_LOCK_CONTENTION,
 	DV_BALANCED,
 	DV_INCONCLUSIVE,
 	DV_NR,
@@ -76,14 +80,25 @@ extern const size_t diag_nrules;
 extern const struct diag_rule diag_default_rule;
 
 /*
- * The system's side, NAN when unknown: cgroup throttled seconds, pages
- * swapped and scanned per second over the run.
+ * The figures from outside the thread sampler, NAN when unknown: cgroup
+ * throttled seconds, pages swapped and scanned per second over the run, and
+ * the share of the profile's on-CPU samples whose stack is in lock code
+ * (diag_is_lock_function).
  */
 struct diag_system {
 	double throttled_s;
 	double swap_pages_per_s;
 	double scan_pages_per_s;
+	double lock_cpu_frac;
 };
+
+/*
+ * 1 when a frame's name is lock code: glibc's mutex, rwlock, spinlock and
+ * semaphore paths and their futex calls (__lll_lock_wait, pthread_mutex_lock,
+ * futex_wait, ...), user or kernel side. The second argument is unused (the
+ * signature of profile_share_matching).
+ */
+int diag_is_lock_function(const char *name, void *unused);
 
 /* m[DM_*] from the thread totals, the wall time in seconds and the system's figures. */
 void diag_metrics(const struct thread_totals *t, double wall_s, const struct diag_system *sys,
@@ -101,7 +116,8 @@ const struct diag_rule *diag_decide(const double m[DM_NR]);
 /*
  * Whether on-CPU time dominates enough for the hot functions to say what
  * limits the command: the verdict is cpu-bound or cpu-starved (it wants the
- * CPU), or the on-CPU share is at least DIAG_HOT_ON_CPU_MIN.
+ * CPU) or lock-contention (the callers of the lock code name the lock), or
+ * the on-CPU share is at least DIAG_HOT_ON_CPU_MIN.
  */
 int diag_hot_shown(const struct diag_rule *rule, const double m[DM_NR]);
 

@@ -37,7 +37,24 @@ struct slot {
 	uint64_t run_ns, delay_ns, utime, stime, minflt, majflt, blkio, starttime;
 	char state;
 	enum wait_class last_off;	/* the class of its latest off-CPU sample */
+	uint64_t life_ns, lock_ns;	/* thread-time counted, and in futex waits */
+	int folded;		/* its parked time is in the totals */
 };
+
+/*
+ * A thread that spent 99% of its counted time waiting on a futex was parked
+ * (a pthread_join, an idle pool thread), not contending: a thread that takes
+ * turns at a lock holds it part of the time, 1/N of it with N contenders, so
+ * up to 100 contenders stay below the mark.
+ */
+static void slot_fold_parked(struct thread_totals *t, struct slot *sl)
+{
+	if (sl->folded || !sl->life_ns)
+		return;
+	sl->folded = 1;
+	if ((double)sl->lock_ns >= 0.99 * (double)sl->life_ns)
+		t->lock_parked_ns += sl->lock_ns;
+}
 
 struct proc {
 	pid_t pid;
@@ -172,9 +189,12 @@ static void slots_compact(struct tsampler *s)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < s->nslots; i++)
+	for (size_t i = 0; i < s->nslots; i++) {
 		if (s->slots[i].alive)
 			s->slots[k++] = s->slots[i];
+		else
+			slot_fold_parked(&s->t, &s->slots[i]);
+	}
 	s->nslots = k;
 	hash_rebuild(s, s->hmask);
 }
@@ -369,8 +389,12 @@ static int slot_sample(struct tsampler *s, struct slot *sl, uint64_t now, uint64
 		return 1;
 	if (st.state == 'Z' || st.state == 'X')
 		return -1;	/* exited; what it used comes back through rusage */
-	if (sl->have_prev && st.starttime != sl->starttime)
+	if (sl->have_prev && st.starttime != sl->starttime) {
 		sl->have_prev = 0;	/* the tid was reused by a new thread */
+		slot_fold_parked(t, sl);
+		sl->life_ns = sl->lock_ns = 0;
+		sl->folded = 0;
+	}
 	n = slot_read(s, sl, TF_SCHED);
 	if (n > 0 && taskstat_parse_schedstat(s->buf, (size_t)n, &run, &delay) < 0)
 		n = -1;
@@ -434,6 +458,9 @@ static int slot_sample(struct tsampler *s, struct slot *sl, uint64_t now, uint64
 		t->have_blkio = 1;
 	}
 	t->wait_ns[cls] += off;
+	sl->life_ns += dt;
+	if (cls == WAIT_LOCK)
+		sl->lock_ns += off;
 	t->runq_ns += d_delay;
 	t->user_ns += d_run;	/* split into user and system by tsampler_finish */
 	t->thread_ns += dt;
@@ -556,6 +583,8 @@ void tsampler_finish(struct tsampler *s, uint64_t user_ns, uint64_t sys_ns, uint
 	struct thread_totals *t = &s->t;
 	uint64_t cpu = t->user_ns, ticks = s->u_ticks + s->s_ticks;
 
+	for (size_t i = 0; i < s->nslots; i++)
+		slot_fold_parked(t, &s->slots[i]);
 	/* the sampled on-CPU time, split by the tick counts; all user without any tick */
 	t->sys_ns = ticks ? (uint64_t)((double)cpu * (double)s->s_ticks / (double)ticks) : 0;
 	t->user_ns = cpu - t->sys_ns;

@@ -33,6 +33,12 @@ struct thread_totals {
 	uint64_t user_ns, sys_ns;	/* on the CPU (tsampler_finish splits it) */
 	uint64_t runq_ns;		/* runnable, waiting for a CPU */
 	uint64_t wait_ns[WAIT_NR];	/* off the CPU, by class */
+	/*
+	 * Of wait_ns[WAIT_LOCK], the futex waits of threads that spent 99% of
+	 * their time in them: a pthread_join, an idle pool thread. Nobody holds
+	 * a lock against them. Set by tsampler_finish.
+	 */
+	uint64_t lock_parked_ns;
 	uint64_t unsampled_ns;		/* CPU time only rusage saw (in user_ns/sys_ns) */
 	uint64_t minflt, majflt;
 	uint64_t state_samples[TSTATE_NR];

@@ -194,7 +194,7 @@ jq_ok "$T/short.json" '.processes >= 2 and .processes <= 301' "children that liv
 	>"$T/fds.json" 2>"$T/fds.err" && rc=0 || rc=$?
 is "$rc" 0 "200 threads under ulimit -n 128: exit 0"
 jq_is "$T/fds.json" '.threads' 201 "all 201 threads are seen"
-is "$(verdict fds)" "off-cpu-bound (locks)" "and the verdict is still locks"
+is "$(verdict fds)" "lock-contention (threads wait for a lock that others hold)" "and the verdict is still lock contention"
 
 diag_json starved -- nice -n 10 "$H/pe-burn" $((4 * NCPU)) 1000
 is "$(verdict starved)" "cpu-starved (waiting for a CPU)" "4 threads per CPU: cpu-starved"
@@ -233,9 +233,23 @@ jq_ok "$T/sleep.json" '.decomposition.sleep.share >= 0.9' "it sleeps over 90% of
 jq_ok "$T/sleep.json" '[.wait_channels[].name] | any(test("nanosleep"))' "the wait channel says nanosleep"
 
 diag_json mutex -- "$H/pe-mutex" 4 1500
-is "$(verdict mutex)" "off-cpu-bound (locks)" "4 threads on one mutex: off-cpu-bound (locks)"
+is "$(verdict mutex)" "lock-contention (threads wait for a lock that others hold)" "4 threads on one mutex: lock-contention"
 jq_ok "$T/mutex.json" '.decomposition.lock.share >= 0.5' "over half of their time waits on the lock"
 jq_is "$T/mutex.json" '.threads' 5 "5 threads seen (main and 4 workers)"
+jq_ok "$T/mutex.json" '.decomposition.lock_parked.seconds > 0.9 * .wall and .decomposition.lock_parked.seconds <= 1.01 * .wall' \
+	"main's pthread_join is parked, not a lock wait: one thread's worth of the wall time"
+
+# two threads taking turns at a mutex with a short critical section: the waiting shows as
+# futex sleeps and as system time in futex calls, which the profile puts in lock code
+diag_prio contend -- $NICE "$H/pe-contend" 2 2000
+expect_verdict contend "lock-contention (threads wait for a lock that others hold)" \
+	"2 threads fighting over one mutex: lock-contention, not cpu-bound"
+if [ -z "$BUSY" ]; then
+	jq_ok "$T/contend.json" '.metrics.contention >= 0.2 and .metrics.lock_cpu > 0' \
+		"lost to the lock: $(jq -r '.metrics.contention' "$T/contend.json") (waiting + lock code $(jq -r '.metrics.lock_cpu' "$T/contend.json"))"
+	jq_ok "$T/contend.json" '[.hot_functions[]?.function] | any(test("lll_lock|mutex_lock|mutex_unlock"))' \
+		"the hot functions name the lock's functions"
+fi
 
 # --- I/O ---------------------------------------------------------------------------
 fstype=$(stat -f -c %T "$T")

@@ -40,7 +40,7 @@ static struct thread_totals mk(unsigned samples, double user, double sys, double
 	return t;
 }
 
-static const struct diag_system no_sys = { NAN, NAN, NAN };
+static const struct diag_system no_sys = { NAN, NAN, NAN, NAN };
 
 /* The verdict and detail for t over wall seconds. */
 static const struct diag_rule *decide(const struct thread_totals *t, double wall, const struct diag_system *sys)
@@ -121,7 +121,7 @@ static void test_cpu_starved(void **state)
 static void test_throttled(void **state)
 {
 	struct thread_totals t = mk(20, 500, 0, 100, 0, 0, 0, 0, 400);
-	struct diag_system sys = { 0.1, NAN, NAN };	/* 0.1 s of 1 s: 10% >= 10% */
+	struct diag_system sys = { 0.1, NAN, NAN, NAN };	/* 0.1 s of 1 s: 10% >= 10% */
 
 	(void)state;
 	assert_verdict(decide(&t, 1, &sys), DV_CPU_STARVED, "cgroup CPU throttling");
@@ -145,7 +145,7 @@ static void test_memory_bound(void **state)
 {
 	/* 1 s, 50 major faults, 10% in D: memory-bound; 49 faults: I/O rules decide */
 	struct thread_totals t = mk(20, 200, 400, 0, 400, 0, 0, 0, 0);
-	struct diag_system sys = { NAN, NAN, NAN };
+	struct diag_system sys = { NAN, NAN, NAN, NAN };
 
 	(void)state;
 	t.majflt = 50;
@@ -167,11 +167,18 @@ static void test_memory_bound(void **state)
 
 static void test_off_cpu(void **state)
 {
-	/* 4 threads on a mutex held while sleeping: 3 wait (75% lock), 1 sleeps (25%) */
+	/*
+	 * 4 threads on a mutex held while sleeping: 3 wait (75% lock), 1 sleeps
+	 * (25%): contention 75% >= 20% with 4 threads. One thread waiting on a
+	 * futex (another process's) is no contention: 98% off the CPU, waiting.
+	 */
 	struct thread_totals t = mk(20, 10, 10, 0, 0, 3000, 980, 0, 0);
 
 	(void)state;
-	assert_verdict(decide(&t, 1, &no_sys), DV_OFF_CPU_BOUND, "locks");
+	t.max_threads = 4;
+	assert_verdict(decide(&t, 1, &no_sys), DV_LOCK_CONTENTION, "threads wait for a lock that others hold");
+	t.max_threads = 1;
+	assert_verdict(decide(&t, 1, &no_sys), DV_OFF_CPU_BOUND, "waiting");
 	t = mk(20, 10, 0, 0, 0, 0, 990, 0, 0);
 	assert_verdict(decide(&t, 1, &no_sys), DV_OFF_CPU_BOUND, "sleep");
 	t = mk(20, 100, 100, 0, 0, 0, 0, 800, 0);
@@ -187,6 +194,52 @@ static void test_busy_thread_idle_pool(void **state)
 
 	(void)state;
 	assert_verdict(decide(&t, 1, &no_sys), DV_CPU_BOUND, "busy threads on the CPU, the rest idle");
+}
+
+static void test_contention(void **state)
+{
+	/*
+	 * pe-contend 2: two workers, 1 s, 0.9 s user and 0.6 s system between
+	 * them, 0.3 s waiting on the futex, 0.2 s other; main parked in
+	 * pthread_join for 1 s (not counted). Counted 2 s: lock 15%, on a CPU
+	 * 75%, 1.5 CPUs. The profile puts 60% of the on-CPU samples in lock
+	 * code: lock_cpu 0.6 * 75% = 45%, contention 60% >= 20%.
+	 */
+	struct thread_totals t = mk(20, 900, 600, 0, 0, 1300, 0, 0, 200);
+	struct diag_system sys = { NAN, NAN, NAN, 0.6 };
+	double m[DM_NR];
+
+	(void)state;
+	t.lock_parked_ns = 1000 * MS;
+	t.max_threads = 3;
+	diag_metrics(&t, 1, &sys, m);
+	assert_float_equal(m[DM_LOCK], 0.15, 1e-9);
+	assert_float_equal(m[DM_ON_CPU], 0.75, 1e-9);
+	assert_float_equal(m[DM_LOCK_CPU], 0.45, 1e-9);
+	assert_float_equal(m[DM_CONTENTION], 0.60, 1e-9);
+	assert_verdict(diag_decide(m), DV_LOCK_CONTENTION, "threads wait for a lock that others hold");
+	assert_true(diag_hot_shown(diag_decide(m), m));
+	/* without a profile only the waiting is known: 15% < 20%, and 1.5 CPUs busy: cpu-bound */
+	assert_verdict(decide(&t, 1, &no_sys), DV_CPU_BOUND, "parallel");
+	/* 5% of the samples in lock code (an uncontended lock's fast path): 15% + 3.75% < 20% */
+	sys.lock_cpu_frac = 0.05;
+	assert_verdict(decide(&t, 1, &sys), DV_CPU_BOUND, "parallel");
+	/* the main thread's join is not a wait for a lock: were it counted, lock would be 43% */
+	t.lock_parked_ns = 0;
+	diag_metrics(&t, 1, &sys, m);
+	assert_float_equal(m[DM_LOCK], 1300.0 / 3000, 1e-9);
+}
+
+static void test_parallel_with_join(void **state)
+{
+	/* pe-burn 2: two spinning workers, main parked in pthread_join: cpu-bound, not contention */
+	struct thread_totals t = mk(20, 2000, 0, 0, 0, 1000, 0, 0, 0);
+	struct diag_system sys = { NAN, NAN, NAN, 0.0 };
+
+	(void)state;
+	t.lock_parked_ns = 1000 * MS;
+	t.max_threads = 3;
+	assert_verdict(decide(&t, 1, &sys), DV_CPU_BOUND, "parallel");
 }
 
 static void test_child_wait_not_counted(void **state)
@@ -277,6 +330,8 @@ int main(void)
 		cmocka_unit_test(test_memory_bound),
 		cmocka_unit_test(test_off_cpu),
 		cmocka_unit_test(test_busy_thread_idle_pool),
+		cmocka_unit_test(test_contention),
+		cmocka_unit_test(test_parallel_with_join),
 		cmocka_unit_test(test_child_wait_not_counted),
 		cmocka_unit_test(test_balanced_and_empty),
 		cmocka_unit_test(test_hot_shown),
