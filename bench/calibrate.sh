@@ -11,8 +11,9 @@
 #     a history of identical runs of the baseline: detections;
 #  3. bench's own verdict inside one run, interleaved and back to back: false
 #     alarms on N against N, detections of N against 1.05 N;
-#  4. history's change points on a flat series of real runs and on one with
-#     a 5% step after run 30, and history --fail-on change on both;
+#  4. history's change points on synthetic flat and stepped series
+#     (bench/cp-flat-step.c), then on a flat series of real runs and on one
+#     with a 5% step after run 30, and history --fail-on change on both;
 #  5. diagnose's verdict for workloads whose limit is known by construction.
 #
 # Usage: bench/calibrate.sh [AA_RUNS [PAIRS]]   (default 21 identical runs, 10 pairs)
@@ -118,7 +119,13 @@ echo "| --interleave | $ia / $pairs | $id / $pairs |"
 echo "| back to back | $ba / $pairs | $bd / $pairs |"
 echo
 
-# --- 4. change points on real series ---------------------------------------------------------------
+# --- 4. change points: synthetic series, then real ones ----------------------------------------------
+make -s O="$O" "$O/libperfeng.a" >/dev/null
+cc -std=gnu11 -O2 -Isrc -o "$tmp/cp-flat-step" bench/cp-flat-step.c "$O/libperfeng.a" -lm
+echo "### 4a. change points on synthetic series (bench/cp-flat-step.c: 200 series of 60 runs per row)"
+echo
+"$tmp/cp-flat-step"
+echo
 for ((i = 1; i <= series; i++)); do
 	"$pe" bench -q -N -r 15 --save flat "$H/pe-loop $n" >/dev/null 2>&1
 	if ((i <= series / 2)); then m=$n; else m=$n105; fi
@@ -128,7 +135,7 @@ done
 "$pe" history step --json >"$tmp/step.json"
 rc_flat=0; "$pe" history flat --fail-on change >/dev/null 2>&1 || rc_flat=$?
 rc_step=0; "$pe" history step --fail-on change --last $((series / 2)) >/dev/null 2>&1 || rc_step=$?
-echo "### 4. history on real series ($series runs of pe-loop, 15 runs each)"
+echo "### 4b. history on real series ($series runs of pe-loop, 15 runs each)"
 echo
 echo "| series | change points | where (index of the first run after) | --fail-on change |"
 echo "|---|---|---|---|"
