@@ -57,8 +57,11 @@ for ((i = 1; i <= aa; i++)); do
 done
 fa=0 fa_nh=0
 for ((k = aa - 1; k >= 1; k--)); do
-	fa=$((fa + $(gate "aa@latest~$k" "aa@latest~$((k - 1))")))
-	fa_nh=$((fa_nh + $(gate "aa@latest~$k" "aa@latest~$((k - 1))" --no-history)))
+	old=aa@latest~$k new=aa@latest~$((k - 1))
+	r=$(gate "$old" "$new")
+	fa=$((fa + r))
+	r=$(gate "$old" "$new" --no-history)
+	fa_nh=$((fa_nh + r))
 done
 echo "### 1. compare --fail-on regression on identical runs (sleep 0.005, $aa saved runs, $((aa - 1)) consecutive pairs)"
 echo
@@ -75,11 +78,14 @@ done
 d10=0 d5=0 fa_loop=0
 for ((i = 1; i <= pairs; i++)); do
 	"$pe" bench -q -N --save base "$H/pe-loop $n" >/dev/null 2>&1
-	fa_loop=$((fa_loop + $(gate base@latest~1 base@latest)))
+	r=$(gate base@latest~1 base@latest)
+	fa_loop=$((fa_loop + r))
 	"$pe" bench -q -N --save slow10 "$H/pe-loop $n110" >/dev/null 2>&1
-	d10=$((d10 + $(gate base@latest slow10@latest)))
+	r=$(gate base@latest slow10@latest)
+	d10=$((d10 + r))
 	"$pe" bench -q -N --save slow5 "$H/pe-loop $n105" >/dev/null 2>&1
-	d5=$((d5 + $(gate base@latest slow5@latest)))
+	r=$(gate base@latest slow5@latest)
+	d5=$((d5 + r))
 done
 echo "### 2. compare --fail-on regression on real slowdowns saved in separate runs ($pairs pairs, pe-loop, the baseline's history)"
 echo
@@ -168,8 +174,12 @@ diag "off-cpu-bound (sleep)" "sleeping (pe-sleep)" "$pe" diagnose --json -- "$H/
 echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 diag "memory-bound (major page faults)" "reading back evicted pages (pe-fault)" \
 	"$pe" diagnose --json -- "$H/pe-fault" "$tmp/fault.dat" 32 2000
+# a CPU quota of 20 ms per 100 ms: cgroup v1 cpu.cfs_quota_us, or v2 cpu.max
 CG=
-if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null && [ -w /sys/fs/cgroup ]; then
+if [ -w /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+	CG=/sys/fs/cgroup/cpu/perfeng-calibrate-$$
+	mkdir "$CG" 2>/dev/null && echo 20000 >"$CG/cpu.cfs_quota_us" 2>/dev/null || CG=
+elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null && [ -w /sys/fs/cgroup ]; then
 	CG=/sys/fs/cgroup/perfeng-calibrate-$$
 	mkdir "$CG" 2>/dev/null && echo "20000 100000" >"$CG/cpu.max" 2>/dev/null || CG=
 fi
@@ -178,7 +188,7 @@ if [ -n "$CG" ]; then
 		sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" diagnose --json -- "$3/pe-burn" 1 2000' sh "$CG" "$pe" "$H"
 	rmdir "$CG" 2>/dev/null || true
 else
-	echo "| a spinner under a 20% CPU quota | cpu-starved (cgroup CPU throttling) | not run: no cgroup v2 cpu controller to write | - |"
+	echo "| a spinner under a 20% CPU quota | cpu-starved (cgroup CPU throttling) | not run: no cgroup cpu controller to write | - |"
 fi
 diag "off-cpu-bound (network, poll or pipes)" "reading a pipe that a sleeper holds open (cat)" \
 	sh -c '(sleep 2) | exec "$1" diagnose --json -- cat' sh "$pe"

@@ -151,6 +151,7 @@ static const struct {
 	{ "unix_", WAIT_NET },
 	{ "wait_woken", WAIT_NET },
 	{ "pipe_", WAIT_NET },
+	{ "anon_pipe_", WAIT_NET },	/* pipe_read and pipe_write since Linux 6.15 */
 	{ "io_uring_", WAIT_NET },
 	{ "do_wait", WAIT_CHILD },
 	{ "kernel_wait", WAIT_CHILD },

@@ -170,6 +170,9 @@ static void test_wait_class(void **state)
 	assert_int_equal(taskstat_wait_class('S', "ep_poll"), WAIT_NET);
 	assert_int_equal(taskstat_wait_class('S', "do_select"), WAIT_NET);
 	assert_int_equal(taskstat_wait_class('S', "pipe_read"), WAIT_NET);
+	/* the same functions' names since Linux 6.15 (seen on 6.18) */
+	assert_int_equal(taskstat_wait_class('S', "anon_pipe_read"), WAIT_NET);
+	assert_int_equal(taskstat_wait_class('S', "anon_pipe_write"), WAIT_NET);
 	assert_int_equal(taskstat_wait_class('S', "do_wait"), WAIT_CHILD);
 	/* a vfork parent is in D until its child execs: a child, not I/O */
 	assert_int_equal(taskstat_wait_class('D', "kernel_clone"), WAIT_CHILD);
