@@ -34,6 +34,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/xalloc.h"
 
 static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<args>...]";
@@ -417,7 +418,7 @@ int cmd_diagnose(int argc, char **argv)
 		hot_start(hot, &d, profile_hz);
 	d.sample_ns = NS_PER_SEC / hz;
 	spec.tick_ns = d.smp && d.sample_ns > PROFILE_DRAIN_NS ? PROFILE_DRAIN_NS : d.sample_ns;
-	runner_install_interrupt_handler();
+	stop_catch();
 	started = clock_realtime_us();
 	d.start_ns = clock_now_ns();
 	rc = runner_run(&spec, res);

@@ -21,19 +21,12 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/units.h"
 #include "util/xalloc.h"
 
 static const char profile_usage[] = "perfeng profile [options] -- <command> [<args>...]\n"
 				    "   or: perfeng profile [options] -p <pid>";
-
-static volatile sig_atomic_t profile_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	profile_stop = 1;
-}
 
 static int parse_options_values(const char *event, const char *call_graph, uint64_t freq,
 				 uint64_t stack, struct sampler_opts *so)
@@ -132,7 +125,6 @@ int cmd_profile(int argc, char **argv)
 	struct sampler_opts so = { 0 };
 	struct sampler_result r;
 	struct profile p;
-	struct sigaction sa = { 0 }, old_int, old_term;
 	int status = PE_EXIT_OK;
 
 	invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
@@ -171,21 +163,17 @@ int cmd_profile(int argc, char **argv)
 	so.pid = (pid_t)pid;
 	so.offcpu = offcpu;
 	so.duration_ns = duration;
-	so.stop = &profile_stop;
+	so.stop = &stop_signal;
 	so.debug_dir = debug_dir;
 	so.inline_frames = inline_frames;
 	so.lines = lines;
 	so.jit_dir = getenv("PERFENG_JIT_DIR");
 
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	stop_catch();
 	profile_init(&p, "samples");
 	started = clock_realtime_us();
 	rc = sampler_run(&so, &p, &r);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	stop_release();
 	if (rc < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;

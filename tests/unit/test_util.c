@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 
 #include "util/argv.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/strbuf.h"
 #include "util/units.h"
 
@@ -686,6 +688,40 @@ static void test_strbuf_detach_reset(void **state)
 	assert_string_equal(strbuf_str(&sb), "");
 }
 
+/*
+ * The one stop flag: SIGINT and SIGTERM set it to the signal while caught;
+ * release puts back the handler that was there (here SIG_IGN), and a second
+ * catch does not save perfeng's own handler as "the old one".
+ */
+static void test_stop_flag(void **state)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, now;
+
+	(void)state;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGTERM, &ign, NULL);
+	stop_signal = 0;
+	stop_catch();
+	stop_catch();
+	assert_false(stop_requested());
+	raise(SIGTERM);
+	assert_int_equal(stop_signal, SIGTERM);
+	raise(SIGINT);
+	assert_int_equal(stop_signal, SIGINT);
+	assert_true(stop_requested());
+	stop_release();
+	assert_int_equal(stop_signal, SIGINT);
+	sigaction(SIGINT, NULL, &now);
+	assert_true(now.sa_handler == SIG_IGN);
+	sigaction(SIGTERM, NULL, &now);
+	assert_true(now.sa_handler == SIG_IGN);
+	raise(SIGINT);	/* ignored now */
+	stop_signal = 0;
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +746,7 @@ int main(void)
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_help),
 		cmocka_unit_test(test_options_usage),
+		cmocka_unit_test(test_stop_flag),
 		cmocka_unit_test(test_strbuf_addf),
 		cmocka_unit_test(test_strbuf_detach_reset),
 	};
