@@ -340,7 +340,7 @@ int cmd_diagnose(int argc, char **argv)
 		OPT_UINT(0, "profile-hz", &profile_hz, "<HZ>", "profile samples per second per thread (default 99, 1 to 10000)"),
 		OPT_FLAG(0, "no-profile", &no_profile, "do not profile the command: no hot functions"),
 		OPT_UINT(0, "top", &top, "<N>", "hot functions shown (default 10; 0: none)"),
-		OPT_LIST('o', "output", &outputs, "<FILE>", "write the profile; format by extension: .folded .svg .pb.gz .speedscope.json (repeatable)"),
+		OPT_LIST('o', "output", &outputs, "<FILE>", "write the profile; format by extension: " PROFILE_FMTS_HELP " (repeatable)"),
 		OPT_GROUP("Output:"),
 		OPT_FLAG('q', "quiet", &quiet, "send the command's standard output to /dev/null (its standard error is shown if it fails)"),
 		OPT_FLAG(0, "json", &json, "print JSON; the command's standard output goes to standard error"),
@@ -382,9 +382,8 @@ int cmd_diagnose(int argc, char **argv)
 	if (!rc && no_profile && outputs.n)
 		rc = pe_error("-o writes the profile, which --no-profile turns off");
 	for (size_t i = 0; !rc && i < outputs.n; i++)
-		if (profile_format_of(outputs.v[i]) == PROFILE_FMT_NONE)
-			rc = pe_error("-o: '%s': unknown format; use .folded, .svg, .pb.gz or .speedscope.json",
-				      outputs.v[i]);
+		if (profile_format_check(outputs.v[i], PROFILE_FMTS_ALL) < 0)
+			rc = pe_error("-o: %s", pe_errmsg());
 	if (!rc && json && quiet)
 		rc = pe_error("--json and --quiet go separately: --json already keeps the command's output off stdout");
 	if (!rc)

@@ -53,12 +53,11 @@ static int side_read(struct profile *p, const char *ref, const struct profile_in
 /* -o names: .svg (differential graph) or .folded (two columns, as difffolded.pl). */
 static int check_outputs(const struct string_list *outputs)
 {
-	for (size_t i = 0; i < outputs->n; i++) {
-		enum profile_format fmt = profile_format_of(outputs->v[i]);
+	const unsigned diff_formats = PROFILE_FMT_BIT(PROFILE_FMT_SVG) | PROFILE_FMT_BIT(PROFILE_FMT_FOLDED);
 
-		if (strcmp(outputs->v[i], "-") && fmt != PROFILE_FMT_SVG && fmt != PROFILE_FMT_FOLDED)
-			return pe_error("-o '%s': diff writes .svg or .folded files", outputs->v[i]);
-	}
+	for (size_t i = 0; i < outputs->n; i++)
+		if (strcmp(outputs->v[i], "-") && profile_format_check(outputs->v[i], diff_formats) < 0)
+			return pe_error("-o: %s", pe_errmsg());
 	return 0;
 }
 

@@ -113,7 +113,7 @@ int cmd_profile(int argc, char **argv)
 		OPT_STRING(0, "debug-dir", &debug_dir, "<DIR>", "look for debug files (.build-id/xx/yyyy.debug, debuglink) here first"),
 		OPT_GROUP("Output:"),
 		OPT_UINT(0, "top", &top, "<N>", "functions in the top table (default 20; 0: none)"),
-		OPT_LIST('o', "output", &outputs, "<FILE>", "write the profile; format by extension: .folded .svg .pb.gz .speedscope.json (repeatable)"),
+		OPT_LIST('o', "output", &outputs, "<FILE>", "write the profile; format by extension: " PROFILE_FMTS_HELP " (repeatable)"),
 		OPT_STRING(0, "title", &title, "<TEXT>", "title of the SVG flame graph"),
 		OPT_FLAG(0, "inverted", &inverted, "SVG: icicle graph, roots at the top"),
 		OPT_GROUP("Results store:"),
@@ -143,9 +143,8 @@ int cmd_profile(int argc, char **argv)
 	if (!rc)
 		rc = parse_options_values(event, call_graph, freq, stack, &so);
 	for (size_t i = 0; !rc && i < outputs.n; i++)
-		if (profile_format_of(outputs.v[i]) == PROFILE_FMT_NONE)
-			rc = pe_error("-o: '%s': unknown format; use .folded, .svg, .pb.gz or .speedscope.json",
-				      outputs.v[i]);
+		if (profile_format_check(outputs.v[i], PROFILE_FMTS_ALL) < 0)
+			rc = pe_error("-o: %s", pe_errmsg());
 	if (!rc)
 		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (rc < 0) {

@@ -218,6 +218,8 @@ rc_is 2 "a command and a pid: usage"
 run_pe profile -o "$T/x.txt" -- true
 rc_is 2 "-o with an unknown extension: usage"
 like "$PE_ERR" "unknown format" "the error says so"
+like "$PE_ERR" "-o: '$T/x.txt': unknown format; use a name ending in .svg, .folded, .pb.gz or .speedscope.json" \
+	"the one message of every -o, listing the formats"
 run_pe profile -e bogus -- true
 rc_is 2 "-e with an unknown event: usage"
 run_pe profile --call-graph lbr -- true

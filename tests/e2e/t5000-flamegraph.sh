@@ -196,7 +196,8 @@ rc_is 3 "perf script without call graphs: exit 3"
 like "$PE_ERR" "was it recorded with -g" "says what to do"
 run_pe flamegraph -o "$T/x.png" "$PS"
 rc_is 2 "an unknown output extension: exit 2"
-like "$PE_ERR" "-o '$T/x.png': unknown format; use a name ending in .svg, .folded, .pb.gz or .speedscope.json" \
+# one message for every command's -o (out/profile_out.c's table): "-o: 'FILE'", as diagnose and profile
+like "$PE_ERR" "-o: '$T/x.png': unknown format; use a name ending in .svg, .folded, .pb.gz or .speedscope.json" \
 	"names the formats"
 run_pe flamegraph --colors rainbow "$PS"
 rc_is 2 "--colors rainbow: exit 2"

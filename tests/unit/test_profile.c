@@ -353,8 +353,28 @@ static void test_format_of(void **state)
 	assert_int_equal(profile_format_of("p.json"), PROFILE_FMT_NONE);
 	assert_int_equal(profile_format_of(".svg"), PROFILE_FMT_NONE);
 	assert_int_equal(profile_write(NULL, "/tmp/x.txt", NULL), -1);
-	assert_string_equal(pe_errmsg(), "cannot tell the format of '/tmp/x.txt' from its name; "
-					 "use .folded, .svg, .pb.gz or .speedscope.json");
+	/* the same message as every command's -o check, from the one table */
+	assert_string_equal(pe_errmsg(), "'/tmp/x.txt': unknown format; "
+					 "use a name ending in .svg, .folded, .pb.gz or .speedscope.json");
+}
+
+static void test_format_check(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(profile_format_check("a.pb.gz", PROFILE_FMTS_ALL), 0);
+	assert_int_equal(profile_format_check("a.svg", PROFILE_FMT_BIT(PROFILE_FMT_SVG)), 0);
+	assert_int_equal(profile_format_check("a.pb.gz", PROFILE_FMT_BIT(PROFILE_FMT_SVG) |
+								  PROFILE_FMT_BIT(PROFILE_FMT_FOLDED)), -1);
+	assert_string_equal(pe_errmsg(), "'a.pb.gz': this command does not write .pb.gz; "
+					 "use a name ending in .svg or .folded");
+	assert_int_equal(profile_format_check("a.png", PROFILE_FMT_BIT(PROFILE_FMT_SVG)), -1);
+	assert_string_equal(pe_errmsg(), "'a.png': unknown format; use a name ending in .svg");
+	assert_string_equal(profile_format_list(buf, sizeof(buf), PROFILE_FMTS_ALL),
+			    ".svg, .folded, .pb.gz or .speedscope.json");
+	assert_string_equal(profile_format_ext(PROFILE_FMT_PPROF), ".pb.gz");
+	assert_string_equal(profile_format_ext(PROFILE_FMT_NONE), "");
 }
 
 /* Escaping for the SVG: markup, quotes, control bytes and bad UTF-8 (U+FFFD is EF BF BD). */
@@ -397,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_top_json),
 		cmocka_unit_test(test_format_of),
+		cmocka_unit_test(test_format_check),
 		cmocka_unit_test(test_xml),
 	};
 
