@@ -173,17 +173,10 @@ static double pct(uint64_t part, uint64_t whole)
 void profile_print_top(FILE *f, const struct profile *p, size_t n)
 {
 	struct profile_func *fs;
-	size_t nfs = profile_functions(p, &fs), k = 0;
 	uint64_t all = p->root.total;
 	int w = 8;
 
-	/* a process or thread name at the root is no function: its total is everyone's */
-	for (size_t i = 0; i < nfs; i++)
-		if (fs[i].kind != FRAME_PROCESS)
-			fs[k++] = fs[i];
-	nfs = k;
-	if (!n || n > nfs)
-		n = nfs;
+	n = profile_top(p, n, &fs);
 	for (size_t i = 0; i < n; i++) {
 		int l = (int)strlen(fs[i].name);
 
@@ -202,12 +195,10 @@ void profile_print_top(FILE *f, const struct profile *p, size_t n)
 json_t *profile_top_json(const struct profile *p, size_t n)
 {
 	struct profile_func *fs;
-	size_t nfs = profile_functions(p, &fs);
 	uint64_t all = p->root.total;
 	json_t *a = json_array();
 
-	if (!n || n > nfs)
-		n = nfs;
+	n = profile_top(p, n, &fs);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_pack("{s:s,s:o,s:f,s:f,s:I}", "function", fs[i].name,
 			"module", fs[i].module ? json_string(fs[i].module) : json_null(),

@@ -84,15 +84,14 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
 			 const struct profile_write_opts *o);
 
 /*
- * The top table: the n functions with the most self weight (all when n is
- * 0), with self %, total % (each stack counted once however the function
- * recurses), self weight, function and module. Process and thread names
- * at the root (FRAME_PROCESS) are not functions and are left out.
+ * The top table: profile_top(p, n), with self %, total % (each stack
+ * counted once however the function recurses), self weight, function and
+ * module.
  */
 void profile_print_top(FILE *f, const struct profile *p, size_t n);
 
 /*
- * The rows of the top table as a JSON array (a new reference): for each,
+ * The rows of the top table (profile_top) as a JSON array (a new reference): for each,
  * function, module (null when unknown), self and total as shares of the
  * profile's weight (0 to 1), and samples, the self weight.
  */

@@ -343,6 +343,36 @@ static void test_top_json(void **state)
 	profile_release(&p);
 }
 
+/*
+ * One definition of the top functions: the process name at the root is no
+ * function, in the text table, in the JSON (which used to list it, at
+ * 100% total) and in what --save keeps.
+ */
+static void test_top_no_process(void **state)
+{
+	struct profile p;
+	struct profile_func *fs;
+	struct frame st[2] = { { .kind = FRAME_PROCESS }, { .kind = FRAME_USER } };
+	json_t *a;
+	size_t n;
+
+	(void)state;
+	profile_init(&p, "samples");
+	st[0].name = profile_intern(&p, "pe-burn", 7);
+	st[1].name = profile_intern(&p, "burn", 4);
+	profile_add(&p, st, 2, 3);
+	profile_add(&p, st, 1, 1);	/* a sample with no stack: self weight on the process */
+	n = profile_top(&p, 0, &fs);
+	assert_int_equal(n, 1);
+	assert_string_equal(fs[0].name, "burn");
+	free(fs);
+	a = profile_top_json(&p, 0);
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "function")), "burn");
+	json_decref(a);
+	profile_release(&p);
+}
+
 static void test_format_of(void **state)
 {
 	(void)state;
@@ -416,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_functions),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_top_json),
+		cmocka_unit_test(test_top_no_process),
 		cmocka_unit_test(test_format_of),
 		cmocka_unit_test(test_format_check),
 		cmocka_unit_test(test_xml),
