@@ -154,6 +154,23 @@ int profile_write_opts_set(struct profile_write_opts *o, const char *colors, con
 	return 0;
 }
 
+int profile_write_opts_check(const struct profile_write_opts *o, const char *const *paths, size_t n)
+{
+	int svg = 0, titled = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum profile_format fmt = strcmp(paths[i], "-") ? profile_format_of(paths[i]) : PROFILE_FMT_SVG;
+
+		svg |= fmt == PROFILE_FMT_SVG;
+		titled |= fmt == PROFILE_FMT_SVG || fmt == PROFILE_FMT_SPEEDSCOPE;
+	}
+	if (o->title && !titled)
+		return pe_error("--title: no SVG or speedscope file is written to carry it (add -o FILE.svg)");
+	if (o->inverted && !svg)
+		return pe_error("--inverted: no SVG is written to invert (add -o FILE.svg)");
+	return 0;
+}
+
 int profile_write_all(const struct profile *p, const char *const *paths, size_t n,
 		      const struct profile_write_opts *o)
 {

@@ -107,6 +107,13 @@ int profile_write_opts_set(struct profile_write_opts *o, const char *colors, con
 			   uint64_t width);
 
 /*
+ * Refuses write options that none of the n paths would use: a title with
+ * no SVG or speedscope file, --inverted with no SVG ("-" is an SVG on
+ * standard output). Returns 0, or -1 with pe_error() naming the option.
+ */
+int profile_write_opts_check(const struct profile_write_opts *o, const char *const *paths, size_t n);
+
+/*
  * Writes p to each of the n paths (format by extension). Returns 0, or -1
  * with pe_error() naming the first file that failed (the others are still
  * written).
