@@ -116,6 +116,10 @@ int cmd_diff(int argc, char **argv)
 		rc = profile_write_opts_set(&wo, NULL, min_width, width);
 	if (!rc)
 		rc = check_outputs(&outputs);
+	if (!rc && !outputs.n && top == UINT64_MAX)
+		string_list_add(&outputs, "-");
+	if (!rc)
+		rc = profile_write_opts_check(&wo, outputs.v, outputs.n);
 	if (!rc && !strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
 		rc = pe_error("only one of BEFORE and AFTER can be standard input");
 	if (rc < 0) {
@@ -139,8 +143,6 @@ int cmd_diff(int argc, char **argv)
 	wo.before = &before;
 	if (top != UINT64_MAX)
 		profile_print_diff_top(stdout, &before, &after, (size_t)top);
-	if (!outputs.n && top == UINT64_MAX)
-		string_list_add(&outputs, "-");
 	for (size_t i = 0; i < outputs.n; i++)
 		if (write_output(outputs.v[i], &before, &after, &wo) < 0 && status == PE_EXIT_OK)
 			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());

@@ -112,6 +112,10 @@ int cmd_flamegraph(int argc, char **argv)
 		rc = profile_write_opts_set(&wo, colors, min_width, width);
 	if (!rc)
 		rc = check_outputs(&outputs);
+	if (!rc && !outputs.n && top == UINT64_MAX && !save)
+		string_list_add(&outputs, "-");
+	if (!rc)
+		rc = profile_write_opts_check(&wo, outputs.v, outputs.n);
 	if (!rc)
 		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (rc < 0) {
@@ -135,8 +139,6 @@ int cmd_flamegraph(int argc, char **argv)
 	}
 	if (top != UINT64_MAX)
 		profile_print_top(stdout, &p, (size_t)top);
-	if (!outputs.n && top == UINT64_MAX && !save)
-		string_list_add(&outputs, "-");
 	if (profile_write_all(&p, outputs.v, outputs.n, &wo) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 	if (save && save_profile(store_spec, save, &tags, invocation, &p) < 0 && status == PE_EXIT_OK)

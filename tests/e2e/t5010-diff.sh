@@ -88,6 +88,9 @@ like "$PE_ERR" "-o: '$T/d.pb.gz': this command does not write .pb.gz; use a name
 run_pe diff -o "$T/d.png" "$T/before.folded" "$T/after.folded"
 rc_is 2 "-o .png: exit 2"
 like "$PE_ERR" "-o: '$T/d.png': unknown format; use a name ending in .svg or .folded" "lists diff's formats"
+run_pe diff --inverted -o "$T/d2.folded" "$T/before.folded" "$T/after.folded"
+rc_is 2 "--inverted with only .folded written: exit 2"
+like "$PE_ERR" "--inverted: no SVG is written to invert" "says why"
 run_pe diff "$T/before.folded" no-such-run
 rc_is 3 "neither a file nor a stored run: exit 3"
 like "$PE_ERR" "'no-such-run' is not a file nor a profile in the store" "names the argument"
