@@ -186,21 +186,6 @@ static void test_time_unit(void **state)
 	assert_true(time_unit_scale(TU_S) == 1.0);
 }
 
-static void test_format_seconds(void **state)
-{
-	char buf[32], small[5];
-
-	(void)state;
-	assert_string_equal(format_seconds(buf, sizeof(buf), 0.0123, TU_AUTO), "12.3 ms");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 1.5, TU_AUTO), "1.5 s");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 2.5e-6, TU_AUTO), "2.5 µs");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 42e-9, TU_AUTO), "42.0 ns");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 0.5, TU_US), "500000.0 µs");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 90, TU_S), "90.0 s");
-	/* Cut short, still terminated. */
-	assert_string_equal(format_seconds(small, sizeof(small), 0.0123, TU_MS), "12.3");
-}
-
 /* --- argv_split ---------------------------------------------------------- */
 
 /* Splits cmd and checks it gives exactly the NULL-terminated words. */
@@ -732,7 +717,6 @@ int main(void)
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_double),
 		cmocka_unit_test(test_time_unit),
-		cmocka_unit_test(test_format_seconds),
 		cmocka_unit_test(test_argv_words),
 		cmocka_unit_test(test_argv_quotes),
 		cmocka_unit_test(test_argv_backslash),
