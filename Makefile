@@ -18,7 +18,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 # Libraries found through pkg-config, with the plain -l flags as a fallback.
-# libpq and OpenSSL are only compiled against: src/store/postgres.c and
+# libpq and OpenSSL are only compiled against: src/store/pg_conn.c and
 # src/http/tls.c load them with dlopen when a postgres:// store or an https://
 # URL asks for them, which keeps perfeng's own resident set (the floor under
 # bench's max-RSS figures) small.
