@@ -626,6 +626,7 @@ int cmd_bench(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, bench_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		free(invocation);
 		return PE_EXIT_OK;
 	}

@@ -308,6 +308,7 @@ int cmd_compare(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, compare_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\nA and B: a run id, NAME (its latest run), NAME@latest, NAME@latest~N,\n"
 		       "NAME@TAG, or a JSON file (perfeng's or hyperfine's; FILE#N picks a result).\n");
 		return PE_EXIT_OK;

@@ -335,12 +335,6 @@ struct diagnose_cmd {
 	struct string_list tags, outputs;
 };
 
-static const char diagnose_env_help[] =
-	"\nEnvironment:\n"
-	"  PERFENG_JIT_DIR   directory of the perf-PID.map files of JIT code (default /tmp)\n"
-	"  PERFENG_STORE     the results store when --store is not given\n"
-	"  XDG_DATA_HOME     the store is $XDG_DATA_HOME/perfeng/results.db without either\n";
-
 /*
  * Parses and checks the options. Returns 0; OPT_HELP when the usage (or,
  * for --rules, the rules table) was printed and nothing else is to be done;
@@ -371,7 +365,7 @@ static int diagnose_parse(struct diagnose_cmd *c, int argc, char **argv)
 
 	if (rc == OPT_HELP) {
 		options_usage(stdout, diagnose_usage, opts);
-		fputs(diagnose_env_help, stdout);
+		cmd_usage_env(stdout, CMD_ENV_STORE | CMD_ENV_JIT | CMD_ENV_NVML);
 		return OPT_HELP;
 	}
 	if (rc < 0)

@@ -101,6 +101,7 @@ int cmd_flamegraph(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, flamegraph_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\nFILE holds folded stacks ('main;work;leaf 42') or the text of `perf script`,\n"
 		       "told apart by their content; without FILE, standard input.\n");
 		free(invocation);

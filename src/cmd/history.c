@@ -155,6 +155,7 @@ int cmd_history(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, history_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		return PE_EXIT_OK;
 	}
 	if (!rc && npos != 1)

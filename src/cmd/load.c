@@ -467,6 +467,7 @@ int cmd_load(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, load_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		free(headers.v);
 		free(slos_arg.v);
 		free(tags.v);

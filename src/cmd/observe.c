@@ -358,6 +358,7 @@ int cmd_observe(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, observe_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_NVML);
 		return PE_EXIT_OK;
 	}
 	o.interval_ns = NS_PER_SEC;

@@ -128,12 +128,6 @@ static void print_json(FILE *f, const struct sampler_opts *so, const struct samp
 	json_decref(root);
 }
 
-static const char *profile_env_help =
-	"\nEnvironment:\n"
-	"  PERFENG_JIT_DIR   directory of the perf-PID.map files of JIT code (default /tmp)\n"
-	"  PERFENG_STORE     the results store when --store is not given\n"
-	"  XDG_DATA_HOME     the store is $XDG_DATA_HOME/perfeng/results.db without either\n";
-
 /* Parses argv into *c; returns 0, OPT_HELP (usage printed) or -1 with pe_error(). */
 static int profile_parse(struct profile_cmd *c, int argc, char **argv)
 {
@@ -169,7 +163,7 @@ static int profile_parse(struct profile_cmd *c, int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &c->npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, profile_usage, opts);
-		fputs(profile_env_help, stdout);
+		cmd_usage_env(stdout, CMD_ENV_STORE | CMD_ENV_JIT);
 	}
 	return rc;
 }

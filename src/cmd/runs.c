@@ -241,6 +241,7 @@ int cmd_runs(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, runs_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\n<run>: an id, NAME (its latest run), NAME@latest, NAME@latest~N, or NAME@TAG.\n");
 		return PE_EXIT_OK;
 	}
@@ -326,6 +327,7 @@ int cmd_import(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, import_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\nEach file is perfeng's JSON (bench --export-json) or hyperfine's (--export-json);\n"
 		       "one run per result. Every file is read and checked before anything is written.\n");
 		free(tags.v);
