@@ -2,6 +2,7 @@
 #
 #   make            build ./perfeng
 #   make check      install test dependencies, run unit + e2e tests (prove),
+#                   the source rules (scripts/check-size.sh, check-includes.sh),
 #                   unit tests again under ASan+UBSan, then each fuzz target briefly
 #   make demo       install dependencies, build, benchmark the bundled examples
 #   make V=1        show full command lines
@@ -18,7 +19,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 # Libraries found through pkg-config, with the plain -l flags as a fallback.
-# libpq and OpenSSL are only compiled against: src/store/postgres.c and
+# libpq and OpenSSL are only compiled against: src/store/pg_conn.c and
 # src/http/tls.c load them with dlopen when a postgres:// store or an https://
 # URL asks for them, which keeps perfeng's own resident set (the floor under
 # bench's max-RSS figures) small.
@@ -173,6 +174,11 @@ fuzz: $(FUZZ_BIN)
 		 || { tail -50 $(O)/fuzz/work/$$name.log; exit 1; }; \
 	done
 
+# The source tree's own rules (also run by `make test`, as tests/e2e/t0005).
+check-source:
+	$(Q)scripts/check-size.sh >/dev/null && scripts/check-includes.sh >/dev/null \
+	 || { scripts/check-size.sh; scripts/check-includes.sh; exit 1; }
+
 check: deps
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory test-asan
@@ -184,7 +190,7 @@ demo: deps $(PERFENG) $(EXAMPLE_BIN)
 clean:
 	rm -rf $(O) perfeng
 
-.PHONY: all deps build-tests test test-asan fuzz check demo clean FORCE
+.PHONY: all deps build-tests test test-asan fuzz check check-source demo clean FORCE
 .SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -25,6 +25,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/strbuf.h"
 #include "util/units.h"
 #include "util/xalloc.h"
@@ -625,6 +626,7 @@ int cmd_bench(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, bench_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		free(invocation);
 		return PE_EXIT_OK;
 	}
@@ -706,10 +708,10 @@ int cmd_bench(int argc, char **argv)
 	if (!b.quiet && env.loadavg_before[0] > 0.8 * env.cores)
 		cmd_warn("the machine is busy (load average %.2f on %d cores); results may be noisy",
 			 env.loadavg_before[0], env.cores);
-	runner_install_interrupt_handler();
+	stop_catch();
 	if (b.shell) {
 		if (bench_calibrate_shell(&b.o, cmds[0].argv[0], SHELL_CALIBRATION_RUNS) < 0) {
-			status = cmd_fail(runner_interrupt ? PE_EXIT_INTERRUPTED : PE_EXIT_RUNTIME,
+			status = cmd_fail(stop_signal ? PE_EXIT_INTERRUPTED : PE_EXIT_RUNTIME,
 					  "%s", pe_errmsg());
 			goto out;
 		}

@@ -5,6 +5,8 @@
 #ifndef PE_CMD_H
 #define PE_CMD_H
 
+#include <stdio.h>
+
 int cmd_bench(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
@@ -24,6 +26,21 @@ int cmd_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 when stderr is a terminal and NO_COLOR is unset or empty. */
 int cmd_color_stderr(void);
+
+/* The environment variables a command reads, for its --help (cmd_usage_env). */
+enum cmd_env {
+	CMD_ENV_STORE = 1 << 0,	/* PERFENG_STORE, XDG_DATA_HOME: where the results store is */
+	CMD_ENV_JIT = 1 << 1,	/* PERFENG_JIT_DIR: the perf-PID.map files of JIT code */
+	CMD_ENV_NVML = 1 << 2,	/* PERFENG_NVML_LIB: the NVML library for GPUs */
+};
+
+/*
+ * Prints the "Environment:" section of a command's --help: NO_COLOR (every
+ * command's errors and warnings) and the variables in which. docs/CMD.md
+ * lists the same for each command; tests/e2e/t0010-help-docs.sh holds them
+ * to each other.
+ */
+void cmd_usage_env(FILE *f, unsigned which);
 
 struct store;
 /* Says on stderr where --save put a run: "perfeng: saved as run ID (NAME) in STORE". */

@@ -13,6 +13,26 @@ int cmd_color_stderr(void)
 	return isatty(STDERR_FILENO) && !(nc && *nc);
 }
 
+void cmd_usage_env(FILE *f, unsigned which)
+{
+	static const struct {
+		unsigned flag;
+		const char *name, *help;
+	} vars[] = {
+		{ 0, "NO_COLOR", "set and not empty: no colour in errors, warnings and tables" },
+		{ CMD_ENV_STORE, "PERFENG_STORE", "the results store when --store is not given" },
+		{ CMD_ENV_STORE, "XDG_DATA_HOME", "without either, the store is $XDG_DATA_HOME/perfeng/results.db "
+						  "(default ~/.local/share)" },
+		{ CMD_ENV_JIT, "PERFENG_JIT_DIR", "directory of the perf-PID.map files of JIT code (default /tmp)" },
+		{ CMD_ENV_NVML, "PERFENG_NVML_LIB", "the NVML library to load for GPUs (default libnvidia-ml.so.1)" },
+	};
+
+	fputs("\nEnvironment:\n", f);
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (!vars[i].flag || (which & vars[i].flag))
+			fprintf(f, "    %-22s %s\n", vars[i].name, vars[i].help);
+}
+
 int cmd_fail(int code, const char *fmt, ...)
 {
 	va_list ap;

@@ -478,6 +478,38 @@ static size_t build_rows(struct row *rows, const struct side *a, const struct si
 	return n;
 }
 
+static void compare_help(const struct option *opts)
+{
+	options_usage(stdout, compare_usage, opts);
+	printf("\nA and B: a run id, NAME (its latest run), NAME@latest, NAME@latest~N,\n"
+	       "NAME@TAG, or a JSON file (perfeng's or hyperfine's; FILE#N picks a result,\n"
+	       "counting from 1).\n"
+	       "\nThe primary metric is gated: wall for bench and diagnose runs, rps for load,\n"
+	       "max_rate for find-max. A regression needs p < 0.05 (Holm-adjusted over the\n"
+	       "gated metrics) and a 95%% CI wholly beyond the band; earlier runs of A's name\n"
+	       "in the store widen the band to what identical runs differ by.\n"
+	       "\nExit codes: 0 compared, and no gate given or none failed (a regression is\n"
+	       "shown, not failed, without --fail-on or --max-regression); 1 a gate failed;\n"
+	       "2 usage error; 3 a run or file not found, the store unreadable, no metric\n"
+	       "in common.\n");
+	cmd_usage_env(stdout, CMD_ENV_STORE);
+}
+
+/* The warning that the runs were taken under different conditions, when they were. */
+static void warn_conditions(char conds[STORE_COND_MAX][160], size_t nconds)
+{
+	char all[STORE_COND_MAX * 162] = "";
+
+	if (!nconds)
+		return;
+	for (size_t i = 0; i < nconds; i++) {
+		strcat(all, i ? "; " : "");
+		strcat(all, conds[i]);
+	}
+	cmd_warn("the runs were taken under different conditions (%s): a difference may come "
+		 "from them, not from the code", all);
+}
+
 int cmd_compare(int argc, char **argv)
 {
 	const char *store_spec = NULL, *fail_on = NULL;
@@ -507,19 +539,7 @@ int cmd_compare(int argc, char **argv)
 
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
-		options_usage(stdout, compare_usage, opts);
-		printf("\nA and B: a run id, NAME (its latest run), NAME@latest, NAME@latest~N,\n"
-		       "NAME@TAG, or a JSON file (perfeng's or hyperfine's; FILE#N picks a result,\n"
-		       "counting from 1).\n"
-		       "\nThe primary metric is gated: wall for bench and diagnose runs, rps for load,\n"
-		       "max_rate for find-max. A regression needs p < 0.05 (Holm-adjusted over the\n"
-		       "gated metrics) and a 95%% CI wholly beyond the band; earlier runs of A's name\n"
-		       "in the store widen the band to what identical runs differ by.\n"
-		       "\nExit codes: 0 compared, and no gate given or none failed (a regression is\n"
-		       "shown, not failed, without --fail-on or --max-regression); 1 a gate failed;\n"
-		       "2 usage error; 3 a run or file not found, the store unreadable, no metric\n"
-		       "in common.\n"
-		       "\nEnvironment: PERFENG_STORE, XDG_DATA_HOME (the default store).\n");
+		compare_help(opts);
 		return PE_EXIT_OK;
 	}
 	if (!rc && npos != 2)
@@ -571,16 +591,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	g.taken = sides_taken(&a, &b, &g.apart_s);
 	store_runs_conditions(&a.run, &b.run, conds, &nconds);
-	if (nconds) {
-		char all[STORE_COND_MAX * 162] = "";
-
-		for (size_t i = 0; i < nconds; i++) {
-			strcat(all, i ? "; " : "");
-			strcat(all, conds[i]);
-		}
-		cmd_warn("the runs were taken under different conditions (%s): a difference may come "
-			 "from them, not from the code", all);
-	}
+	warn_conditions(conds, nconds);
 	for (size_t i = 0; i < nrows && !failed; i++) {
 		const struct row *r = &rows[i];
 

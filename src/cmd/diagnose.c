@@ -34,6 +34,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/xalloc.h"
 
 static const char diagnose_usage[] = "perfeng diagnose [options] -- <command> [<args>...]";
@@ -337,31 +338,138 @@ static const char *status_name(enum run_status s)
 	}
 }
 
-int cmd_diagnose(int argc, char **argv)
+/* The options of one `perfeng diagnose`, as diagnose_parse() fills them. */
+struct diagnose_cmd {
+	uint64_t hz, duration, profile_hz, top;
+	int json, quiet, rules, no_profile;
+	int npos;		/* the command: argv[0..npos) */
+	const char *save, *store_spec;
+	struct string_list tags, outputs;
+};
+
+/*
+ * Parses and checks the options. Returns 0; OPT_HELP when the usage (or,
+ * for --rules, the rules table) was printed and nothing else is to be done;
+ * or -1 with pe_error().
+ */
+static int diagnose_parse(struct diagnose_cmd *c, int argc, char **argv)
 {
-	uint64_t hz = 20, duration = 0, profile_hz = PROFILE_HZ_DEFAULT, top = 10;
-	int json = 0, quiet = 0, rules = 0, no_profile = 0, npos, rc, status = PE_EXIT_OK;
-	const char *save = NULL, *store_spec = NULL;
-	struct string_list tags = { 0 }, outputs = { 0 };
 	struct option opts[] = {
 		OPT_GROUP("Sampling:"),
-		OPT_UINT(0, "hz", &hz, "<N>", "samples of the command's threads per second (default 20, 1 to 1000)"),
-		OPT_DURATION('d', "duration", &duration, "<DUR>", "stop the command (SIGKILL to its process group) after DUR and report"),
+		OPT_UINT(0, "hz", &c->hz, "<N>", "samples of the command's threads per second (default 20, 1 to 1000)"),
+		OPT_DURATION('d', "duration", &c->duration, "<DUR>", "stop the command (SIGKILL to its process group) after DUR and report"),
 		OPT_GROUP("Profile:"),
-		OPT_UINT(0, "profile-hz", &profile_hz, "<HZ>", "profile samples per second per thread (default 99, 1 to 10000)"),
-		OPT_FLAG(0, "no-profile", &no_profile, "do not profile the command: no hot functions"),
-		OPT_UINT(0, "top", &top, "<N>", "hot functions shown (default 10; 0: none)"),
-		OPT_LIST('o', "output", &outputs, "<FILE>", "write the profile; format by extension: .folded .svg .pb.gz .speedscope.json (repeatable)"),
+		OPT_UINT(0, "profile-hz", &c->profile_hz, "<HZ>", "profile samples per second per thread (default 99, 1 to 10000)"),
+		OPT_FLAG(0, "no-profile", &c->no_profile, "do not profile the command: no hot functions"),
+		OPT_UINT(0, "top", &c->top, "<N>", "hot functions shown (default 10; 0: none)"),
+		OPT_LIST('o', "output", &c->outputs, "<FILE>", "write the profile; format by extension: " PROFILE_FMTS_HELP " (repeatable)"),
 		OPT_GROUP("Output:"),
-		OPT_FLAG('q', "quiet", &quiet, "send the command's standard output to /dev/null (its standard error is shown if it fails)"),
-		OPT_FLAG(0, "json", &json, "print JSON; the command's standard output goes to standard error"),
-		OPT_FLAG(0, "rules", &rules, "print the table of rules behind the verdicts (Markdown) and exit"),
+		OPT_FLAG('q', "quiet", &c->quiet, "send the command's standard output to /dev/null (its standard error is shown if it fails)"),
+		OPT_FLAG(0, "json", &c->json, "print JSON; the command's standard output goes to standard error"),
+		OPT_FLAG(0, "rules", &c->rules, "print the table of rules behind the verdicts (Markdown) and exit"),
 		OPT_GROUP("Results store:"),
-		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME, with the profile when there is one"),
-		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
-		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
+		OPT_STRING(0, "save", &c->save, "<NAME>", "save the result as a run named NAME, with the profile when there is one"),
+		OPT_LIST(0, "tag", &c->tags, "<TAG>", "tag the saved run (repeatable)"),
+		OPT_STRING(0, "store", &c->store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
+	int rc = options_parse(argc, argv, opts, &c->npos);
+
+	if (rc == OPT_HELP) {
+		options_usage(stdout, diagnose_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE | CMD_ENV_JIT | CMD_ENV_NVML);
+		return OPT_HELP;
+	}
+	if (rc < 0)
+		return rc;
+	if (c->rules && !c->npos) {
+		diag_rules_markdown(stdout);
+		return OPT_HELP;
+	}
+	if (c->npos < 1)
+		return pe_error("diagnose needs a command to run: perfeng diagnose [options] -- <command> [<args>...]");
+	if (c->hz < 1 || c->hz > 1000)
+		return pe_error("--hz must be between 1 and 1000");
+	if (c->profile_hz < 1 || c->profile_hz > PROFILE_HZ_MAX)
+		return pe_error("--profile-hz must be between 1 and %d", PROFILE_HZ_MAX);
+	if (c->no_profile && c->outputs.n)
+		return pe_error("-o writes the profile, which --no-profile turns off");
+	for (size_t i = 0; i < c->outputs.n; i++)
+		if (profile_format_check(c->outputs.v[i], PROFILE_FMTS_ALL) < 0)
+			return pe_error("-o: %s", pe_errmsg());
+	if (c->json && c->quiet)
+		return pe_error("--json and --quiet go separately: --json already keeps the command's output off stdout");
+	return store_check_save_args(c->save, c->tags.v, c->tags.n, c->store_spec);
+}
+
+/* The report of a finished run: the decomposition, the verdict, the USE summary, the profile. */
+static void report_fill(struct diag_report *rep, char **cmdv, const struct run_result *res,
+			struct diag_run *d, const struct diag_system *sys, double *m, unsigned hz,
+			struct diag_hot *hot)
+{
+	rep->argv = cmdv;
+	rep->status = status_name(res->status);
+	rep->exit_code = res->exit_code;
+	rep->signal = res->signal;
+	rep->wall_s = (double)res->wall_ns / 1e9;
+	rep->hz = hz;
+	rep->delayacct = tsampler_delayacct_enabled();
+	rep->t = tsampler_totals(d->ts);
+	diag_metrics(rep->t, rep->wall_s, sys, m);
+	rep->m = m;
+	rep->rule = diag_decide(m);
+	if (d->sys_ok) {
+		rep->use.text = use_text;
+		rep->use.json = use_json;
+		rep->use.arg = &d->sum;
+	}
+	rep->use.missing = "not measured (the system's /proc could not be read)";
+	hot_finish(hot, rep);
+}
+
+/* Prints the report (text or JSON) and writes the -o files; returns the exit status. */
+static int diagnose_render(const struct diagnose_cmd *c, const struct diag_report *rep,
+			   struct diag_hot *hot)
+{
+	int status = PE_EXIT_OK;
+
+	if (c->json) {
+		json_t *root = diag_report_json(rep);
+
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+		putchar('\n');
+		json_decref(root);
+	} else {
+		diag_report_text(stdout, rep);
+	}
+	fflush(stdout);
+	if (c->outputs.n && !rep->prof)
+		cmd_warn("-o: no profile to write (%s)", hot->note);
+	else if (c->outputs.n &&
+		 profile_write_all(&hot->prof, (const char *const *)c->outputs.v, c->outputs.n, NULL) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	if (rep->prof && rep->prof->lost)
+		cmd_warn("the kernel dropped %llu profile samples (ring buffer full): lower --profile-hz or raise --hz",
+			 (unsigned long long)rep->prof->lost);
+	return status;
+}
+
+/* The exit status the command's own end calls for. */
+static int run_status(const struct run_result *res)
+{
+	if (res->status == RUN_INTERRUPTED)
+		return cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the figures until then are shown");
+	if (res->status == RUN_SIGNALED)
+		return cmd_fail(PE_EXIT_RUNTIME, "the command was killed by signal %d (%s)", res->signal,
+				strsignal(res->signal));
+	if (res->status == RUN_EXITED && res->exit_code != 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "the command exited with status %d", res->exit_code);
+	return PE_EXIT_OK;
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	struct diagnose_cmd c = { .hz = 20, .profile_hz = PROFILE_HZ_DEFAULT, .top = 10 };
 	char *invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
 	struct store *st = NULL;
 	struct diag_run d = { 0 };
@@ -373,66 +481,46 @@ int cmd_diagnose(int argc, char **argv)
 	double m[DM_NR];
 	char **cmdv = NULL;
 	int64_t started;
+	int rc, status = PE_EXIT_OK;
 
 	profile_init(&hot->prof, "samples");
-	rc = options_parse(argc, argv, opts, &npos);
-	if (rc == OPT_HELP) {
-		options_usage(stdout, diagnose_usage, opts);
+	rc = diagnose_parse(&c, argc, argv);
+	if (rc == OPT_HELP)
 		goto out;
-	}
-	if (!rc && rules && !npos) {
-		diag_rules_markdown(stdout);
-		goto out;
-	}
-	if (!rc && npos < 1)
-		rc = pe_error("diagnose needs a command to run: perfeng diagnose [options] -- <command> [<args>...]");
-	if (!rc && (hz < 1 || hz > 1000))
-		rc = pe_error("--hz must be between 1 and 1000");
-	if (!rc && (profile_hz < 1 || profile_hz > PROFILE_HZ_MAX))
-		rc = pe_error("--profile-hz must be between 1 and %d", PROFILE_HZ_MAX);
-	if (!rc && no_profile && outputs.n)
-		rc = pe_error("-o writes the profile, which --no-profile turns off");
-	for (size_t i = 0; !rc && i < outputs.n; i++)
-		if (profile_format_of(outputs.v[i]) == PROFILE_FMT_NONE)
-			rc = pe_error("-o: '%s': unknown format; use .folded, .svg, .pb.gz or .speedscope.json",
-				      outputs.v[i]);
-	if (!rc && json && quiet)
-		rc = pe_error("--json and --quiet go separately: --json already keeps the command's output off stdout");
-	if (!rc)
-		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (rc < 0) {
 		fprintf(stderr, "perfeng diagnose: %s\nsee 'perfeng diagnose --help'\n", pe_errmsg());
 		status = PE_EXIT_USAGE;
 		goto out;
 	}
 	/* the store is opened before the run: a bad path or URL fails now */
-	if (save && store_open(store_spec, &st) < 0) {
+	if (c.save && store_open(c.store_spec, &st) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
-	cmdv = xcalloc((size_t)npos + 1, sizeof(*cmdv));
-	memcpy(cmdv, argv, (size_t)npos * sizeof(*cmdv));
+	cmdv = xcalloc((size_t)c.npos + 1, sizeof(*cmdv));
+	memcpy(cmdv, argv, (size_t)c.npos * sizeof(*cmdv));
 
 	spec.argv = cmdv;
 	spec.stdin_fd = STDIN_FILENO;
-	spec.output = json ? RUN_OUT_FD : quiet ? RUN_OUT_NULL : RUN_OUT_INHERIT;
+	spec.output = c.json ? RUN_OUT_FD : c.quiet ? RUN_OUT_NULL : RUN_OUT_INHERIT;
 	spec.stdout_fd = STDERR_FILENO;
-	spec.timeout_ns = duration;
+	spec.timeout_ns = c.duration;
 	spec.tick = on_tick;
 	spec.tick_arg = &d;
 	hot->argv = cmdv;
-	hot->top = (size_t)top;
-	hot->noutputs = outputs.n;
-	if (no_profile)
+	hot->top = (size_t)c.top;
+	hot->noutputs = c.outputs.n;
+	if (c.no_profile)
 		snprintf(hot->note, sizeof(hot->note), "not profiled (--no-profile)");
 	else
-		hot_start(hot, &d, profile_hz);
-	d.sample_ns = NS_PER_SEC / hz;
+		hot_start(hot, &d, c.profile_hz);
+	d.sample_ns = NS_PER_SEC / c.hz;
 	spec.tick_ns = d.smp && d.sample_ns > PROFILE_DRAIN_NS ? PROFILE_DRAIN_NS : d.sample_ns;
-	runner_install_interrupt_handler();
+	stop_catch();
 	started = clock_realtime_us();
 	d.start_ns = clock_now_ns();
 	rc = runner_run(&spec, res);
+	stop_release();
 	if (rc < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
@@ -442,72 +530,30 @@ int cmd_diagnose(int argc, char **argv)
 	tsampler_finish(d.ts, res->user_ns, res->sys_ns, (uint64_t)res->minflt, (uint64_t)res->majflt);
 	sys_finish(&d, &sys);
 	hot_stop(hot, &d, &sys);
-
-	rep.argv = cmdv;
-	rep.status = status_name(res->status);
-	rep.exit_code = res->exit_code;
-	rep.signal = res->signal;
-	rep.wall_s = (double)res->wall_ns / 1e9;
-	rep.hz = (unsigned)hz;
-	rep.delayacct = tsampler_delayacct_enabled();
-	rep.t = tsampler_totals(d.ts);
-	diag_metrics(rep.t, rep.wall_s, &sys, m);
-	rep.m = m;
-	rep.rule = diag_decide(m);
-	if (d.sys_ok) {
-		rep.use.text = use_text;
-		rep.use.json = use_json;
-		rep.use.arg = &d.sum;
-	}
-	rep.use.missing = "not measured (the system's /proc could not be read)";
-	hot_finish(hot, &rep);
+	report_fill(&rep, cmdv, res, &d, &sys, m, (unsigned)c.hz, hot);
 
 	/* what the command wrote to stderr is in the tail when it was not passed through */
 	if (spec.output != RUN_OUT_INHERIT && res->err_len &&
-	    (json || res->status != RUN_EXITED || res->exit_code != 0))
+	    (c.json || res->status != RUN_EXITED || res->exit_code != 0))
 		fwrite(res->err_tail, 1, res->err_len, stderr);
-	if (json) {
-		json_t *root = diag_report_json(&rep);
-
-		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-		putchar('\n');
-		json_decref(root);
-	} else {
-		diag_report_text(stdout, &rep);
-	}
-	fflush(stdout);
-	if (outputs.n && !rep.prof)
-		cmd_warn("-o: no profile to write (%s)", hot->note);
-	else if (outputs.n && profile_write_all(&hot->prof, (const char *const *)outputs.v, outputs.n, NULL) < 0)
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-	if (rep.prof && rep.prof->lost)
-		cmd_warn("the kernel dropped %llu profile samples (ring buffer full): lower --profile-hz or raise --hz",
-			 (unsigned long long)rep.prof->lost);
-
+	status = diagnose_render(&c, &rep, hot);
 	if (st && res->status == RUN_INTERRUPTED)
 		cmd_warn("interrupted: nothing saved to the store");
-	else if (st && save_run(st, save, &tags, invocation, &rep, rep.prof ? &hot->prof : NULL, hot->top,
-				started, clock_realtime_us()) < 0)
+	else if (st && save_run(st, c.save, &c.tags, invocation, &rep, rep.prof ? &hot->prof : NULL,
+				hot->top, started, clock_realtime_us()) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
-	if (status != PE_EXIT_OK)
-		goto out;
-	if (res->status == RUN_INTERRUPTED)
-		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the figures until then are shown");
-	else if (res->status == RUN_SIGNALED)
-		status = cmd_fail(PE_EXIT_RUNTIME, "the command was killed by signal %d (%s)", res->signal,
-				  strsignal(res->signal));
-	else if (res->status == RUN_EXITED && res->exit_code != 0)
-		status = cmd_fail(PE_EXIT_RUNTIME, "the command exited with status %d", res->exit_code);
+	if (status == PE_EXIT_OK)
+		status = run_status(res);
 out:
 	diag_run_release(&d);
 	profile_release(&hot->prof);
 	free(hot);
-	free(outputs.v);
+	free(c.outputs.v);
 	if (st)
 		store_close(st);
 	free(cmdv);
 	free(res);
-	free(tags.v);
+	free(c.tags.v);
 	free(invocation);
 	return status;
 }

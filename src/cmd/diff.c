@@ -53,12 +53,11 @@ static int side_read(struct profile *p, const char *ref, const struct profile_in
 /* -o names: .svg (differential graph) or .folded (two columns, as difffolded.pl). */
 static int check_outputs(const struct string_list *outputs)
 {
-	for (size_t i = 0; i < outputs->n; i++) {
-		enum profile_format fmt = profile_format_of(outputs->v[i]);
+	const unsigned diff_formats = PROFILE_FMT_BIT(PROFILE_FMT_SVG) | PROFILE_FMT_BIT(PROFILE_FMT_FOLDED);
 
-		if (strcmp(outputs->v[i], "-") && fmt != PROFILE_FMT_SVG && fmt != PROFILE_FMT_FOLDED)
-			return pe_error("-o '%s': diff writes .svg or .folded files", outputs->v[i]);
-	}
+	for (size_t i = 0; i < outputs->n; i++)
+		if (strcmp(outputs->v[i], "-") && profile_format_check(outputs->v[i], diff_formats) < 0)
+			return pe_error("-o: %s", pe_errmsg());
 	return 0;
 }
 
@@ -107,6 +106,7 @@ int cmd_diff(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, diff_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\nBEFORE and AFTER: files of folded stacks or `perf script` text, or runs saved\n"
 		       "by `perfeng profile --save` (a run id, NAME, NAME@latest~N, NAME@TAG).\n");
 		return PE_EXIT_OK;
@@ -117,6 +117,10 @@ int cmd_diff(int argc, char **argv)
 		rc = profile_write_opts_set(&wo, NULL, min_width, width);
 	if (!rc)
 		rc = check_outputs(&outputs);
+	if (!rc && !outputs.n && top == UINT64_MAX)
+		string_list_add(&outputs, "-");
+	if (!rc)
+		rc = profile_write_opts_check(&wo, outputs.v, outputs.n);
 	if (!rc && !strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
 		rc = pe_error("only one of BEFORE and AFTER can be standard input");
 	if (rc < 0) {
@@ -140,8 +144,6 @@ int cmd_diff(int argc, char **argv)
 	wo.before = &before;
 	if (top != UINT64_MAX)
 		profile_print_diff_top(stdout, &before, &after, (size_t)top);
-	if (!outputs.n && top == UINT64_MAX)
-		string_list_add(&outputs, "-");
 	for (size_t i = 0; i < outputs.n; i++)
 		if (write_output(outputs.v[i], &before, &after, &wo) < 0 && status == PE_EXIT_OK)
 			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());

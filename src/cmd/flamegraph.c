@@ -58,9 +58,8 @@ static int save_profile(const char *spec, const char *name, const struct string_
 static int check_outputs(const struct string_list *outputs)
 {
 	for (size_t i = 0; i < outputs->n; i++)
-		if (strcmp(outputs->v[i], "-") && profile_format_of(outputs->v[i]) == PROFILE_FMT_NONE)
-			return pe_error("-o '%s': unknown format; use a name ending in .svg, .folded, "
-					".pb.gz or .speedscope.json", outputs->v[i]);
+		if (strcmp(outputs->v[i], "-") && profile_format_check(outputs->v[i], PROFILE_FMTS_ALL) < 0)
+			return pe_error("-o: %s", pe_errmsg());
 	return 0;
 }
 
@@ -74,7 +73,7 @@ int cmd_flamegraph(int argc, char **argv)
 	uint64_t top = UINT64_MAX, width = 0;
 	const struct option opts[] = {
 		OPT_GROUP("Output:"),
-		OPT_LIST('o', "output", &outputs, "<FILE>", "write FILE in the format of its extension: .svg, .folded, .pb.gz, .speedscope.json (repeatable; default: SVG on stdout)"),
+		OPT_LIST('o', "output", &outputs, "<FILE>", "write FILE in the format of its extension: " PROFILE_FMTS_HELP " (repeatable; default: SVG on stdout)"),
 		OPT_UINT(0, "top", &top, "<N>", "print the N functions with the most self weight (0: all); instead of the SVG on stdout unless -o is given"),
 		OPT_GROUP("Flame graph:"),
 		OPT_STRING(0, "title", &wo.title, "<TEXT>", "title of the graph (default \"Flame Graph\")"),
@@ -102,6 +101,7 @@ int cmd_flamegraph(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, flamegraph_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\nFILE holds folded stacks ('main;work;leaf 42') or the text of `perf script`,\n"
 		       "told apart by their content; without FILE, standard input.\n");
 		free(invocation);
@@ -113,6 +113,10 @@ int cmd_flamegraph(int argc, char **argv)
 		rc = profile_write_opts_set(&wo, colors, min_width, width);
 	if (!rc)
 		rc = check_outputs(&outputs);
+	if (!rc && !outputs.n && top == UINT64_MAX && !save)
+		string_list_add(&outputs, "-");
+	if (!rc)
+		rc = profile_write_opts_check(&wo, outputs.v, outputs.n);
 	if (!rc)
 		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
 	if (rc < 0) {
@@ -136,8 +140,6 @@ int cmd_flamegraph(int argc, char **argv)
 	}
 	if (top != UINT64_MAX)
 		profile_print_top(stdout, &p, (size_t)top);
-	if (!outputs.n && top == UINT64_MAX && !save)
-		string_list_add(&outputs, "-");
 	if (profile_write_all(&p, outputs.v, outputs.n, &wo) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 	if (save && save_profile(store_spec, save, &tags, invocation, &p) < 0 && status == PE_EXIT_OK)

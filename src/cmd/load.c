@@ -41,6 +41,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -193,14 +194,6 @@ static int parse_stages(const char *arg, struct load_stage **out, size_t *n, uin
 		return pe_error("--stages: no stage in '%s'", arg);
 	*n = k;
 	return 0;
-}
-
-static volatile int load_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	load_stop = 1;
 }
 
 static int read_body(const char *arg, struct strbuf *body)
@@ -467,7 +460,6 @@ int cmd_load(int argc, char **argv)
 	char head[4200];
 	struct hlog hlog;
 	struct store *st = NULL;
-	struct sigaction sa = { 0 }, old_int, old_term;
 	double rate = 0, target = 0;
 	int failed = 0;
 
@@ -475,6 +467,7 @@ int cmd_load(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, load_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		free(headers.v);
 		free(slos_arg.v);
 		free(tags.v);
@@ -575,7 +568,7 @@ int cmd_load(int argc, char **argv)
 	o.connect_timeout_ns = connect_timeout;
 	o.interval = on_interval;
 	o.interval_ctx = &live;
-	o.stop = &load_stop;
+	o.stop = &stop_signal;
 	/* the store is opened before the load: a bad path or URL fails now */
 	if (save && store_open(store_spec, &st) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
@@ -608,25 +601,20 @@ int cmd_load(int argc, char **argv)
 		fprintf(stderr, "perfeng: OpenMetrics at http://%s/metrics\n",
 			serve_address(server, where, sizeof(where)));
 	}
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	stop_catch();
 	signal(SIGPIPE, SIG_IGN);
 	if (fm.on) {
 		struct find_max_save sv = { st, save, invocation, &tags };
 
 		status = find_max_run(label, &fm, &o, slos, slos_arg.n, json, &sv);
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
+		stop_release();
 		goto out;
 	}
 	started = clock_realtime_us();
 	rc = load_run(&o, &res);
 	serve_stop(server);
 	server = NULL;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	stop_release();
 	if (live.tty)
 		fputs("\r\033[K", stderr);
 	if (live.hlog && hlog_close(&hlog) < 0)

@@ -101,6 +101,7 @@ int cmd_merge(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, merge_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		goto out;
 	}
 	if (!rc && npos < 1)

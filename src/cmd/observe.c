@@ -27,18 +27,11 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/units.h"
 #include "util/xalloc.h"
 
 static const char observe_usage[] = "perfeng observe [options] [INTERVAL [COUNT]]";
-
-static volatile sig_atomic_t observe_interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	observe_interrupted = 1;
-}
 
 /*
  * --metrics: the latest interval and the sample it ends at, published by the
@@ -140,7 +133,7 @@ static int observe_sleep(uint64_t deadline)
 {
 	struct timespec ts = { (time_t)(deadline / NS_PER_SEC), (long)(deadline % NS_PER_SEC) };
 
-	while (!observe_interrupted) {
+	while (!stop_signal) {
 		int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 
 		if (rc == 0)
@@ -284,7 +277,7 @@ static int observe_live(struct observe *o)
 			break;	/* the watched process exited: its last row said so */
 	}
 	observe_finish(o);
-	if (observe_interrupted)
+	if (stop_signal)
 		status = PE_EXIT_INTERRUPTED;
 out:
 	if (server) {
@@ -320,7 +313,7 @@ static int observe_replay(struct observe *o)
 	}
 	observe_note(rd.note);
 	observe_start(o, &m);
-	for (uint64_t n = 0; (!o->count || n < o->count) && !observe_interrupted; n++) {
+	for (uint64_t n = 0; (!o->count || n < o->count) && !stop_signal; n++) {
 		rc = rec_read(&rd, m.b);
 		if (rc < 0) {
 			observe_finish(o);
@@ -334,7 +327,7 @@ static int observe_replay(struct observe *o)
 			break;
 	}
 	observe_finish(o);
-	if (observe_interrupted)
+	if (stop_signal)
 		status = PE_EXIT_INTERRUPTED;
 out:
 	if (f != stdin)
@@ -365,6 +358,7 @@ int cmd_observe(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, observe_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_NVML);
 		return PE_EXIT_OK;
 	}
 	o.interval_ns = NS_PER_SEC;
@@ -396,14 +390,8 @@ int cmd_observe(int argc, char **argv)
 	}
 	use_summary_init(&o.sum);
 
-	struct sigaction sa = { 0 }, old_int, old_term;
-
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	stop_catch();
 	rc = o.replay ? observe_replay(&o) : observe_live(&o);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	stop_release();
 	return rc;
 }

@@ -226,7 +226,7 @@ static int runs_show(struct store *st, const char *ref, int json)
 int cmd_runs(int argc, char **argv)
 {
 	const char *store_spec = NULL, *tag = NULL;
-	uint64_t limit = 0;
+	uint64_t limit = UINT64_MAX;	/* UINT64_MAX: not given */
 	int json = 0, npos, rc, status;
 	struct option opts[] = {
 		OPT_STRING(0, "tag", &tag, "<TAG>", "list: only runs with this tag"),
@@ -241,6 +241,7 @@ int cmd_runs(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, runs_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\n<run>: an id, NAME (its latest run), NAME@latest, NAME@latest~N, or NAME@TAG.\n");
 		return PE_EXIT_OK;
 	}
@@ -257,6 +258,13 @@ int cmd_runs(int argc, char **argv)
 		rc = pe_error("runs tag takes a run and a tag");
 	if (!rc && !strcmp(verb, "rm") && npos < 2)
 		rc = pe_error("runs rm takes one or more runs");
+	/* an option the verb would not use is refused, not ignored */
+	if (!rc && strcmp(verb, "list") && tag)
+		rc = pe_error("--tag applies to runs list only (to tag a run: runs tag <run> <tag>)");
+	if (!rc && strcmp(verb, "list") && limit != UINT64_MAX)
+		rc = pe_error("--limit applies to runs list only");
+	if (!rc && strcmp(verb, "list") && strcmp(verb, "show") && json)
+		rc = pe_error("--json applies to runs list and runs show only");
 	if (rc < 0) {
 		fprintf(stderr, "perfeng runs: %s\nsee 'perfeng runs --help'\n", pe_errmsg());
 		return PE_EXIT_USAGE;
@@ -264,7 +272,7 @@ int cmd_runs(int argc, char **argv)
 	if (store_open(store_spec, &st) < 0)
 		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 	if (!strcmp(verb, "list")) {
-		status = runs_list(st, npos > 1 ? argv[1] : NULL, tag, limit, json);
+		status = runs_list(st, npos > 1 ? argv[1] : NULL, tag, limit == UINT64_MAX ? 0 : limit, json);
 	} else if (!strcmp(verb, "show")) {
 		status = runs_show(st, argv[1], json);
 	} else if (!strcmp(verb, "tag")) {
@@ -319,6 +327,7 @@ int cmd_import(int argc, char **argv)
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, import_usage, opts);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		printf("\nEach file is perfeng's JSON (bench --export-json) or hyperfine's (--export-json);\n"
 		       "one run per result. Every file is read and checked before anything is written.\n");
 		free(tags.v);

@@ -259,11 +259,6 @@ int serve_start(struct serve **out, const char *addr, serve_fn fn, void *ctx)
 	return 0;
 }
 
-int serve_port(const struct serve *s)
-{
-	return s->port;
-}
-
 const char *serve_address(const struct serve *s, char *buf, size_t n)
 {
 	snprintf(buf, n, strchr(s->host, ':') ? "[%s]:%d" : "%s:%d", s->host, s->port);

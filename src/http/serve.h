@@ -37,8 +37,7 @@ int serve_check_address(const char *addr);
  */
 int serve_start(struct serve **out, const char *addr, serve_fn fn, void *ctx);
 
-/* The port it listens on, and the address as "HOST:PORT" (caller's buffer). */
-int serve_port(const struct serve *s);
+/* The address it listens on as "HOST:PORT" (caller's buffer). */
 const char *serve_address(const struct serve *s, char *buf, size_t n);
 
 /* Stops the thread (a request in progress is finished) and frees s. */

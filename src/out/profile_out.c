@@ -16,12 +16,16 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 
+/*
+ * The one table of the formats a profile is written in, by the end of the
+ * file's name; the order is the order the error message lists them in.
+ */
 static const struct {
 	const char *ext;
 	enum profile_format fmt;
 } formats[] = {
-	{ ".folded", PROFILE_FMT_FOLDED },
 	{ ".svg", PROFILE_FMT_SVG },
+	{ ".folded", PROFILE_FMT_FOLDED },
 	{ ".pb.gz", PROFILE_FMT_PPROF },
 	{ ".speedscope.json", PROFILE_FMT_SPEEDSCOPE },
 };
@@ -37,6 +41,45 @@ enum profile_format profile_format_of(const char *path)
 			return formats[i].fmt;
 	}
 	return PROFILE_FMT_NONE;
+}
+
+char *profile_format_list(char *buf, size_t size, unsigned allowed)
+{
+	size_t k = 0, n = 0, len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		n += !!(allowed & PROFILE_FMT_BIT(formats[i].fmt));
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(formats) && len < size; i++) {
+		if (!(allowed & PROFILE_FMT_BIT(formats[i].fmt)))
+			continue;
+		k++;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					k == 1 ? "" : k == n ? " or " : ", ", formats[i].ext);
+	}
+	return buf;
+}
+
+int profile_format_check(const char *path, unsigned allowed)
+{
+	enum profile_format fmt = profile_format_of(path);
+	char list[128];
+
+	if (fmt != PROFILE_FMT_NONE && (allowed & PROFILE_FMT_BIT(fmt)))
+		return 0;
+	profile_format_list(list, sizeof(list), allowed);
+	if (fmt != PROFILE_FMT_NONE)
+		return pe_error("'%s': this command does not write %s; use a name ending in %s", path,
+				profile_format_ext(fmt), list);
+	return pe_error("'%s': unknown format; use a name ending in %s", path, list);
+}
+
+const char *profile_format_ext(enum profile_format fmt)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i].fmt == fmt)
+			return formats[i].ext;
+	return "";
 }
 
 int profile_write_stream(const struct profile *p, FILE *f, enum profile_format fmt,
@@ -68,9 +111,8 @@ int profile_write(const struct profile *p, const char *path, const struct profil
 	FILE *f;
 	int rc;
 
-	if (fmt == PROFILE_FMT_NONE)
-		return pe_error("cannot tell the format of '%s' from its name; "
-				"use .folded, .svg, .pb.gz or .speedscope.json", path);
+	if (!is_stdout && profile_format_check(path, PROFILE_FMTS_ALL) < 0)
+		return -1;
 	f = is_stdout ? stdout : fopen(path, "wb");
 	if (!f)
 		return pe_error("cannot create '%s': %s", path, strerror(errno));
@@ -112,6 +154,23 @@ int profile_write_opts_set(struct profile_write_opts *o, const char *colors, con
 	return 0;
 }
 
+int profile_write_opts_check(const struct profile_write_opts *o, const char *const *paths, size_t n)
+{
+	int svg = 0, titled = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum profile_format fmt = strcmp(paths[i], "-") ? profile_format_of(paths[i]) : PROFILE_FMT_SVG;
+
+		svg |= fmt == PROFILE_FMT_SVG;
+		titled |= fmt == PROFILE_FMT_SVG || fmt == PROFILE_FMT_SPEEDSCOPE;
+	}
+	if (o->title && !titled)
+		return pe_error("--title: no SVG or speedscope file is written to carry it (add -o FILE.svg)");
+	if (o->inverted && !svg)
+		return pe_error("--inverted: no SVG is written to invert (add -o FILE.svg)");
+	return 0;
+}
+
 int profile_write_all(const struct profile *p, const char *const *paths, size_t n,
 		      const struct profile_write_opts *o)
 {
@@ -131,17 +190,10 @@ static double pct(uint64_t part, uint64_t whole)
 void profile_print_top(FILE *f, const struct profile *p, size_t n)
 {
 	struct profile_func *fs;
-	size_t nfs = profile_functions(p, &fs), k = 0;
 	uint64_t all = p->root.total;
 	int w = 8;
 
-	/* a process or thread name at the root is no function: its total is everyone's */
-	for (size_t i = 0; i < nfs; i++)
-		if (fs[i].kind != FRAME_PROCESS)
-			fs[k++] = fs[i];
-	nfs = k;
-	if (!n || n > nfs)
-		n = nfs;
+	n = profile_top(p, n, &fs);
 	for (size_t i = 0; i < n; i++) {
 		int l = (int)strlen(fs[i].name);
 
@@ -160,12 +212,10 @@ void profile_print_top(FILE *f, const struct profile *p, size_t n)
 json_t *profile_top_json(const struct profile *p, size_t n)
 {
 	struct profile_func *fs;
-	size_t nfs = profile_functions(p, &fs);
 	uint64_t all = p->root.total;
 	json_t *a = json_array();
 
-	if (!n || n > nfs)
-		n = nfs;
+	n = profile_top(p, n, &fs);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_pack("{s:s,s:o,s:f,s:f,s:I}", "function", fs[i].name,
 			"module", fs[i].module ? json_string(fs[i].module) : json_null(),

@@ -45,13 +45,37 @@ struct profile_write_opts {
 
 #define PROFILE_WRITE_OPTS_INIT { NULL, 0, PROFILE_COLORS_MODULE, 0.1, 0, NULL }
 
+/* A set of formats, as a mask of PROFILE_FMT_BIT(fmt). */
+#define PROFILE_FMT_BIT(fmt) (1u << (fmt))
+#define PROFILE_FMTS_ALL (PROFILE_FMT_BIT(PROFILE_FMT_FOLDED) | PROFILE_FMT_BIT(PROFILE_FMT_SVG) | \
+			  PROFILE_FMT_BIT(PROFILE_FMT_PPROF) | PROFILE_FMT_BIT(PROFILE_FMT_SPEEDSCOPE))
+/* The extensions, as the commands' --help lists them. */
+#define PROFILE_FMTS_HELP ".svg, .folded, .pb.gz, .speedscope.json"
+
 /* The format a file name asks for, by extension; PROFILE_FMT_NONE when none matches. */
 enum profile_format profile_format_of(const char *path);
 
+/* The extension of a format (".svg"); "" for PROFILE_FMT_NONE. Static storage. */
+const char *profile_format_ext(enum profile_format fmt);
+
+/*
+ * The extensions of the formats in the mask allowed, in the table's order,
+ * as a phrase (".svg, .folded or .pb.gz") into buf. Returns buf.
+ */
+char *profile_format_list(char *buf, size_t size, unsigned allowed);
+
+/*
+ * Checks that path's name asks for one of the formats in allowed: returns 0,
+ * or -1 with pe_error() naming the file and listing the formats allowed
+ * ("'x.png': unknown format; use a name ending in .svg, .folded, .pb.gz or
+ * .speedscope.json"). The one check every -o of a profile goes through.
+ */
+int profile_format_check(const char *path, unsigned allowed);
+
 /*
  * Writes p to path ("-" for stdout, SVG then) in the format of path's
- * extension: .folded, .svg, .pb.gz, .speedscope.json. Returns 0, or -1 with
- * pe_error() naming the file (unknown extension, cannot create, write error).
+ * extension (see profile_format_check). Returns 0, or -1 with pe_error()
+ * naming the file (unknown extension, cannot create, write error).
  */
 int profile_write(const struct profile *p, const char *path, const struct profile_write_opts *o);
 
@@ -60,15 +84,14 @@ int profile_write_stream(const struct profile *p, FILE *f, enum profile_format f
 			 const struct profile_write_opts *o);
 
 /*
- * The top table: the n functions with the most self weight (all when n is
- * 0), with self %, total % (each stack counted once however the function
- * recurses), self weight, function and module. Process and thread names
- * at the root (FRAME_PROCESS) are not functions and are left out.
+ * The top table: profile_top(p, n), with self %, total % (each stack
+ * counted once however the function recurses), self weight, function and
+ * module.
  */
 void profile_print_top(FILE *f, const struct profile *p, size_t n);
 
 /*
- * The rows of the top table as a JSON array (a new reference): for each,
+ * The rows of the top table (profile_top) as a JSON array (a new reference): for each,
  * function, module (null when unknown), self and total as shares of the
  * profile's weight (0 to 1), and samples, the self weight.
  */
@@ -82,6 +105,13 @@ json_t *profile_top_json(const struct profile *p, size_t n);
  */
 int profile_write_opts_set(struct profile_write_opts *o, const char *colors, const char *min_width,
 			   uint64_t width);
+
+/*
+ * Refuses write options that none of the n paths would use: a title with
+ * no SVG or speedscope file, --inverted with no SVG ("-" is an SVG on
+ * standard output). Returns 0, or -1 with pe_error() naming the option.
+ */
+int profile_write_opts_check(const struct profile_write_opts *o, const char *const *paths, size_t n);
 
 /*
  * Writes p to each of the n paths (format by extension). Returns 0, or -1

@@ -124,7 +124,7 @@ static struct store_metric *find_metric(struct store_run *run, const char *name)
 int profile_store_save(struct store *st, struct store_run *run, const struct profile *p, size_t top)
 {
 	struct profile_func *fs;
-	size_t n = profile_functions(p, &fs);
+	size_t n = profile_top(p, top, &fs);
 	struct strbuf name = STRBUF_INIT;
 	struct store_metric *m;
 	double total = (double)p->root.total, x;
@@ -136,7 +136,7 @@ int profile_store_save(struct store *st, struct store_run *run, const struct pro
 		return -1;
 	}
 	/* sorted by self weight: the rest, from the first with none, are no one's hot spot */
-	for (size_t i = 0; i < n && (!top || i < top) && fs[i].self; i++) {
+	for (size_t i = 0; i < n && fs[i].self; i++) {
 		x = total > 0 ? 100.0 * (double)fs[i].self / total : 0;
 		strbuf_reset(&name);
 		strbuf_addf(&name, "%s%s", PROFILE_STORE_SELF_PREFIX, fs[i].name);

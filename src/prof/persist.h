@@ -22,7 +22,7 @@
 /*
  * Adds p to run, which the caller has filled (kind "profile", name, host,
  * tags, ...), and saves it with store_save() (setting run->id):
- *   "self:NAME" for the top functions by self weight (at most top, all when
+ *   "self:NAME" for the top functions (profile_top: at most top, all when
  *   0; none without self weight): the self share in percent (unit "%", lower is better), one sample;
  *   functions of the same name in several modules are summed;
  *   "profile": the total weight in p's unit, with the folded stacks, the

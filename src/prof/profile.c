@@ -568,6 +568,18 @@ size_t profile_functions(const struct profile *p, struct profile_func **out)
 	return nfs;
 }
 
+size_t profile_top(const struct profile *p, size_t n, struct profile_func **out)
+{
+	struct profile_func *fs;
+	size_t nfs = profile_functions(p, &fs), k = 0;
+
+	for (size_t i = 0; i < nfs && (!n || k < n); i++)
+		if (fs[i].kind != FRAME_PROCESS)
+			fs[k++] = fs[i];
+	*out = fs;
+	return k;
+}
+
 const char *profile_find_string(const struct profile *p, const char *s, size_t len)
 {
 	const struct profile_table *t = p->table;

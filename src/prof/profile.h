@@ -119,6 +119,15 @@ struct profile_func {
 };
 size_t profile_functions(const struct profile *p, struct profile_func **out);
 
+/*
+ * The top functions, the one definition that profile, diagnose, flamegraph
+ * and --save share: profile_functions() without the process and thread
+ * names at the root (FRAME_PROCESS: no function, their total is everyone's),
+ * the first n by self weight (all when n is 0). Returns the count; *out is
+ * the caller's to free() (the strings stay p's).
+ */
+size_t profile_top(const struct profile *p, size_t n, struct profile_func **out);
+
 /* The interned copy of s[0..len) when p holds one, else NULL; interns nothing. */
 const char *profile_find_string(const struct profile *p, const char *s, size_t len);
 

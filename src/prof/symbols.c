@@ -227,12 +227,6 @@ struct dso *symbols_dso(struct symbols *s, pid_t pid, const struct map *m)
 	return d;
 }
 
-const char *symbols_dso_name(struct symbols *s, struct dso *d)
-{
-	(void)s;
-	return d->name;
-}
-
 uint64_t symbols_vaddr(struct dso *d, const struct map *m, uint64_t addr)
 {
 	uint64_t off = addr - m->start + m->pgoff;

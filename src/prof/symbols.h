@@ -57,9 +57,6 @@ uint64_t symbols_vaddr(struct dso *d, const struct map *m, uint64_t addr);
 size_t symbols_resolve(struct symbols *s, struct dso *d, uint64_t vaddr,
 		       struct frame *out, size_t max);
 
-/* The interned basename of d, for module columns. */
-const char *symbols_dso_name(struct symbols *s, struct dso *d);
-
 /*
  * The call-frame information of d for the unwinder: *cfi and *bias are set
  * (cfi_vaddr = vaddr + bias). Returns 0, or -1 when d has none.

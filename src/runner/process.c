@@ -33,16 +33,15 @@
 #include "runner/counters.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/stop.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
 
-volatile sig_atomic_t runner_interrupt;
-
 /*
  * A signal meant for this process may be handled on another thread, whose
- * handler sets runner_interrupt without waking our poll: look at the flag at
+ * handler sets stop_signal without waking our poll: look at the flag at
  * least this often.
  */
 #define WAIT_MAX_NS (250 * NS_PER_MS)
@@ -394,7 +393,7 @@ static void pipes_drain_rest(struct spawn *sp, struct run_result *res)
 }
 
 /*
- * Waits for the child to end, the deadline to pass or runner_interrupt to be
+ * Waits for the child to end, the deadline to pass or stop_signal to be
  * set, draining the pipes meanwhile, and reaps the leader into *status and
  * *ru; *end is the time of the reap. SIGINT and SIGTERM stay blocked except
  * inside ppoll, so an interrupt cannot slip in between the look at the flag
@@ -422,7 +421,7 @@ static int spawn_wait(struct spawn *sp, const struct run_spec *spec, uint64_t de
 		struct timespec ts;
 		int r;
 
-		if (runner_interrupt) {
+		if (stop_signal) {
 			st = RUN_INTERRUPTED;
 			break;
 		}
@@ -632,21 +631,4 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 	res->wall_ns = end - start;
 	result_fill(res, rc, status, &ru, rss_floor);
 	return 0;
-}
-
-static void runner_on_signal(int sig)
-{
-	runner_interrupt = sig;
-}
-
-void runner_install_interrupt_handler(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = runner_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: the runner's wait must see EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }

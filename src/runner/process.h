@@ -44,7 +44,7 @@ enum run_status {
 	RUN_EXITED = 0,
 	RUN_SIGNALED,
 	RUN_TIMED_OUT,
-	RUN_INTERRUPTED,	/* *runner_interrupt became set; the group was killed */
+	RUN_INTERRUPTED,	/* stop_signal (util/stop.h) became set; the group was killed */
 };
 
 #define RUN_ERR_TAIL 4096
@@ -73,13 +73,6 @@ struct run_result {
 };
 
 /*
- * Set by perfeng's SIGINT/SIGTERM handler; runner_run polls it while the
- * child runs and, when set, kills the child's group, reaps it, and returns
- * with status RUN_INTERRUPTED.
- */
-extern volatile sig_atomic_t runner_interrupt;
-
-/*
  * Runs spec->argv to completion. Returns 0 when the child was started (any
  * exit status, signal, timeout or interrupt is in *res). Returns -ENOENT
  * ("command not found: 'x'"), -EACCES ("cannot execute 'x': permission
@@ -87,8 +80,5 @@ extern volatile sig_atomic_t runner_interrupt;
  * be started.
  */
 int runner_run(const struct run_spec *spec, struct run_result *res);
-
-/* Installs the SIGINT/SIGTERM handler that sets runner_interrupt. */
-void runner_install_interrupt_handler(void);
 
 #endif

@@ -9,16 +9,6 @@
 #include "util/error.h"
 #include "util/units.h"
 
-const char *slo_op_text(enum slo_op op)
-{
-	switch (op) {
-	case SLO_LT: return "<";
-	case SLO_LE: return "<=";
-	case SLO_GT: return ">";
-	default: return ">=";
-	}
-}
-
 int slo_parse(const char *s, struct slo *o)
 {
 	const char *op = strpbrk(s, "<>");

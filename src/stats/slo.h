@@ -27,8 +27,6 @@ int slo_parse(const char *s, struct slo *o);
 /* Whether value meets the objective. */
 int slo_met(const struct slo *o, double value);
 
-const char *slo_op_text(enum slo_op op);
-
 struct hdr;
 
 /*

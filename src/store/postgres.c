@@ -3,327 +3,19 @@
  * (schema.c) in PostgreSQL's types, for a team or many CI runners sharing one store.
  * Parameters always travel separately from the SQL (PQexecParams), samples
  * and blobs as binary BYTEA parameters. The password of the URL is kept out
- * of store_location() and of every message.
- *
- * libpq is loaded with dlopen when a PostgreSQL store is first opened, not
- * linked: it pulls in some twenty libraries (TLS, Kerberos, LDAP) that would
- * otherwise be mapped into every perfeng process, slowing its start and
- * raising the floor under which a benchmarked command's peak RSS cannot be
- * told (see runner/process.h).
+ * of store_location() and of every message. This file holds the store's
+ * operations; libpq's loading and the statement helpers are in pg_conn.c,
+ * the schema's creation and migration in pg_schema.c.
  */
-#include <dlfcn.h>
-#include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_impl.h"
+#include "store/pg_impl.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
-
-/*
- * Taken with pg_advisory_xact_lock around creating or migrating the schema,
- * so that several processes opening a new database at once queue there
- * instead of racing on CREATE TABLE. "perfeng" in ASCII.
- */
-#define PG_SCHEMA_LOCK "31636739410194023"	/* 0x70657266656e67 */
-
-/* The libpq functions this file calls, resolved by pg_load. */
-#define PG_FUNCS(X) X(PQclear) X(PQgetvalue) X(PQntuples) X(PQresultStatus) X(PQexec) \
-	X(PQgetisnull) X(PQexecParams) X(PQtransactionStatus) X(PQresultErrorField) \
-	X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) \
-	X(PQfinish) X(PQconnectdbParams) X(PQcmdTuples)
-#define PG_DECLARE(f) static __typeof__(f) *pg_##f;
-PG_FUNCS(PG_DECLARE)
-
-/* Loads libpq once; returns 0, or -1 with a message saying what to install. */
-static int pg_load(void)
-{
-	static void *lib;
-
-	if (lib)
-		return 0;
-	lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-	if (!lib)
-		return pe_error("a PostgreSQL store needs libpq (libpq.so.5): %s; install the libpq5 package",
-				dlerror());
-#define PG_RESOLVE(f)								\
-	if (!(pg_##f = (__typeof__(f) *)dlsym(lib, #f))) {			\
-		dlclose(lib);							\
-		lib = NULL;							\
-		return pe_error("libpq.so.5 lacks %s; it is too old for perfeng", #f);	\
-	}
-	PG_FUNCS(PG_RESOLVE)
-#undef PG_RESOLVE
-	return 0;
-}
-
-/* From here on the libpq names call through the loaded table. */
-#define PQclear pg_PQclear
-#define PQgetvalue pg_PQgetvalue
-#define PQntuples pg_PQntuples
-#define PQresultStatus pg_PQresultStatus
-#define PQexec pg_PQexec
-#define PQgetisnull pg_PQgetisnull
-#define PQexecParams pg_PQexecParams
-#define PQtransactionStatus pg_PQtransactionStatus
-#define PQresultErrorField pg_PQresultErrorField
-#define PQerrorMessage pg_PQerrorMessage
-#define PQstatus pg_PQstatus
-#define PQsetNoticeProcessor pg_PQsetNoticeProcessor
-#define PQresultErrorMessage pg_PQresultErrorMessage
-#define PQfinish pg_PQfinish
-#define PQconnectdbParams pg_PQconnectdbParams
-#define PQcmdTuples pg_PQcmdTuples
-
-struct pg_store {
-	struct store base;
-	PGconn *conn;
-	char *password[2];	/* as written in the URL and percent-decoded; NULL: none */
-};
-
-/* --- running statements ------------------------------------------------------------- */
-
-static int pg_fail(struct pg_store *ps, const char *what, const PGresult *res)
-{
-	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	char *clean = store__scrub(ps->password, msg ? msg : PQerrorMessage(ps->conn));
-
-	pe_error("%s %s: %s", what, ps->base.location, clean);
-	free(clean);
-	return -1;
-}
-
-/* Parameters of one statement; numbers are formatted into num[]. */
-struct pg_params {
-	int n;
-	const char *v[16];
-	int len[16];
-	int fmt[16];
-	char num[16][32];
-};
-
-static void pp_str(struct pg_params *p, const char *s)
-{
-	p->v[p->n] = s;
-	p->len[p->n] = 0;
-	p->fmt[p->n++] = 0;
-}
-
-static void pp_i64(struct pg_params *p, int64_t x)
-{
-	snprintf(p->num[p->n], sizeof(p->num[0]), "%lld", (long long)x);
-	pp_str(p, p->num[p->n]);
-}
-
-/* NaN is stored as NULL, as SQLite does. %.17g reads back exactly. */
-static void pp_f64(struct pg_params *p, double x)
-{
-	if (isnan(x)) {
-		pp_str(p, NULL);
-		return;
-	}
-	snprintf(p->num[p->n], sizeof(p->num[0]), "%.17g", x);
-	pp_str(p, p->num[p->n]);
-}
-
-static void pp_bin(struct pg_params *p, const void *data, size_t len)
-{
-	p->v[p->n] = data;
-	p->len[p->n] = (int)len;
-	p->fmt[p->n++] = 1;
-}
-
-/*
- * Runs sql with p (may be NULL); the result when its status is `want`, else
- * NULL with pe_error "<what> <url>: <message>". The caller PQclears it.
- */
-static PGresult *pg_run(struct pg_store *ps, const char *sql, const struct pg_params *p,
-			ExecStatusType want, const char *what)
-{
-	PGresult *res = PQexecParams(ps->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
-				     p ? p->len : NULL, p ? p->fmt : NULL, 0);
-
-	if (PQresultStatus(res) == want)
-		return res;
-	pg_fail(ps, what, res);
-	PQclear(res);
-	return NULL;
-}
-
-static int pg_cmd(struct pg_store *ps, const char *sql, const struct pg_params *p,
-		  const char *what)
-{
-	PGresult *res = pg_run(ps, sql, p, PGRES_COMMAND_OK, what);
-
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
-/* Ends a failed transaction, keeping the message that says why it failed. */
-static void pg_rollback(struct pg_store *ps)
-{
-	if (PQtransactionStatus(ps->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(ps->conn, "ROLLBACK"));
-}
-
-/* The rows of a read: run in one snapshot, so that runs and their metrics agree. */
-static int pg_begin_read(struct pg_store *ps)
-{
-	return pg_cmd(ps, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", NULL,
-		      "cannot read");
-}
-
-static void pg_end_read(struct pg_store *ps)
-{
-	if (PQtransactionStatus(ps->conn) == PQTRANS_INTRANS)
-		PQclear(PQexec(ps->conn, "COMMIT"));
-	else
-		pg_rollback(ps);
-}
-
-/* A new copy of a text value; "" for NULL (libpq's own), as sq_col_str. */
-static char *pg_str(const PGresult *res, int row, int col)
-{
-	return xstrdup(PQgetvalue(res, row, col));
-}
-
-static int64_t pg_i64(const PGresult *res, int row, int col)
-{
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static double pg_f64(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
-}
-
-/*
- * A BYTEA in hex text output ("\x0a1b...") as new bytes (caller frees);
- * NULL and 0 for NULL or empty. -1 for anything else.
- */
-static int pg_bytea(const PGresult *res, int row, int col, unsigned char **out, size_t *len)
-{
-	const char *s = PQgetvalue(res, row, col);
-	size_t n = strlen(s);
-
-	*out = NULL;
-	*len = 0;
-	if (PQgetisnull(res, row, col))
-		return 0;
-	if (n < 2 || s[0] != '\\' || s[1] != 'x' || n % 2)
-		return -1;
-	*len = (n - 2) / 2;
-	if (!*len)
-		return 0;
-	*out = xmalloc(*len);
-	for (size_t i = 0; i < *len; i++) {
-		char hex[3] = { s[2 + 2 * i], s[3 + 2 * i], 0 };
-
-		(*out)[i] = (unsigned char)strtoul(hex, NULL, 16);
-	}
-	return 0;
-}
-
-/* --- opening -------------------------------------------------------------------------- */
-
-/*
- * The schema version without writing: 0 when none of our tables exists,
- * the version of a perfeng store, or -1 with pe_error for tables of the
- * same names that are not ours, or a newer schema.
- */
-static int pg_read_version(struct pg_store *ps, int *version)
-{
-	const char *where = ps->base.location;
-	PGresult *res;
-	int has_meta = 0, ret = -1;
-	char *other = NULL, *end;
-	long v;
-
-	*version = 0;
-	res = pg_run(ps, "SELECT c.relname FROM pg_catalog.pg_class c"
-		     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-		     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
-		     " AND c.relname IN ('meta', 'run', 'tag', 'metric') ORDER BY 1",
-		     NULL, PGRES_TUPLES_OK, "cannot open store");
-	if (!res)
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (!strcmp(PQgetvalue(res, i, 0), "meta"))
-			has_meta = 1;
-		else if (!other)
-			other = xstrdup(PQgetvalue(res, i, 0));
-	}
-	PQclear(res);
-	if (!has_meta) {
-		if (other)
-			pe_error("'%s' is not a perfeng store: it has a table '%s' but no perfeng "
-				 "meta table", where, other);
-		free(other);
-		return other ? -1 : 0;
-	}
-	free(other);
-	res = PQexec(ps->conn, "SELECT (SELECT value FROM meta WHERE key = 'application'),"
-		     " (SELECT value FROM meta WHERE key = 'schema_version')");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0) ||
-	    PQgetisnull(res, 0, 1) || strcmp(PQgetvalue(res, 0, 0), "perfeng") != 0)
-		pe_error("'%s' is not a perfeng store: its meta table is not perfeng's", where);
-	else if (v = strtol(PQgetvalue(res, 0, 1), &end, 10), *end || v < 1 || v > 1000000)
-		pe_error("'%s' is damaged: schema version '%s' in its meta table", where,
-			 PQgetvalue(res, 0, 1));
-	else if (v > STORE_SCHEMA_VERSION)
-		pe_error("'%s' was written by a newer perfeng (schema %ld; this perfeng reads up "
-			 "to %d)", where, v, STORE_SCHEMA_VERSION);
-	else {
-		*version = (int)v;
-		ret = 0;
-	}
-	PQclear(res);
-	return ret;
-}
-
-/* Creates or migrates the schema in one transaction, under the advisory lock. */
-static int pg_migrate(struct pg_store *ps)
-{
-	PGresult *lock;
-	int version;
-
-	if (pg_cmd(ps, "BEGIN", NULL, "cannot create the schema in") < 0)
-		return -1;
-	lock = pg_run(ps, "SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK ")", NULL,
-		      PGRES_TUPLES_OK, "cannot create the schema in");
-	if (!lock)
-		goto fail;
-	PQclear(lock);
-	/* Read again under the lock: another process may have created it meanwhile. */
-	if (pg_read_version(ps, &version) < 0)
-		goto fail;
-	for (; version < STORE_SCHEMA_VERSION; version++) {
-		char *sql = xasprintf("%s UPDATE meta SET value = '%d' WHERE key = 'schema_version'",
-				      store__postgres_migrations[version], version + 1);
-		PGresult *res = PQexec(ps->conn, sql);
-
-		free(sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			char *msg = store__scrub(ps->password, PQresultErrorMessage(res));
-
-			pe_error("cannot migrate %s to schema %d: %s", ps->base.location,
-				 version + 1, msg);
-			free(msg);
-			PQclear(res);
-			goto fail;
-		}
-		PQclear(res);
-	}
-	if (pg_cmd(ps, "COMMIT", NULL, "cannot create the schema in") < 0)
-		goto fail;
-	return 0;
-fail:
-	pg_rollback(ps);
-	return -1;
-}
 
 /* Engines never print: notices (e.g. from CREATE) would go to stderr. */
 static void pg_quiet(void *arg, const char *message)
@@ -345,7 +37,7 @@ int store__postgres_open(const char *url, struct store **out)
 	PGresult *res;
 	int version;
 
-	if (pg_load() < 0)
+	if (pg__load() < 0)
 		return -1;
 	ps = xcalloc(1, sizeof(*ps));
 	ps->base.ops = &pg_ops;
@@ -360,18 +52,18 @@ int store__postgres_open(const char *url, struct store **out)
 		goto fail;
 	}
 	PQsetNoticeProcessor(ps->conn, pg_quiet, NULL);
-	/* Hex BYTEA for pg_bytea; float output that reads back bit for bit. */
+	/* Hex BYTEA for pg__bytea; float output that reads back bit for bit. */
 	res = PQexec(ps->conn, "SET client_min_messages = warning; SET bytea_output = hex;"
 		     " SET extra_float_digits = 3");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(ps, "cannot open store", res);
+		pg__fail(ps, "cannot open store", res);
 		PQclear(res);
 		goto fail;
 	}
 	PQclear(res);
-	if (pg_read_version(ps, &version) < 0)
+	if (pg__read_version(ps, &version) < 0)
 		goto fail;
-	if (version < STORE_SCHEMA_VERSION && pg_migrate(ps) < 0)
+	if (version < STORE_SCHEMA_VERSION && pg__migrate(ps) < 0)
 		goto fail;
 	*out = &ps->base;
 	return 0;
@@ -404,26 +96,26 @@ static int pg_insert_metric(struct pg_store *ps, const char *run_id, const struc
 	if (m->nsamples > (size_t)INT32_MAX / 8 || m->blob_len > (size_t)INT32_MAX)
 		return pe_error("cannot save run '%s': metric '%s' is too large", run->name,
 				m->name);
-	pp_str(&p, run_id);
-	pp_str(&p, m->name);
-	pp_str(&p, m->unit ? m->unit : "");
-	pp_i64(&p, m->higher_is_better != 0);
-	pp_f64(&p, m->mean);
-	pp_f64(&p, m->stddev);
-	pp_f64(&p, m->median);
-	pp_f64(&p, m->min);
-	pp_f64(&p, m->max);
-	pp_i64(&p, (int64_t)m->nsamples);
+	pg__pp_str(&p, run_id);
+	pg__pp_str(&p, m->name);
+	pg__pp_str(&p, m->unit ? m->unit : "");
+	pg__pp_i64(&p, m->higher_is_better != 0);
+	pg__pp_f64(&p, m->mean);
+	pg__pp_f64(&p, m->stddev);
+	pg__pp_f64(&p, m->median);
+	pg__pp_f64(&p, m->min);
+	pg__pp_f64(&p, m->max);
+	pg__pp_i64(&p, (int64_t)m->nsamples);
 	if (m->nsamples) {
 		bytes = xmalloc(8 * m->nsamples);
 		store__samples_encode(m->samples, m->nsamples, bytes);
-		pp_bin(&p, bytes, 8 * m->nsamples);
+		pg__pp_bin(&p, bytes, 8 * m->nsamples);
 	} else
-		pp_str(&p, NULL);
+		pg__pp_str(&p, NULL);
 	if (m->blob)
-		pp_bin(&p, m->blob, m->blob_len);
+		pg__pp_bin(&p, m->blob, m->blob_len);
 	else
-		pp_str(&p, NULL);
+		pg__pp_str(&p, NULL);
 	res = PQexecParams(ps->conn, "INSERT INTO metric (run_id, name, unit, higher_is_better,"
 			   " mean, stddev, median, min, max, nsamples, samples, blob)"
 			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -435,7 +127,7 @@ static int pg_insert_metric(struct pg_store *ps, const char *run_id, const struc
 			ret = pe_error("cannot save run '%s': it has two metrics named '%s'",
 				       run->name, m->name);
 		else
-			ret = pg_fail(ps, "cannot save to", res);
+			ret = pg__fail(ps, "cannot save to", res);
 	}
 	PQclear(res);
 	free(bytes);
@@ -448,37 +140,37 @@ static int pg_save_locked(struct pg_store *ps, const struct store_run *run, int6
 	PGresult *res;
 	char run_id[32];
 
-	pp_str(&p, run->kind);
-	pp_str(&p, run->name);
-	pp_i64(&p, run->started);
-	pp_i64(&p, run->ended);
-	pp_str(&p, run->version);
-	pp_str(&p, run->command_line);
-	pp_str(&p, run->hostname);
-	pp_str(&p, run->cpu_model);
-	pp_str(&p, run->governor);
-	pp_str(&p, run->kernel);
-	pp_i64(&p, run->cores);
-	pp_f64(&p, run->loadavg_before);
-	pp_f64(&p, run->loadavg_after);
-	pp_str(&p, run->git_commit);
-	pp_str(&p, run->git_branch);
-	pp_i64(&p, run->git_dirty);
-	res = pg_run(ps, "INSERT INTO run (kind, name, started, ended, version, command_line,"
+	pg__pp_str(&p, run->kind);
+	pg__pp_str(&p, run->name);
+	pg__pp_i64(&p, run->started);
+	pg__pp_i64(&p, run->ended);
+	pg__pp_str(&p, run->version);
+	pg__pp_str(&p, run->command_line);
+	pg__pp_str(&p, run->hostname);
+	pg__pp_str(&p, run->cpu_model);
+	pg__pp_str(&p, run->governor);
+	pg__pp_str(&p, run->kernel);
+	pg__pp_i64(&p, run->cores);
+	pg__pp_f64(&p, run->loadavg_before);
+	pg__pp_f64(&p, run->loadavg_after);
+	pg__pp_str(&p, run->git_commit);
+	pg__pp_str(&p, run->git_branch);
+	pg__pp_i64(&p, run->git_dirty);
+	res = pg__run(ps, "INSERT INTO run (kind, name, started, ended, version, command_line,"
 		     " hostname, cpu_model, governor, kernel, cores, loadavg_before,"
 		     " loadavg_after, git_commit, git_branch, git_dirty) VALUES ($1, $2, $3, $4,"
 		     " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
 		     &p, PGRES_TUPLES_OK, "cannot save to");
 	if (!res)
 		return -1;
-	*id = pg_i64(res, 0, 0);
+	*id = pg__i64(res, 0, 0);
 	snprintf(run_id, sizeof(run_id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	for (size_t i = 0; i < run->ntags; i++) {
 		p.n = 0;
-		pp_str(&p, run_id);
-		pp_str(&p, run->tags[i]);
-		if (pg_cmd(ps, "INSERT INTO tag (run_id, tag) VALUES ($1, $2)"
+		pg__pp_str(&p, run_id);
+		pg__pp_str(&p, run->tags[i]);
+		if (pg__cmd(ps, "INSERT INTO tag (run_id, tag) VALUES ($1, $2)"
 			   " ON CONFLICT DO NOTHING", &p, "cannot save to") < 0)
 			return -1;
 	}
@@ -493,10 +185,10 @@ static int pg_save(struct store *s, struct store_run *run)
 	struct pg_store *ps = (struct pg_store *)s;
 	int64_t id;
 
-	if (pg_cmd(ps, "BEGIN", NULL, "cannot save to") < 0)
+	if (pg__cmd(ps, "BEGIN", NULL, "cannot save to") < 0)
 		return -1;
-	if (pg_save_locked(ps, run, &id) < 0 || pg_cmd(ps, "COMMIT", NULL, "cannot save to") < 0) {
-		pg_rollback(ps);
+	if (pg_save_locked(ps, run, &id) < 0 || pg__cmd(ps, "COMMIT", NULL, "cannot save to") < 0) {
+		pg__rollback(ps);
 		return -1;
 	}
 	run->id = id;
@@ -508,23 +200,23 @@ static int pg_save(struct store *s, struct store_run *run)
 static void pg_run_from_row(const PGresult *res, int row, struct store_run *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->id = pg_i64(res, row, 0);
-	r->kind = pg_str(res, row, 1);
-	r->name = pg_str(res, row, 2);
-	r->started = pg_i64(res, row, 3);
-	r->ended = pg_i64(res, row, 4);
-	r->version = pg_str(res, row, 5);
-	r->command_line = pg_str(res, row, 6);
-	r->hostname = pg_str(res, row, 7);
-	r->cpu_model = pg_str(res, row, 8);
-	r->governor = pg_str(res, row, 9);
-	r->kernel = pg_str(res, row, 10);
-	r->cores = (int)pg_i64(res, row, 11);
-	r->loadavg_before = pg_f64(res, row, 12);
-	r->loadavg_after = pg_f64(res, row, 13);
-	r->git_commit = pg_str(res, row, 14);
-	r->git_branch = pg_str(res, row, 15);
-	r->git_dirty = (int)pg_i64(res, row, 16);
+	r->id = pg__i64(res, row, 0);
+	r->kind = pg__str(res, row, 1);
+	r->name = pg__str(res, row, 2);
+	r->started = pg__i64(res, row, 3);
+	r->ended = pg__i64(res, row, 4);
+	r->version = pg__str(res, row, 5);
+	r->command_line = pg__str(res, row, 6);
+	r->hostname = pg__str(res, row, 7);
+	r->cpu_model = pg__str(res, row, 8);
+	r->governor = pg__str(res, row, 9);
+	r->kernel = pg__str(res, row, 10);
+	r->cores = (int)pg__i64(res, row, 11);
+	r->loadavg_before = pg__f64(res, row, 12);
+	r->loadavg_after = pg__f64(res, row, 13);
+	r->git_commit = pg__str(res, row, 14);
+	r->git_branch = pg__str(res, row, 15);
+	r->git_dirty = (int)pg__i64(res, row, 16);
 }
 
 /* Reads the summary columns (name .. max, from column `first`) into a new metric of r. */
@@ -533,19 +225,19 @@ static struct store_metric *pg_metric_from_row(const PGresult *res, int row, int
 {
 	struct store_metric *m;
 
-	m = store__add_metric(r, pg_str(res, row, first), pg_str(res, row, first + 1),
-			      (int)pg_i64(res, row, first + 2));
-	m->mean = pg_f64(res, row, first + 3);
-	m->stddev = pg_f64(res, row, first + 4);
-	m->median = pg_f64(res, row, first + 5);
-	m->min = pg_f64(res, row, first + 6);
-	m->max = pg_f64(res, row, first + 7);
+	m = store__add_metric(r, pg__str(res, row, first), pg__str(res, row, first + 1),
+			      (int)pg__i64(res, row, first + 2));
+	m->mean = pg__f64(res, row, first + 3);
+	m->stddev = pg__f64(res, row, first + 4);
+	m->median = pg__f64(res, row, first + 5);
+	m->min = pg__f64(res, row, first + 6);
+	m->max = pg__f64(res, row, first + 7);
 	return m;
 }
 
 static int pg_get_metrics(struct pg_store *ps, const struct pg_params *p, struct store_run *out)
 {
-	PGresult *res = pg_run(ps, "SELECT name, unit, higher_is_better, mean, stddev, median,"
+	PGresult *res = pg__run(ps, "SELECT name, unit, higher_is_better, mean, stddev, median,"
 			       " min, max, nsamples, samples, blob FROM metric WHERE run_id = $1"
 			       " ORDER BY id", p, PGRES_TUPLES_OK, "cannot read");
 	int ret = 0;
@@ -554,13 +246,13 @@ static int pg_get_metrics(struct pg_store *ps, const struct pg_params *p, struct
 		return -1;
 	for (int i = 0; i < PQntuples(res) && !ret; i++) {
 		struct store_metric *m = pg_metric_from_row(res, i, 0, out);
-		int64_t n = pg_i64(res, i, 8);
+		int64_t n = pg__i64(res, i, 8);
 		unsigned char *bytes;
 		size_t len;
 
-		if (pg_bytea(res, i, 9, &bytes, &len) < 0 || n < 0 ||
+		if (pg__bytea(res, i, 9, &bytes, &len) < 0 || n < 0 ||
 		    store__samples_decode(bytes, len, (size_t)n, &m->samples) < 0 ||
-		    pg_bytea(res, i, 10, (unsigned char **)&m->blob, &m->blob_len) < 0)
+		    pg__bytea(res, i, 10, (unsigned char **)&m->blob, &m->blob_len) < 0)
 			ret = pe_error("'%s' is damaged: run %lld, metric '%s' has %zu bytes of "
 				       "samples for %lld samples", ps->base.location,
 				       (long long)out->id, m->name, len, (long long)n);
@@ -579,10 +271,10 @@ static int pg_get(struct store *s, int64_t id, struct store_run *out)
 	PGresult *res;
 	int ret = -1;
 
-	pp_i64(&p, id);
-	if (pg_begin_read(ps) < 0)
+	pg__pp_i64(&p, id);
+	if (pg__begin_read(ps) < 0)
 		return -1;
-	res = pg_run(ps, "SELECT " STORE__RUN_COLUMNS " FROM run WHERE id = $1", &p,
+	res = pg__run(ps, "SELECT " STORE__RUN_COLUMNS " FROM run WHERE id = $1", &p,
 		     PGRES_TUPLES_OK, "cannot read");
 	if (!res)
 		goto out;
@@ -593,16 +285,16 @@ static int pg_get(struct store *s, int64_t id, struct store_run *out)
 	}
 	pg_run_from_row(res, 0, out);
 	PQclear(res);
-	res = pg_run(ps, "SELECT tag FROM tag WHERE run_id = $1 ORDER BY tag COLLATE \"C\"", &p,
+	res = pg__run(ps, "SELECT tag FROM tag WHERE run_id = $1 ORDER BY tag COLLATE \"C\"", &p,
 		     PGRES_TUPLES_OK, "cannot read");
 	if (!res)
 		goto out;
 	for (int i = 0; i < PQntuples(res); i++)
-		store__add_tag(out, pg_str(res, i, 0));
+		store__add_tag(out, pg__str(res, i, 0));
 	PQclear(res);
 	ret = pg_get_metrics(ps, &p, out);
 out:
-	pg_end_read(ps);
+	pg__end_read(ps);
 	if (ret < 0)
 		store_run_release(out);
 	return ret;
@@ -613,9 +305,9 @@ static void pg_query_params(struct pg_params *p, const char *args[3], int nargs,
 {
 	p->n = 0;
 	for (int i = 0; i < nargs; i++)
-		pp_str(p, args[i]);
+		pg__pp_str(p, args[i]);
 	if (limit)
-		pp_i64(p, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+		pg__pp_i64(p, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
 }
 
 /*
@@ -639,19 +331,19 @@ static int pg_list_attach(struct pg_store *ps, struct store_run *runs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&ids, "%c%lld", i ? ',' : '{', (long long)runs[i].id);
 	strbuf_addch(&ids, '}');
-	pp_str(&p, ids.buf);
+	pg__pp_str(&p, ids.buf);
 	for (int k = 0; k < 2 && !ret; k++) {
-		PGresult *res = pg_run(ps, sql[k], &p, PGRES_TUPLES_OK, "cannot read");
+		PGresult *res = pg__run(ps, sql[k], &p, PGRES_TUPLES_OK, "cannot read");
 
 		if (!res) {
 			ret = -1;
 			break;
 		}
 		for (int i = 0; i < PQntuples(res); i++) {
-			struct store_run *r = store__find_run(runs, index, n, pg_i64(res, i, 0));
+			struct store_run *r = store__find_run(runs, index, n, pg__i64(res, i, 0));
 
 			if (r && k == 0)
-				store__add_tag(r, pg_str(res, i, 1));
+				store__add_tag(r, pg__str(res, i, 1));
 			else if (r)
 				pg_metric_from_row(res, i, 1, r);
 		}
@@ -681,9 +373,9 @@ static int pg_list(struct store *s, const struct store_query *q, struct store_ru
 		strbuf_addf(&sql, STORE__NEWEST_FIRST " LIMIT $%d", nargs + 1);
 	else
 		strbuf_addstr(&sql, " ORDER BY started, id");
-	if (pg_begin_read(ps) < 0)
+	if (pg__begin_read(ps) < 0)
 		goto out;
-	res = pg_run(ps, sql.buf, &p, PGRES_TUPLES_OK, "cannot read");
+	res = pg__run(ps, sql.buf, &p, PGRES_TUPLES_OK, "cannot read");
 	if (!res)
 		goto out;
 	n = (size_t)PQntuples(res);
@@ -696,7 +388,7 @@ static int pg_list(struct store *s, const struct store_query *q, struct store_ru
 	ret = 0;
 out:
 	PQclear(res);
-	pg_end_read(ps);
+	pg__end_read(ps);
 	strbuf_release(&where);
 	strbuf_release(&sql);
 	if (ret < 0) {
@@ -712,14 +404,14 @@ out:
 static int pg_one_int(struct pg_store *ps, const char *sql, const struct pg_params *p,
 		      int64_t *v)
 {
-	PGresult *res = pg_run(ps, sql, p, PGRES_TUPLES_OK, "cannot read");
+	PGresult *res = pg__run(ps, sql, p, PGRES_TUPLES_OK, "cannot read");
 	int found;
 
 	if (!res)
 		return -1;
 	found = PQntuples(res) > 0;
 	if (found)
-		*v = pg_i64(res, 0, 0);
+		*v = pg__i64(res, 0, 0);
 	PQclear(res);
 	return found;
 }
@@ -729,7 +421,7 @@ static int pg_exists(struct store *s, int64_t id)
 	struct pg_params p = { 0 };
 	int64_t one;
 
-	pp_i64(&p, id);
+	pg__pp_i64(&p, id);
 	return pg_one_int((struct pg_store *)s, "SELECT 1 FROM run WHERE id = $1", &p, &one);
 }
 
@@ -743,10 +435,10 @@ static int pg_nth_latest(struct store *s, const char *name, const char *tag, siz
 
 	*id = 0;
 	*count = 0;
-	pp_str(&p, name);
-	pp_i64(&p, nth > INT64_MAX ? INT64_MAX : (int64_t)nth);
+	pg__pp_str(&p, name);
+	pg__pp_i64(&p, nth > INT64_MAX ? INT64_MAX : (int64_t)nth);
 	if (tag)
-		pp_str(&p, tag);
+		pg__pp_str(&p, tag);
 	rc = pg_one_int(ps, tag ? "SELECT id FROM run WHERE name = $1 AND EXISTS"
 			" (SELECT 1 FROM tag WHERE run_id = run.id AND tag = $3)" STORE__NEWEST_FIRST
 			" LIMIT 1 OFFSET $2"
@@ -757,9 +449,9 @@ static int pg_nth_latest(struct store *s, const char *name, const char *tag, siz
 		return rc < 0 ? -1 : 0;
 	}
 	p.n = 0;
-	pp_str(&p, name);
+	pg__pp_str(&p, name);
 	if (tag)
-		pp_str(&p, tag);
+		pg__pp_str(&p, tag);
 	if (pg_one_int(ps, tag ? "SELECT count(*) FROM run WHERE name = $1 AND EXISTS"
 		       " (SELECT 1 FROM tag WHERE run_id = run.id AND tag = $2)"
 		       : "SELECT count(*) FROM run WHERE name = $1", &p, &v) < 0)
@@ -772,7 +464,7 @@ static int pg_nth_latest(struct store *s, const char *name, const char *tag, siz
 static int64_t pg_changes(struct pg_store *ps, const char *sql, const struct pg_params *p,
 			  const char *what)
 {
-	PGresult *res = pg_run(ps, sql, p, PGRES_COMMAND_OK, what);
+	PGresult *res = pg__run(ps, sql, p, PGRES_COMMAND_OK, what);
 	int64_t n;
 
 	if (!res)
@@ -789,8 +481,8 @@ static int pg_tag(struct store *s, int64_t id, const char *tag)
 	int64_t n;
 	int ret;
 
-	pp_i64(&p, id);
-	pp_str(&p, tag);
+	pg__pp_i64(&p, id);
+	pg__pp_str(&p, tag);
 	n = pg_changes(ps, "INSERT INTO tag (run_id, tag) SELECT id, $2 FROM run WHERE id = $1"
 		       " ON CONFLICT DO NOTHING", &p, "cannot tag in");
 	if (n != 0)
@@ -806,7 +498,7 @@ static int pg_rm(struct store *s, int64_t id)
 	struct pg_params p = { 0 };
 	int64_t n;
 
-	pp_i64(&p, id);
+	pg__pp_i64(&p, id);
 	n = pg_changes((struct pg_store *)s, "DELETE FROM run WHERE id = $1", &p,
 		       "cannot remove from");
 	if (n < 0)
@@ -823,12 +515,12 @@ static int pg_series(struct store *s, const char *name, const char *metric, cons
 	char *sql;
 	size_t n;
 
-	pp_str(&p, name);
-	pp_str(&p, metric);
+	pg__pp_str(&p, name);
+	pg__pp_str(&p, metric);
 	sql = xasprintf("SELECT r.id, r.started, r.git_commit, m.%s FROM run r JOIN metric m"
 			" ON m.run_id = r.id AND m.name = $2 WHERE r.name = $1"
 			" ORDER BY r.started, r.id", column);
-	res = pg_run(ps, sql, &p, PGRES_TUPLES_OK, "cannot read");
+	res = pg__run(ps, sql, &p, PGRES_TUPLES_OK, "cannot read");
 	free(sql);
 	if (!res)
 		return -1;
@@ -840,10 +532,10 @@ static int pg_series(struct store *s, const char *name, const char *metric, cons
 		out->value = xmalloc(n * sizeof(*out->value));
 	}
 	for (size_t i = 0; i < n; i++) {
-		out->id[i] = pg_i64(res, (int)i, 0);
-		out->started[i] = pg_i64(res, (int)i, 1);
-		out->commit[i] = pg_str(res, (int)i, 2);
-		out->value[i] = pg_f64(res, (int)i, 3);
+		out->id[i] = pg__i64(res, (int)i, 0);
+		out->started[i] = pg__i64(res, (int)i, 1);
+		out->commit[i] = pg__str(res, (int)i, 2);
+		out->value[i] = pg__f64(res, (int)i, 3);
 	}
 	out->n = n;
 	PQclear(res);

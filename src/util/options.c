@@ -83,6 +83,9 @@ static int options__apply(const struct option *o, const char **args, int negated
 	case OPTT_DURATION:
 		rc = parse_duration_ns(args[0], o->value);
 		break;
+	case OPTT_SIZE:
+		rc = parse_size(args[0], o->value);
+		break;
 	case OPTT_PERCENT:
 		rc = parse_percent(args[0], o->value);
 		break;

@@ -17,6 +17,7 @@ enum opt_type {
 	OPTT_UINT,	/* uint64_t */
 	OPTT_STRING,	/* const char *, pointing into argv */
 	OPTT_DURATION,	/* uint64_t nanoseconds */
+	OPTT_SIZE,	/* uint64_t bytes: "8192", "16k", "1M" */
 	OPTT_PERCENT,	/* double fraction */
 	OPTT_CALLBACK,	/* cb(opt, args) with nargs arguments */
 	OPTT_LIST,	/* struct string_list: each use appends its value */
@@ -50,6 +51,7 @@ struct option {
 #define OPT_UINT(s, l, v, a, h) { OPTT_UINT, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_STRING(s, l, v, a, h) { OPTT_STRING, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_DURATION(s, l, v, a, h) { OPTT_DURATION, (s), (l), (v), (a), (h), NULL, 1 }
+#define OPT_SIZE(s, l, v, a, h) { OPTT_SIZE, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_PERCENT(s, l, v, a, h) { OPTT_PERCENT, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_LIST(s, l, v, a, h) { OPTT_LIST, (s), (l), (v), (a), (h), NULL, 1 }
 #define OPT_CALLBACK(s, l, v, a, h, cb, n) { OPTT_CALLBACK, (s), (l), (v), (a), (h), (cb), (n) }

@@ -187,10 +187,3 @@ double time_unit_scale(enum time_unit u)
 	}
 }
 
-char *format_seconds(char *buf, size_t n, double seconds, enum time_unit u)
-{
-	if (u == TU_AUTO)
-		u = time_unit_for(seconds);
-	snprintf(buf, n, "%.1f %s", seconds * time_unit_scale(u), time_unit_name(u));
-	return buf;
-}

@@ -26,7 +26,4 @@ const char *time_unit_name(enum time_unit u);	/* "ns", "µs", "ms", "s" */
 const char *time_unit_ascii(enum time_unit u);	/* "ns", "us", "ms", "s" */
 double time_unit_scale(enum time_unit u);	/* multiply seconds by this */
 
-/* Formats seconds in unit u (TU_AUTO picks one) into buf: "12.3 ms". Returns buf. */
-char *format_seconds(char *buf, size_t n, double seconds, enum time_unit u);
-
 #endif

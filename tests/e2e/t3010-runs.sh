@@ -104,6 +104,16 @@ jq_ok "$T/show.json" '.metrics[0] | .min == (.samples|min) and .max == (.samples
 jq_ok "$T/show.json" '.started == (.started_us / 1000000 | floor | strftime("%Y-%m-%d %H:%M:%S"))' "started is started_us in UTC"
 jq_is "$T/show.json" '[.name, .kind, .tags]' '["svc","bench",["beta"]]' "name, kind, tags of run 3"
 
+# options a verb would not use are refused, not ignored
+run_pe runs show 3 --limit 2
+rc_is 2 "runs show --limit: exit 2"
+like "$PE_ERR" "--limit applies to runs list only" "says which verb takes it"
+run_pe runs show 3 --tag rc
+rc_is 2 "runs show --tag: exit 2"
+like "$PE_ERR" "--tag applies to runs list only" "says which verb takes it"
+run_pe runs tag 3 x --json
+rc_is 2 "runs tag --json: exit 2"
+like "$PE_ERR" "--json applies to runs list and runs show only" "says which verbs take it"
 run_pe runs show 3
 rc_is 0 "runs show 3 (text): exit 0"
 is "$(printf '%s\n' "$PE_OUT" | sed -n 1p)" "run 3: svc (bench)" "it starts with the id, name and kind"

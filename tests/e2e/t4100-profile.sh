@@ -218,10 +218,42 @@ rc_is 2 "a command and a pid: usage"
 run_pe profile -o "$T/x.txt" -- true
 rc_is 2 "-o with an unknown extension: usage"
 like "$PE_ERR" "unknown format" "the error says so"
+like "$PE_ERR" "-o: '$T/x.txt': unknown format; use a name ending in .svg, .folded, .pb.gz or .speedscope.json" \
+	"the one message of every -o, listing the formats"
 run_pe profile -e bogus -- true
 rc_is 2 "-e with an unknown event: usage"
 run_pe profile --call-graph lbr -- true
 rc_is 2 "--call-graph with an unknown mode: usage"
+
+# --- every option is honoured or refused
+run_pe profile --stack-size 4096 -- true
+rc_is 2 "--stack-size without --call-graph dwarf: usage (it was ignored)"
+like "$PE_ERR" "--stack-size applies only to --call-graph dwarf" "the error says why"
+run_pe profile --call-graph dwarf --stack-size 16x -- true
+rc_is 2 "--stack-size 16x: usage"
+like "$PE_ERR" "'16x' is not a size" "names the bad size"
+run_pe profile --call-graph dwarf --stack-size 16k -o "$T/s16k.folded" -- "$W" 1 50
+rc_is 0 "--stack-size 16k (a size, as everywhere else): exit 0"
+like "$PE_OUT" 'dwarf stacks' "the dwarf unwinder ran"
+run_pe profile --title T -- true
+rc_is 2 "--title with no SVG written: usage (it was ignored)"
+like "$PE_ERR" "--title: no SVG or speedscope file is written" "the error says why"
+run_pe profile --inverted -o "$T/inv.folded" -- true
+rc_is 2 "--inverted with only .folded written: usage"
+like "$PE_ERR" "--inverted: no SVG is written" "the error says why"
+
+# --- --json: the summary and the top functions, for scripts
+# (the workload prints to the same standard output: its own sent elsewhere)
+run_pe profile --json --top 3 -- sh -c 'exec "$0" 2 200 >/dev/null' "$W"
+rc_is 0 "--json exits 0"
+printf '%s\n' "$PE_OUT" >"$T/p.json"
+jq_ok "$T/p.json" '.samples > 100 and .lost == 0 and .event == "cpu-clock" and .freq == 499 and .duration_s > 0' \
+	"samples, lost, event, frequency and duration ($(jq -c '[.samples,.lost,.event,.duration_s]' "$T/p.json"))"
+jq_is "$T/p.json" '[.call_graph, .off_cpu, .unit, (.top_functions | length)]' '["fp",false,"samples",3]' \
+	"call graph, off-cpu, unit and --top 3 functions"
+jq_is "$T/p.json" '.top_functions[0] | [.function, .module]' '["lib_hot","libpeprof.so"]' "the hottest is lib_hot"
+jq_ok "$T/p.json" '[.top_functions[].function] | index("pe-prof-work") == null' "the process name is no function"
+jq_ok "$T/p.json" '.top_functions[0].self > 0.5 and .top_functions[0].samples <= .samples' "shares and samples"
 
 # --- Ctrl-C writes what was collected, exits 130, and stops the command
 timeout -k 5 60 "$PERFENG_BIN" profile -o "$T/c.folded" -- "$W" 2 1000000 100000 "$T/cmark" >"$T/cout" 2>"$T/cerr" &

@@ -196,8 +196,19 @@ rc_is 3 "perf script without call graphs: exit 3"
 like "$PE_ERR" "was it recorded with -g" "says what to do"
 run_pe flamegraph -o "$T/x.png" "$PS"
 rc_is 2 "an unknown output extension: exit 2"
-like "$PE_ERR" "-o '$T/x.png': unknown format; use a name ending in .svg, .folded, .pb.gz or .speedscope.json" \
+# one message for every command's -o (out/profile_out.c's table): "-o: 'FILE'", as diagnose and profile
+like "$PE_ERR" "-o: '$T/x.png': unknown format; use a name ending in .svg, .folded, .pb.gz or .speedscope.json" \
 	"names the formats"
+# options that nothing written would use are refused, not ignored
+run_pe flamegraph --top 3 --title T "$PS"
+rc_is 2 "--title with only the top table: exit 2"
+like "$PE_ERR" "--title: no SVG or speedscope file is written to carry it" "says why"
+run_pe flamegraph --inverted -o "$T/inv.speedscope.json" "$PS"
+rc_is 2 "--inverted with only a speedscope file: exit 2"
+like "$PE_ERR" "--inverted: no SVG is written to invert" "says why"
+run_pe flamegraph --inverted --title T "$PS"
+rc_is 0 "--inverted --title with the SVG on standard output: exit 0"
+like "$PE_OUT" "<svg" "the SVG is written"
 run_pe flamegraph --colors rainbow "$PS"
 rc_is 2 "--colors rainbow: exit 2"
 like "$PE_ERR" "--colors: 'rainbow' is not 'module' or 'kind'" "names the choices"

@@ -82,7 +82,15 @@ rc_is 2 "one profile: exit 2"
 like "$PE_ERR" "diff needs two profiles, BEFORE and AFTER; 1 given" "says what is missing"
 run_pe diff -o "$T/d.pb.gz" "$T/before.folded" "$T/after.folded"
 rc_is 2 "-o .pb.gz: exit 2"
-like "$PE_ERR" "diff writes .svg or .folded files" "names the formats it writes"
+# the one -o check of out/profile_out.c, limited to the formats diff writes
+like "$PE_ERR" "-o: '$T/d.pb.gz': this command does not write .pb.gz; use a name ending in .svg or .folded" \
+	"names the formats it writes"
+run_pe diff -o "$T/d.png" "$T/before.folded" "$T/after.folded"
+rc_is 2 "-o .png: exit 2"
+like "$PE_ERR" "-o: '$T/d.png': unknown format; use a name ending in .svg or .folded" "lists diff's formats"
+run_pe diff --inverted -o "$T/d2.folded" "$T/before.folded" "$T/after.folded"
+rc_is 2 "--inverted with only .folded written: exit 2"
+like "$PE_ERR" "--inverted: no SVG is written to invert" "says why"
 run_pe diff "$T/before.folded" no-such-run
 rc_is 3 "neither a file nor a stored run: exit 3"
 like "$PE_ERR" "'no-such-run' is not a file nor a profile in the store" "names the argument"

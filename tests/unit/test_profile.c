@@ -343,6 +343,36 @@ static void test_top_json(void **state)
 	profile_release(&p);
 }
 
+/*
+ * One definition of the top functions: the process name at the root is no
+ * function, in the text table, in the JSON (which used to list it, at
+ * 100% total) and in what --save keeps.
+ */
+static void test_top_no_process(void **state)
+{
+	struct profile p;
+	struct profile_func *fs;
+	struct frame st[2] = { { .kind = FRAME_PROCESS }, { .kind = FRAME_USER } };
+	json_t *a;
+	size_t n;
+
+	(void)state;
+	profile_init(&p, "samples");
+	st[0].name = profile_intern(&p, "pe-burn", 7);
+	st[1].name = profile_intern(&p, "burn", 4);
+	profile_add(&p, st, 2, 3);
+	profile_add(&p, st, 1, 1);	/* a sample with no stack: self weight on the process */
+	n = profile_top(&p, 0, &fs);
+	assert_int_equal(n, 1);
+	assert_string_equal(fs[0].name, "burn");
+	free(fs);
+	a = profile_top_json(&p, 0);
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "function")), "burn");
+	json_decref(a);
+	profile_release(&p);
+}
+
 static void test_format_of(void **state)
 {
 	(void)state;
@@ -353,8 +383,28 @@ static void test_format_of(void **state)
 	assert_int_equal(profile_format_of("p.json"), PROFILE_FMT_NONE);
 	assert_int_equal(profile_format_of(".svg"), PROFILE_FMT_NONE);
 	assert_int_equal(profile_write(NULL, "/tmp/x.txt", NULL), -1);
-	assert_string_equal(pe_errmsg(), "cannot tell the format of '/tmp/x.txt' from its name; "
-					 "use .folded, .svg, .pb.gz or .speedscope.json");
+	/* the same message as every command's -o check, from the one table */
+	assert_string_equal(pe_errmsg(), "'/tmp/x.txt': unknown format; "
+					 "use a name ending in .svg, .folded, .pb.gz or .speedscope.json");
+}
+
+static void test_format_check(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(profile_format_check("a.pb.gz", PROFILE_FMTS_ALL), 0);
+	assert_int_equal(profile_format_check("a.svg", PROFILE_FMT_BIT(PROFILE_FMT_SVG)), 0);
+	assert_int_equal(profile_format_check("a.pb.gz", PROFILE_FMT_BIT(PROFILE_FMT_SVG) |
+								  PROFILE_FMT_BIT(PROFILE_FMT_FOLDED)), -1);
+	assert_string_equal(pe_errmsg(), "'a.pb.gz': this command does not write .pb.gz; "
+					 "use a name ending in .svg or .folded");
+	assert_int_equal(profile_format_check("a.png", PROFILE_FMT_BIT(PROFILE_FMT_SVG)), -1);
+	assert_string_equal(pe_errmsg(), "'a.png': unknown format; use a name ending in .svg");
+	assert_string_equal(profile_format_list(buf, sizeof(buf), PROFILE_FMTS_ALL),
+			    ".svg, .folded, .pb.gz or .speedscope.json");
+	assert_string_equal(profile_format_ext(PROFILE_FMT_PPROF), ".pb.gz");
+	assert_string_equal(profile_format_ext(PROFILE_FMT_NONE), "");
 }
 
 /* Escaping for the SVG: markup, quotes, control bytes and bad UTF-8 (U+FFFD is EF BF BD). */
@@ -396,7 +446,9 @@ int main(void)
 		cmocka_unit_test(test_functions),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_top_json),
+		cmocka_unit_test(test_top_no_process),
 		cmocka_unit_test(test_format_of),
+		cmocka_unit_test(test_format_check),
 		cmocka_unit_test(test_xml),
 	};
 

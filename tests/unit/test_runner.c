@@ -35,6 +35,7 @@
 #include "runner/process.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/stop.h"
 
 #include "runner_fixture.h"
 
@@ -544,22 +545,19 @@ static void interrupt_run(int own_thread)
 {
 	struct run_spec spec = SPEC_DEFAULT;
 	struct run_result res;
-	struct sigaction old;
 	pthread_t t;
 
-	sigaction(SIGINT, NULL, &old);
-	runner_interrupt = 0;
-	runner_install_interrupt_handler();
+	stop_signal = 0;
+	stop_catch();
 	assert_int_equal(pthread_create(&t, NULL, interrupt_later, &own_thread), 0);
 	assert_int_equal(run_helper(&spec, &res, "pe-sleep", "5000", NULL), 0);
 	pthread_join(t, NULL);
 	assert_int_equal(res.status, RUN_INTERRUPTED);
-	assert_int_equal(runner_interrupt, SIGINT);
+	assert_int_equal(stop_signal, SIGINT);
 	assert_true(res.wall_ns >= 90 * NS_PER_MS);
 	assert_true(res.wall_ns < 2 * NS_PER_SEC);
-	runner_interrupt = 0;
-	sigaction(SIGINT, &old, NULL);
-	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
+	stop_signal = 0;
+	stop_release();
 	assert_no_children();
 }
 
@@ -582,9 +580,9 @@ static void test_interrupt_already_set(void **state)
 	struct run_result res;
 
 	(void)state;
-	runner_interrupt = SIGTERM;
+	stop_signal = SIGTERM;
 	assert_int_equal(run_helper(&spec, &res, "pe-sleep", "5000", NULL), 0);
-	runner_interrupt = 0;
+	stop_signal = 0;
 	assert_int_equal(res.status, RUN_INTERRUPTED);
 	assert_true(res.wall_ns < 2 * NS_PER_SEC);
 	assert_no_children();

@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 
 #include "util/argv.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/stop.h"
 #include "util/strbuf.h"
 #include "util/units.h"
 
@@ -182,21 +184,6 @@ static void test_time_unit(void **state)
 	assert_string_equal(time_unit_ascii(TU_US), "us");
 	assert_true(time_unit_scale(TU_MS) == 1e3);
 	assert_true(time_unit_scale(TU_S) == 1.0);
-}
-
-static void test_format_seconds(void **state)
-{
-	char buf[32], small[5];
-
-	(void)state;
-	assert_string_equal(format_seconds(buf, sizeof(buf), 0.0123, TU_AUTO), "12.3 ms");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 1.5, TU_AUTO), "1.5 s");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 2.5e-6, TU_AUTO), "2.5 µs");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 42e-9, TU_AUTO), "42.0 ns");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 0.5, TU_US), "500000.0 µs");
-	assert_string_equal(format_seconds(buf, sizeof(buf), 90, TU_S), "90.0 s");
-	/* Cut short, still terminated. */
-	assert_string_equal(format_seconds(small, sizeof(small), 0.0123, TU_MS), "12.3");
 }
 
 /* --- argv_split ---------------------------------------------------------- */
@@ -686,6 +673,40 @@ static void test_strbuf_detach_reset(void **state)
 	assert_string_equal(strbuf_str(&sb), "");
 }
 
+/*
+ * The one stop flag: SIGINT and SIGTERM set it to the signal while caught;
+ * release puts back the handler that was there (here SIG_IGN), and a second
+ * catch does not save perfeng's own handler as "the old one".
+ */
+static void test_stop_flag(void **state)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, now;
+
+	(void)state;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGTERM, &ign, NULL);
+	stop_signal = 0;
+	stop_catch();
+	stop_catch();
+	assert_false(stop_requested());
+	raise(SIGTERM);
+	assert_int_equal(stop_signal, SIGTERM);
+	raise(SIGINT);
+	assert_int_equal(stop_signal, SIGINT);
+	assert_true(stop_requested());
+	stop_release();
+	assert_int_equal(stop_signal, SIGINT);
+	sigaction(SIGINT, NULL, &now);
+	assert_true(now.sa_handler == SIG_IGN);
+	sigaction(SIGTERM, NULL, &now);
+	assert_true(now.sa_handler == SIG_IGN);
+	raise(SIGINT);	/* ignored now */
+	stop_signal = 0;
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,7 +717,6 @@ int main(void)
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_double),
 		cmocka_unit_test(test_time_unit),
-		cmocka_unit_test(test_format_seconds),
 		cmocka_unit_test(test_argv_words),
 		cmocka_unit_test(test_argv_quotes),
 		cmocka_unit_test(test_argv_backslash),
@@ -710,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_help),
 		cmocka_unit_test(test_options_usage),
+		cmocka_unit_test(test_stop_flag),
 		cmocka_unit_test(test_strbuf_addf),
 		cmocka_unit_test(test_strbuf_detach_reset),
 	};
