@@ -104,7 +104,7 @@ verdict() {
 }
 declare -A fired
 for mode in interleave back; do
-	opt=()
+	opt=(--no-interleave)
 	[ $mode = interleave ] && opt=(--interleave)
 	fa_in=0 det=0
 	for ((i = 1; i <= pairs; i++)); do

@@ -18,15 +18,17 @@ is "$(tr '\n' ' ' <"$L")" "setup$(printf ' prepare run conclude%.0s' 1 2 3 4 5) 
 	"the order: setup, then prepare/run/conclude for each run, then cleanup"
 
 # Hooks given once apply to every command; each command gets its own setup and cleanup.
+# (--no-interleave: the order of one command after the other; interleaved, the setups
+# run first, as t1060 checks.)
 rm -f "$L"
-run_pe bench -q -r 2 -s "$C $L setup" -c "$C $L cleanup" -p "$C $L prepare" "$C $L A" "$C $L B"
+run_pe bench -q -r 2 --no-interleave -s "$C $L setup" -c "$C $L cleanup" -p "$C $L prepare" "$C $L A" "$C $L B"
 rc_is 0 "hooks given once, two commands: exit 0"
 is "$(tr '\n' ' ' <"$L")" "setup prepare A prepare A cleanup setup prepare B prepare B cleanup " \
 	"hooks given once run for every command, setup and cleanup around each"
 
 # Hooks given once per command go to their own command, in order.
 rm -f "$L"
-run_pe bench -q -r 2 -p "$C $L prepA" -p "$C $L prepB" --conclude "$C $L concA" --conclude "$C $L concB" \
+run_pe bench -q -r 2 --no-interleave -p "$C $L prepA" -p "$C $L prepB" --conclude "$C $L concA" --conclude "$C $L concB" \
 	-s "$C $L setA" -s "$C $L setB" -c "$C $L cleanA" -c "$C $L cleanB" "$C $L A" "$C $L B"
 rc_is 0 "hooks given once per command: exit 0"
 is "$(tr '\n' ' ' <"$L")" "setA prepA A concA prepA A concA cleanA setB prepB B concB prepB B concB cleanB " \

@@ -115,9 +115,9 @@ like "$PE_ERR" 'kernel Linux 6\.1 \(A\) / Linux 6\.5 \(B\); CPU frequency govern
 run_pe bench -q -r 3 --interleave --save pair "$H/pe-exit 0" "$H/pe-spin 1"
 run_pe compare "pair/$H/pe-exit 0" "pair/$H/pe-spin 1"
 like "$PE_OUT" '^taken: in one bench run, interleaved: drift between the two is cancelled$' "one interleaved bench: drift cancelled"
-run_pe bench -q -r 3 --save seq "$H/pe-exit 0" "$H/pe-spin 1"
+run_pe bench -q -r 3 --no-interleave --save seq "$H/pe-exit 0" "$H/pe-spin 1"
 run_pe compare "seq/$H/pe-exit 0" "seq/$H/pe-spin 1"
-like "$PE_OUT" '^taken: in one bench run, one after the other' "one bench without --interleave: one after the other"
+like "$PE_OUT" '^taken: in one bench run, one after the other' "one bench with --no-interleave: one after the other"
 
 # --- FILE#0 ---------------------------------------------------------------------------------
 run_pe compare 'a.json#0' b.json
