@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!doc)
 		return 0;
+	pe_error_clear();
 	if (import_json_doc(doc, "fuzz", size % 2 ? "name" : NULL, &runs, &n) < 0) {
 		if (!pe_errmsg()[0])
 			abort();
