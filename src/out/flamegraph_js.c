@@ -93,7 +93,8 @@ const char flamegraph_js[] =
 "    sum += e - Math.max(h.x, end); end = e;\n"
 "  }\n"
 "  el('matched').textContent = t === '' ? ' ' :\n"
-"    'Matched: ' + (100 * sum / FG.width).toFixed(2) + '% (' + hits.length + ' frames)';\n"
+"    'Matched: ' + (100 * sum / FG.width).toFixed(2) + '% (' + hits.length +\n"
+"    (hits.length === 1 ? ' frame)' : ' frames)');\n"
 "  el('search').textContent = t === '' ? 'Search' : 'Search: ' + t;\n"
 "}\n"
 "init();\n";

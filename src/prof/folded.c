@@ -69,7 +69,7 @@ int folded_read(struct profile *p, const char *buf, size_t len, int skip_bad,
 	while (line < end) {
 		const char *nl = memchr(line, '\n', end - line);
 		const char *eol = nl ? nl : end, *sp, *s;
-		uint64_t w;
+		uint64_t w, sum;
 		size_t n = 0;
 
 		st->lines++;
@@ -121,6 +121,13 @@ int folded_read(struct profile *p, const char *buf, size_t len, int skip_bad,
 				n++;
 			}
 			s = semi ? semi + 1 : sp;
+		}
+		/* the root's total is the largest sum: if it holds, every node's does */
+		if (__builtin_add_overflow(p->root.total, w, &sum)) {
+			rc = pe_error("line %llu: the counts add up to more than %llu (2^64-1), "
+				      "which cannot be shown; is the count column garbage?",
+				      (unsigned long long)st->lines, (unsigned long long)UINT64_MAX);
+			break;
 		}
 		/* a stack of empty frames (";;") counts to the root, as empty names do */
 		profile_add(p, frames, n, w);

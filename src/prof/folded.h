@@ -22,7 +22,7 @@ struct prof_read_stats {
 	uint64_t skipped;	/* lines that were neither a stack nor blank (skip mode) */
 	uint64_t truncated;	/* stacks cut at PROFILE_MAX_DEPTH */
 	uint64_t first_bad_line;	/* line number of the first skipped line; 0 if none */
-	uint64_t cut_off;	/* perf script: a last sample with no blank line after it, left out */
+	uint64_t cut_off;	/* perf script: a last sample cut off mid-line, left out */
 	uint64_t filtered;	/* perf script: samples of another event, left out */
 	const char *other_event;	/* perf script: the first such event (interned), or NULL */
 };
@@ -31,7 +31,9 @@ struct prof_read_stats {
  * Adds the folded stacks in buf[0..len) to p. A line that is not
  * "STACK WEIGHT" fails the read with pe_error("line N: ...") unless
  * skip_bad is set; then it is counted in st->skipped and the read goes on.
- * Blank lines and CR before LF are ignored. Returns 0 or -1.
+ * Blank lines and CR before LF are ignored. Weights that add up to more
+ * than 2^64-1 fail the read (pe_error("line N: ..."), in either mode): a
+ * saturated sum would show every such stack at 100%. Returns 0 or -1.
  */
 int folded_read(struct profile *p, const char *buf, size_t len, int skip_bad,
 		struct prof_read_stats *st);

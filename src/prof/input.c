@@ -63,7 +63,8 @@ int profile_read_buf(struct profile *p, const char *buf, size_t len, const char 
 	if (fmt_out)
 		*fmt_out = fmt;
 	if (fmt == PROFILE_IN_PERFSCRIPT) {
-		perfscript_read(p, buf, len, &o->perf, st);
+		if (perfscript_read(p, buf, len, &o->perf, st) < 0)
+			return pe_error("'%s', %s", name, pe_errmsg());
 		if (!st->stacks)
 			return pe_error("'%s': no stacks in this perf script text%s", name,
 					st->filtered ? " for the event chosen" :
@@ -126,8 +127,8 @@ void profile_input_notes(const struct profile *p, const struct prof_read_stats *
 			    (unsigned long long)st->truncated, st->truncated == 1 ? "" : "s",
 			    PROFILE_MAX_DEPTH);
 	if (st->cut_off)
-		strbuf_addf(sb, "'%s': the last sample is cut off (no blank line after it) and left out\n",
-			    name);
+		strbuf_addf(sb, "'%s': the last sample is cut off (no blank line after it) and left out: "
+			    "the input ends inside a line\n", name);
 	if (st->filtered)
 		strbuf_addf(sb, "'%s': kept the samples of '%s'; %llu sample%s of other events "
 			    "(such as '%s') left out; choose one with --event\n", name,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "prof/perfscript.h"
+#include "util/error.h"
 #include "util/xalloc.h"
 
 struct ps_state {
@@ -20,6 +21,10 @@ struct ps_state {
 	int in_sample;		/* a header of the kept event was read */
 	int truncated;
 	uint64_t weight;
+	uint64_t header_line;	/* line number of the current sample's header */
+	/* why the read stops: 0, or the line whose weight did not fit the sums */
+	uint64_t overflow_line;
+	int period_too_big;	/* the period at overflow_line has more than 64 bits */
 	const char *comm;	/* interned */
 	const char *event;	/* interned, the event kept; NULL until the first header */
 	int period_seen;
@@ -60,9 +65,20 @@ static int is_word(char c)
 	return is_digit(c) || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/*
+ * Adds the sample read so far, if any. A weight that would take the sums
+ * past 2^64-1 is not added: the read stops there (overflow_line) and
+ * fails, since a saturated total would make two such stacks each 100%.
+ */
 static void flush_sample(struct ps_state *s)
 {
-	if (s->in_sample && s->n) {
+	uint64_t sum;
+
+	if (s->in_sample && s->n &&
+	    (s->period_too_big || __builtin_add_overflow(s->p->root.total, s->weight, &sum))) {
+		if (!s->overflow_line)
+			s->overflow_line = s->header_line;
+	} else if (s->in_sample && s->n) {
 		struct frame *f = s->frames;
 		size_t n = s->n + 1;
 
@@ -82,6 +98,7 @@ static void flush_sample(struct ps_state *s)
 	s->in_sample = 0;
 	s->n = 0;
 	s->truncated = 0;
+	s->period_too_big = 0;
 }
 
 /* Interns raw[0..len), skipping the hash when it repeats the last one (*c). */
@@ -107,7 +124,7 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 	char comm[256];
 	size_t clen;
 	uint64_t period = 0;
-	int has_period = 0;
+	int has_period = 0, period_too_big = 0;
 
 	for (const char *x = l + 1; x < e; x++) {
 		if (!is_space(*x) || is_space(x[-1]))
@@ -157,7 +174,9 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 				if (b > c && b[-1] == ':') {
 					has_period = 1;
 					for (const char *x = d; x < q; x++)
-						period = period * 10 + (uint64_t)(*x - '0');
+						if (__builtin_mul_overflow(period, 10, &period) ||
+						    __builtin_add_overflow(period, (uint64_t)(*x - '0'), &period))
+							period_too_big = 1;
 					q = b;
 				}
 			}
@@ -182,8 +201,7 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 		if (!s->period_seen)
 			s->first_period = period;
 		s->period_seen = 1;
-		/* a period over 2^63 can only be garbage; keep the sums from wrapping */
-		s->weight = period >> 63 ? 1 : period;
+		s->weight = period;
 	} else {
 		s->weight = 1;
 	}
@@ -199,6 +217,8 @@ static int parse_header(struct ps_state *s, const char *l, const char *e)
 		s->last_comm = (struct raw_name){ l, clen, s->comm };
 	}
 	s->in_sample = 1;
+	s->period_too_big = period_too_big;
+	s->header_line = s->st->lines;
 	return 1;
 }
 
@@ -447,12 +467,13 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 	static const struct perfscript_opts defaults = { 0 };
 	struct ps_state s = { .p = p, .o = o ? o : &defaults, .st = st };
 	const char *end = buf + len, *line = buf;
+	int last_ok = 1;	/* the last line that was not blank was understood */
 
 	s.frames = xmalloc(PROFILE_MAX_DEPTH * sizeof(*s.frames));
 	s.cache = xcalloc(PROFILE_MAX_DEPTH, sizeof(*s.cache));
 	if (s.o->event)
 		s.event = p->event = profile_intern(p, s.o->event, strlen(s.o->event));
-	while (line < end) {
+	while (line < end && !s.overflow_line) {
 		const char *nl = memchr(line, '\n', end - line);
 		const char *eol = nl ? nl : end, *t = eol;
 
@@ -462,16 +483,24 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 		if (t == line) {
 			flush_sample(&s);
 		} else if (*line != '#') {
-			int ok = is_space(*line) ? parse_frame(&s, line, eol) : parse_header(&s, line, eol);
-
-			if (!ok && !st->skipped++)
+			last_ok = is_space(*line) ? parse_frame(&s, line, eol) : parse_header(&s, line, eol);
+			if (!last_ok && !st->skipped++)
 				st->first_bad_line = st->lines;
 		}
 		line = nl ? nl + 1 : end;
 	}
-	/* A sample with no blank line after it was cut off: its outer frames may be missing. */
-	if (s.in_sample && s.n)
-		st->cut_off++;
+	/*
+	 * The last sample needs no blank line after it (a file trimmed by an
+	 * editor or a script is whole), but one whose last line is incomplete
+	 * and not understood was cut off mid-line: its outer frames may be
+	 * missing, so it is left out and counted.
+	 */
+	if (s.in_sample && s.n && !s.overflow_line) {
+		if (!last_ok && len && buf[len - 1] != '\n')
+			st->cut_off++;
+		else
+			flush_sample(&s);
+	}
 	if (s.period_seen && p->event)
 		p->unit = !strcmp(p->event, "cpu-clock") || !strcmp(p->event, "task-clock") ||
 			  !strncmp(p->event, "cpu-clock:", 10) || !strncmp(p->event, "task-clock:", 11)
@@ -481,6 +510,10 @@ int perfscript_read(struct profile *p, const char *buf, size_t len,
 	free(s.scratch);
 	free(s.cache);
 	free(s.frames);
+	if (s.overflow_line)
+		return pe_error("line %llu: the sample weights add up to more than %llu (2^64-1), "
+				"which cannot be shown; are the periods garbage?",
+				(unsigned long long)s.overflow_line, (unsigned long long)UINT64_MAX);
 	return 0;
 }
 

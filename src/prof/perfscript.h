@@ -26,10 +26,12 @@ struct perfscript_opts {
  * "nanoseconds" when the weights are cpu-clock or task-clock periods,
  * "events" for other periods, else "samples". Lines it does not recognise
  * are skipped and counted (st->skipped, st->first_bad_line), as
- * stackcollapse-perf.pl warns and goes on; a sample cut off at the end of
- * the input (no blank line after it) is left out, as it does, and counted
- * in st->cut_off. Returns 0 (it never fails; an input with no stacks
- * leaves st->stacks at 0).
+ * stackcollapse-perf.pl warns and goes on. The last sample needs no blank
+ * line after it; one cut off mid-line (the input ends inside a line that is
+ * not understood) is left out and counted in st->cut_off. Returns 0 (an
+ * input with no stacks leaves st->stacks at 0), or -1 with pe_error("line
+ * N: ...") when the weights add up to more than 2^64-1: a saturated sum
+ * would show every such stack at 100%.
  */
 int perfscript_read(struct profile *p, const char *buf, size_t len,
 		    const struct perfscript_opts *o, struct prof_read_stats *st);

@@ -3,6 +3,11 @@
  * sample_type the sampler asks for (IDENTIFIER | IP | TID | TIME | PERIOD |
  * CALLCHAIN, plus REGS_USER | STACK_USER); side-band records carry the same
  * sample_id fields at their end (TID, TIME, IDENTIFIER).
+ *
+ * Every field is copied out with memcpy, the header included: the kernel's
+ * records are 8-byte aligned, but a record handed over from elsewhere (a
+ * buffer of back-to-back records, a test) need not be, and a typed load
+ * from a misaligned address is undefined behaviour.
  */
 #include "prof/session.h"
 
@@ -65,12 +70,21 @@ struct sample {
 	uint64_t id, ip, time, period;
 	uint32_t pid, tid;
 	uint64_t nr;
-	const uint64_t *chain;
+	const uint8_t *chain;	/* nr u64s, in place: read them with rd_u64 */
 	uint64_t abi;
-	const uint64_t *regs;
+	const uint8_t *regs;	/* nregs u64s, in place */
 	uint64_t stack_size, dyn_size;
 	const uint8_t *stack;
 };
+
+/* The i-th u64 of an array in a record, whatever its alignment. */
+static uint64_t rd_u64(const uint8_t *a, size_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, a + 8 * i, 8);
+	return v;
+}
 
 /* Bounds-checked reader over one record's body. */
 struct cursor {
@@ -157,11 +171,14 @@ static uint64_t sideband_time(const uint8_t *rec, size_t len)
 
 uint64_t session_record_time(const struct session *s, const void *rec, size_t rec_len)
 {
-	const struct perf_event_header *h = rec;
+	struct perf_event_header h;
 
-	if (h->type == PERF_RECORD_SAMPLE) {
+	if (rec_len < sizeof(h))
+		return 0;
+	memcpy(&h, rec, sizeof(h));
+	if (h.type == PERF_RECORD_SAMPLE) {
 		/* IDENTIFIER, IP, TID come before TIME */
-		size_t off = sizeof(*h) + 8 * (!!(s->sample_type & PERF_SAMPLE_IDENTIFIER) +
+		size_t off = sizeof(h) + 8 * (!!(s->sample_type & PERF_SAMPLE_IDENTIFIER) +
 					       !!(s->sample_type & PERF_SAMPLE_IP) +
 					       !!(s->sample_type & PERF_SAMPLE_TID));
 		uint64_t t;
@@ -261,10 +278,10 @@ static size_t sample_ips(struct session *s, struct lookup_ctx *lc, const struct 
 
 	if (sm->abi && sm->regs && s->nregs == 3) {
 		/* registers come in mask bit order: bp (6), sp (7), ip (8) */
-		st.bp = sm->regs[0];
+		st.bp = rd_u64(sm->regs, 0);
 		st.have_bp = 1;
-		st.sp = sm->regs[1];
-		st.ip = sm->regs[2];
+		st.sp = rd_u64(sm->regs, 1);
+		st.ip = rd_u64(sm->regs, 2);
 		st.stack = sm->stack;
 		st.stack_base = st.sp;
 		st.stack_len = sm->stack ? sm->dyn_size : 0;
@@ -279,7 +296,7 @@ static size_t sample_ips(struct session *s, struct lookup_ctx *lc, const struct 
 		n = 0;
 	}
 	for (uint64_t i = 0; i < sm->nr && n < SESSION_MAX_DEPTH; i++) {
-		uint64_t a = sm->chain[i];
+		uint64_t a = rd_u64(sm->chain, i);
 
 		if (a >= (uint64_t)PERF_CONTEXT_MAX) {
 			user = a == (uint64_t)PERF_CONTEXT_USER;
@@ -359,7 +376,7 @@ static int is_cs_event(const struct session *s, uint64_t id)
 	return 0;
 }
 
-static void on_sample(struct session *s, const struct perf_event_header *h, const uint8_t *body, size_t len)
+static void on_sample(struct session *s, uint16_t misc, const uint8_t *body, size_t len)
 {
 	struct sample sm;
 	size_t n;
@@ -370,7 +387,7 @@ static void on_sample(struct session *s, const struct perf_event_header *h, cons
 	}
 	if (s->offcpu != is_cs_event(s, sm.id))
 		return;	/* only the event this profile is about */
-	n = build_stack(s, h->misc, &sm);
+	n = build_stack(s, misc, &sm);
 	s->samples++;
 	if (s->offcpu)
 		offcpu_switch_out(s->off, (pid_t)sm.tid, sm.time, s->frames, n);
@@ -399,23 +416,24 @@ static void switch_out_nostack(struct session *s, pid_t pid, pid_t tid, uint64_t
 
 void session_record(struct session *s, const void *rec, size_t rec_len)
 {
-	const struct perf_event_header *h = rec;
-	const uint8_t *body = (const uint8_t *)rec + sizeof(*h);
+	struct perf_event_header h;
+	const uint8_t *body = (const uint8_t *)rec + sizeof(h);
 	size_t len;
 	uint32_t u[4];
 	uint64_t t;
 
-	if (rec_len < sizeof(*h)) {
+	if (rec_len < sizeof(h)) {
 		s->bad++;
 		return;
 	}
-	len = rec_len - sizeof(*h);
+	memcpy(&h, rec, sizeof(h));
+	len = rec_len - sizeof(h);
 	t = session_record_time(s, rec, rec_len);
 	if (t > s->last_time)
 		s->last_time = t;
-	switch (h->type) {
+	switch (h.type) {
 	case PERF_RECORD_SAMPLE:
-		on_sample(s, h, body, len);
+		on_sample(s, h.misc, body, len);
 		break;
 	case PERF_RECORD_MMAP2: {
 		/* pid, tid, addr, len, pgoff, maj, min, ino, ino_gen, prot, flags, filename */
@@ -442,9 +460,9 @@ void session_record(struct session *s, const void *rec, size_t rec_len)
 			break;
 		memcpy(u, body, 8);
 		pm = maps_proc(&s->maps, (pid_t)u[0]);
-		if (h->misc & PERF_RECORD_MISC_COMM_EXEC)
+		if (h.misc & PERF_RECORD_MISC_COMM_EXEC)
 			maps_clear(pm);	/* the MMAP2 records of the new image follow */
-		if (u[0] == u[1] || (h->misc & PERF_RECORD_MISC_COMM_EXEC))
+		if (u[0] == u[1] || (h.misc & PERF_RECORD_MISC_COMM_EXEC))
 			snprintf(pm->comm, sizeof(pm->comm), "%.*s", (int)strnlen((const char *)body + 8, len - 8),
 				 (const char *)body + 8);
 		break;
@@ -489,7 +507,7 @@ void session_record(struct session *s, const void *rec, size_t rec_len)
 		if (!s->offcpu || len < 24)
 			break;
 		memcpy(u, body + len - 24, 8);	/* sample_id: pid, tid */
-		if (!(h->misc & PERF_RECORD_MISC_SWITCH_OUT))
+		if (!(h.misc & PERF_RECORD_MISC_SWITCH_OUT))
 			offcpu_switch_in(s->off, (pid_t)u[1], t, s->prof);
 		else if (s->offcpu_nostack)
 			switch_out_nostack(s, (pid_t)u[0], (pid_t)u[1], t);

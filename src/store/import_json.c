@@ -44,10 +44,46 @@ int import_parse_time(const char *s, int64_t *us)
 	return 0;
 }
 
-/* Numbers of a JSON array into a new array (nulls skipped); -1 if an element is another type. */
-static int import__numbers(const json_t *a, const char *origin, const char *what,
-			   double **out, size_t *n)
+/*
+ * The largest value a metric of this unit can hold. A time of more than
+ * 1e9 s (about 31 years) is no run anyone measured, and past it sums and
+ * means lose every digit that matters (1e308 prints as a 309-digit number,
+ * two of them add up to infinity); counts, KiB and nanoseconds come from
+ * 64-bit counters.
+ */
+#define IMPORT_MAX_SECONDS 1e9
+#define IMPORT_MAX_COUNT 18446744073709551616.0	/* 2^64 */
+
+/*
+ * Refuses a value no run can have: not finite, negative (every metric
+ * imported is a time, a size or a count), or past the unit's bound. what
+ * names the field ("results[0].times[3]") in the message.
+ */
+static int import__check_value(double x, const char *origin, const char *what, const char *unit)
 {
+	int seconds = !strcmp(unit, "s");
+	double max = seconds ? IMPORT_MAX_SECONDS : IMPORT_MAX_COUNT;
+
+	if (!isfinite(x) || x < 0)
+		return pe_error("'%s': %s is %g: a %s cannot be negative", origin, what, x,
+				seconds ? "time" : "count");
+	if (x > max)
+		return seconds ? pe_error("'%s': %s is %g s: more than 1e9 s (31 years), no run took that long",
+					  origin, what, x)
+			       : pe_error("'%s': %s is %g: more than 2^64, which no counter holds",
+					  origin, what, x);
+	return 0;
+}
+
+/*
+ * Numbers of a JSON array into a new array (nulls skipped); -1 if an
+ * element is another type or a value no run can have (import__check_value).
+ */
+static int import__numbers(const json_t *a, const char *origin, const char *what,
+			   const char *unit, double **out, size_t *n)
+{
+	char at[128];
+
 	size_t i, k = 0;
 	json_t *v;
 
@@ -59,10 +95,12 @@ static int import__numbers(const json_t *a, const char *origin, const char *what
 	json_array_foreach(a, i, v) {
 		if (json_is_null(v))
 			continue;
-		if (!json_is_number(v)) {
+		snprintf(at, sizeof(at), "%s[%zu]", what, i);
+		if (!json_is_number(v) ||
+		    import__check_value(json_number_value(v), origin, at, unit) < 0) {
 			free(*out);
 			*out = NULL;
-			return pe_error("'%s': %s[%zu] is not a number", origin, what, i);
+			return json_is_number(v) ? -1 : pe_error("'%s': %s is not a number", origin, at);
 		}
 		(*out)[k++] = json_number_value(v);
 	}
@@ -77,21 +115,45 @@ static char *import__str(const json_t *o, const char *key, const char *dflt)
 	return xstrdup(json_is_string(v) ? json_string_value(v) : dflt);
 }
 
-/* A metric from samples, or, when the array is absent, from a summary number. */
+/*
+ * A metric from samples, or, when the array is absent, from a summary number.
+ * summary_what names the summary's field for messages: a summary that is
+ * present (not null) must be a valid number even when samples are there, so
+ * that a file that says "mean": "abc" is refused, not half read.
+ */
 static int import__metric(struct store_run *r, const json_t *samples, const json_t *summary,
-			  const char *origin, const char *what, const char *name, const char *unit)
+			  const char *origin, const char *what, const char *summary_what,
+			  const char *name, const char *unit)
 {
 	struct store_metric *m;
 	double *x;
 	size_t n;
+
+	if (summary && !json_is_null(summary)) {
+		if (!json_is_number(summary)) {
+			char *text = json_dumps(summary, JSON_ENCODE_ANY | JSON_COMPACT);
+			int rc = pe_error("'%s': %s is %.60s, not a number", origin, summary_what,
+					  text ? text : "?");
+
+			free(text);
+			return rc;
+		}
+		if (import__check_value(json_number_value(summary), origin, summary_what, unit) < 0)
+			return -1;
+	}
 
 	/* the store refuses a run with two metrics of one name: refuse it now, before any write */
 	for (size_t i = 0; i < r->nmetrics; i++)
 		if (!strcmp(r->metrics[i].name, name) && (samples || json_is_number(summary)))
 			return pe_error("'%s': %s: a second metric named '%s'", origin, what, name);
 	if (samples) {
-		if (import__numbers(samples, origin, what, &x, &n) < 0)
+		if (import__numbers(samples, origin, what, unit, &x, &n) < 0)
 			return -1;
+		/* the wall times are the result itself: none is no result */
+		if (!n && !strcmp(name, "wall")) {
+			free(x);
+			return pe_error("'%s': %s is empty: no run to import", origin, what);
+		}
 		m = store_run_add_metric(r, name, unit, 0);
 		store_metric_set_samples(m, x, n);
 		free(x);
@@ -138,14 +200,15 @@ static int import__result(struct store_run *r, const json_t *doc, const json_t *
 	const json_t *counters = json_object_get(rpe, "counters");
 	const json_t *cmd = json_object_get(res, "command"), *times = json_object_get(res, "times");
 	const json_t *v;
-	char what[96];
+	char what[96], swhat[64];
 	int64_t now = clock_realtime_us();
 
 	if (!json_is_object(res))
 		return pe_error("'%s': results[%zu] is not an object", origin, i);
 	if (!json_is_string(cmd))
 		return pe_error("'%s': results[%zu] has no \"command\" string", origin, i);
-	if (!times && !json_is_number(json_object_get(res, "mean")))
+	v = json_object_get(res, "mean");
+	if (!times && (!v || json_is_null(v)))
 		return pe_error("'%s': results[%zu] has neither \"times\" nor \"mean\"", origin, i);
 
 	if (!name)
@@ -190,15 +253,18 @@ static int import__result(struct store_run *r, const json_t *doc, const json_t *
 	if (nres >= 2 && json_is_true(json_object_get(pe, "interleaved")))
 		store_run_add_tag(r, STORE_TAG_INTERLEAVED);
 	snprintf(what, sizeof(what), "results[%zu].times", i);
-	if (import__metric(r, times, json_object_get(res, "mean"), origin, what, "wall", "s") < 0)
+	snprintf(swhat, sizeof(swhat), "results[%zu].mean", i);
+	if (import__metric(r, times, json_object_get(res, "mean"), origin, what, swhat, "wall", "s") < 0)
 		return -1;
 	snprintf(what, sizeof(what), "results[%zu].perfeng.resources.user", i);
+	snprintf(swhat, sizeof(swhat), "results[%zu].user", i);
 	if (import__metric(r, json_object_get(resources, "user"), json_object_get(res, "user"),
-			   origin, what, "user", "s") < 0)
+			   origin, what, swhat, "user", "s") < 0)
 		return -1;
 	snprintf(what, sizeof(what), "results[%zu].perfeng.resources.system", i);
+	snprintf(swhat, sizeof(swhat), "results[%zu].system", i);
 	if (import__metric(r, json_object_get(resources, "system"), json_object_get(res, "system"),
-			   origin, what, "system", "s") < 0)
+			   origin, what, swhat, "system", "s") < 0)
 		return -1;
 	for (size_t k = 0; k < sizeof(import_resources) / sizeof(import_resources[0]); k++) {
 		const json_t *a = json_object_get(resources, import_resources[k].key);
@@ -206,7 +272,7 @@ static int import__result(struct store_run *r, const json_t *doc, const json_t *
 		if (!a)
 			continue;
 		snprintf(what, sizeof(what), "results[%zu].perfeng.resources.%s", i, import_resources[k].key);
-		if (import__metric(r, a, NULL, origin, what, import_resources[k].metric,
+		if (import__metric(r, a, NULL, origin, what, NULL, import_resources[k].metric,
 				   import_resources[k].unit) < 0)
 			return -1;
 	}
@@ -218,7 +284,7 @@ static int import__result(struct store_run *r, const json_t *doc, const json_t *
 			if (!json_is_true(json_object_get(c, "supported")))
 				continue;
 			snprintf(what, sizeof(what), "results[%zu].perfeng.counters.%.40s.values", i, key);
-			if (import__metric(r, json_object_get(c, "values"), NULL, origin, what, key,
+			if (import__metric(r, json_object_get(c, "values"), NULL, origin, what, NULL, key,
 					   !strcmp(key, "task-clock") ? "ns" : "") < 0)
 				return -1;
 		}

@@ -26,3 +26,8 @@ const char *pe_errmsg(void)
 {
 	return errbuf;
 }
+
+void pe_error_clear(void)
+{
+	errbuf[0] = '\0';
+}

@@ -24,4 +24,11 @@ int pe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The message of the last pe_error() in this thread; "" when none. Owned by the module. */
 const char *pe_errmsg(void);
 
+/*
+ * Forgets the message, so that pe_errmsg() is "" until the next pe_error().
+ * For callers (tests, fuzz targets) that check a failure left a message of
+ * its own, not one from an earlier call.
+ */
+void pe_error_clear(void);
+
 #endif

@@ -107,6 +107,36 @@ jq '.perfeng.started = "yesterday"' "$T/pe.json" >"$T/when.json"
 bad "a bad perfeng.started" "'$T/when.json': perfeng.started: 'yesterday' is not a UTC timestamp (YYYY-MM-DDTHH:MM:SS.ssssssZ)" "$T/when.json"
 bad "a missing file" "cannot read '$T/nosuch.json': No such file or directory" "$T/nosuch.json"
 
+# Impossible values: refused on the way in, the field and the value named.
+printf '{"results": [{"command": "x", "times": [0.1, -0.2, 0.3]}]}\n' >"$T/neg.json"
+bad "a negative time" "'$T/neg.json': results[0].times[1] is -0.2: a time cannot be negative" "$T/neg.json"
+printf '{"results": [{"command": "x", "times": [1e308, 1e308]}]}\n' >"$T/huge.json"
+bad "a time of 1e308 s" "'$T/huge.json': results[0].times[0] is 1e+308 s: more than 1e9 s (31 years), no run took that long" \
+	"$T/huge.json"
+jq '.results[0].mean = "abc"' "$T/hf.json" >"$T/abc.json"
+bad "a mean that is a string (beside good times)" "'$T/abc.json': results[0].mean is \"abc\", not a number" "$T/abc.json"
+printf '{"results": [{"command": "x", "mean": -1}]}\n' >"$T/negmean.json"
+bad "a negative mean (no times)" "'$T/negmean.json': results[0].mean is -1: a time cannot be negative" "$T/negmean.json"
+jq '.results[0].times = []' "$T/hf.json" >"$T/notime.json"
+bad "an empty times list" "'$T/notime.json': results[0].times is empty: no run to import" "$T/notime.json"
+printf '{"results": [{"command": "x", "times": [null, null]}]}\n' >"$T/nulls.json"
+bad "times that are all null" "'$T/nulls.json': results[0].times is empty: no run to import" "$T/nulls.json"
+jq '.results[0].user = -0.5' "$T/hf.json" >"$T/neguser.json"
+bad "a negative user time" "'$T/neguser.json': results[0].user is -0.5: a time cannot be negative" "$T/neguser.json"
+jq '.results[1].perfeng.resources.minor_faults[2] = -3' "$T/pe.json" >"$T/negfaults.json"
+bad "a negative count" "'$T/negfaults.json': results[1].perfeng.resources.minor_faults[2] is -3: a count cannot be negative" \
+	"$T/negfaults.json"
+jq '.results[1].perfeng.resources.max_rss_kib[0] = 1e30' "$T/pe.json" >"$T/bigrss.json"
+bad "a count past 2^64" "'$T/bigrss.json': results[1].perfeng.resources.max_rss_kib[0] is 1e+30: more than 2^64, which no counter holds" \
+	"$T/bigrss.json"
+bad "a good file then one with a negative time" "'$T/neg.json': results[0].times[1] is -0.2: a time cannot be negative" \
+	"$T/hf.json" "$T/neg.json"
+# compare reads JSON files through the same checks: no "-100%, unchanged" from a negative time
+run_pe compare "$T/hf.json" "$T/neg.json"
+rc_is 3 "compare with a file of impossible times: exit 3"
+is "$PE_ERR" "perfeng: error: '$T/neg.json': results[0].times[1] is -0.2: a time cannot be negative" \
+	"compare with a file of impossible times: the message"
+
 # Every file is checked before anything is written: a good file, then a bad one.
 bad "a good file then a malformed one" "'$T/trailing-comma.json' is not valid JSON: unexpected token near ']' at line 3, column 37" \
 	"$T/hf.json" "$T/pe.json" "$T/trailing-comma.json"

@@ -205,8 +205,10 @@ rc_is 3 "-p of no process: exit 3"
 like "$PE_ERR" 'no process with pid 4194303' "the error names the pid"
 run_pe profile -e cycles -- "$H/pe-exit" 0
 if [ "$PE_RC" = 0 ]; then
-	pass "-e cycles works: this machine has hardware counters"
-	pass "(no error to check)"
+	# This machine has hardware counters: the profile must be of cycles,
+	# not a silent fall-back to cpu-clock, and say nothing went wrong.
+	like "$PE_OUT" '^perfeng profile: [0-9]+ samples, [0-9]+ lost, event cycles at ' "-e cycles works: the summary names the cycles event"
+	unlike "$PE_ERR" 'error|not available' "and -e cycles writes no error"
 else
 	rc_is 3 "-e cycles without hardware counters: exit 3"
 	like "$PE_ERR" "event 'cycles' is not available: this machine has no hardware performance counters" "the error says why"

@@ -89,6 +89,9 @@ jq_is "$T/js.json" '.[7]' '{"matched":"Matched: 53.33% (2 frames)","search":"Sea
 	"search do_sys: two frames, 8 of 15 samples"
 jq_is "$T/js.json" '.[8].matched' '"Matched: 33.33% (2 frames)"' "a regular expression: ^(hot|warm)$, 5 of 15"
 jq_is "$T/js.json" '.[9].matched' '"Matched: 0.00% (0 frames)"' "an invalid expression is searched as text"
+# One match is "1 frame", not "1 frames".
+node "$SJ/check-flamegraph.js" "$T/a.svg" 'search:^hot$' matched >"$T/js1.out" 2>"$T/js.err"
+jq_is "$T/js1.out" '.matched' '"Matched: 26.67% (1 frame)"' "search ^hot$: one frame, in the singular"
 
 # Hostile names: markup, quotes, ampersands, control characters, invalid UTF-8.
 printf 'main;<script>alert("x&y")</script>;a\001b 5\nmain;caf\303\251;\377\376 3\nmain;it'"'"'s 2\n' >"$T/h.folded"
@@ -187,6 +190,28 @@ run_pe flamegraph -o "$T/cut.folded" "$T/cut.txt"
 rc_is 0 "perf script text cut mid-line: exit 0 (a partial result)"
 is "$(cat "$T/cut.folded")" "w;__libc_start_call_main;main;hot 4008016" "the complete samples before the cut are kept (2 of them)"
 like "$PE_ERR" "the last sample is cut off \(no blank line after it\) and left out" "the cut sample is reported"
+# Counts whose sum does not fit in 64 bits: refused, not saturated (each
+# stack would be drawn at 100%).
+printf 'a;b 18446744073709551615\na;c 18446744073709551615\n' >"$T/huge.folded"
+run_pe flamegraph -o "$T/huge.svg" "$T/huge.folded"
+rc_is 3 "folded counts past 2^64-1: exit 3"
+like "$PE_ERR" "'$T/huge.folded', line 2: the counts add up to more than 18446744073709551615 \(2\^64-1\)" \
+	"the error names the file, the line and the limit"
+[ -e "$T/huge.svg" ] && fail "no SVG is written" || pass "no SVG is written"
+run_pe flamegraph --skip-bad -o "$T/huge.svg" "$T/huge.folded"
+rc_is 3 "--skip-bad does not skip an overflow: exit 3"
+printf 'w 1 1.0: 18446744073709551615 cpu-clock:\n\t1 a (/bin/w)\n\nw 1 2.0: 1 cpu-clock:\n\t1 b (/bin/w)\n\n' >"$T/huge.txt"
+run_pe flamegraph -o "$T/huge.svg" "$T/huge.txt"
+rc_is 3 "perf script periods past 2^64-1: exit 3"
+like "$PE_ERR" "'$T/huge.txt', line 4: the sample weights add up to more than 18446744073709551615 \(2\^64-1\)" \
+	"the error names the file, the sample's line and the limit"
+# A last sample with no blank line after it is whole: kept, no warning.
+printf 'w 1 1.0: 3 cpu-clock:\n\t1 a (/bin/w)\n\nw 1 2.0: 5 cpu-clock:\n\t1 b (/bin/w)\n' >"$T/noblank.txt"
+run_pe flamegraph -o "$T/noblank.folded" "$T/noblank.txt"
+rc_is 0 "perf script with no blank line at the end: exit 0"
+is "$(cat "$T/noblank.folded")" "w;a 3
+w;b 5" "the last sample is kept"
+unlike "$PE_ERR" "cut off" "and not reported as cut off"
 head -c 20000 /dev/urandom >"$T/garbage"
 run_pe flamegraph "$T/garbage"
 num_ok "$PE_RC" '<=' 3 "random bytes: an error or a result, never a crash"

@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(cmd, data, size);
 	cmd[size] = '\0';
+	pe_error_clear();
 	if (argv_split(cmd, &argv, &argc) == 0) {
 		size_t total = 0;
 

@@ -92,6 +92,7 @@ static void try_compressed(const void *buf, size_t len)
 {
 	struct hdr h;
 
+	pe_error_clear();
 	if (hdr_decode_compressed(buf, len, &h) < 0) {
 		CHECK(pe_errmsg()[0]);
 		CHECK(h.counts == NULL);
@@ -121,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	try_compressed(data, size);
+	pe_error_clear();
 	if (base64_decode((const char *)data, size, &bytes) == 0) {
 		/* Only canonical text is accepted: it encodes back to itself. */
 		base64_encode(bytes.buf, bytes.len, &text);

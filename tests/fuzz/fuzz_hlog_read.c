@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (hdr_init(&sum, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0)
 		abort();
+	pe_error_clear();
 	if (hlog_parse((const char *)data, size, "fuzz", &info, on_interval, &sum) < 0)
 		CHECK(pe_errmsg()[0] != '\0');
 	hdr_release(&sum);

@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(s, data, size);
 	s[size] = '\0';
+	pe_error_clear();
 	if (http_url_parse(s, &u) == 0) {
 		if (u.path[0] != '/' || !u.host[0] || atoi(u.port) < 1 || atoi(u.port) > 65535)
 			abort();
@@ -30,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!pe_errmsg()[0]) {
 		abort();
 	}
+	pe_error_clear();
 	if (slo_parse(s, &o) == 0) {
 		if (!(o.threshold >= 0) || !isfinite(o.threshold))
 			abort();

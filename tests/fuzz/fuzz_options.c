@@ -53,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 
+	pe_error_clear();
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc < 0 && !pe_errmsg()[0])
 		abort();

@@ -2,7 +2,9 @@
  * libFuzzer target for what the profiler reads from outside: lines of
  * /proc/PID/maps, JIT maps (/tmp/perf-PID.map, written by any runtime), and
  * perf records as the kernel's ring buffer hands them over (the first byte
- * picks which). Each must parse or refuse without reading past the input.
+ * picks which). Each must parse or refuse without reading past the input,
+ * and perf records must read alike 8-byte aligned (as the kernel hands them
+ * over) and misaligned.
  */
 #include <linux/perf_event.h>
 #include <stdint.h>
@@ -53,24 +55,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       PERF_SAMPLE_STACK_USER,
 			.nregs = 3, .dwarf = data[0] & 4 ? 1 : 0, .offcpu = data[0] & 8 ? 1 : 0,
 		};
-		/* the records back to back, each sized by its header as in the ring */
-		uint8_t *copy = malloc(len);
-		size_t off = 0;
+		/*
+		 * The records, each sized by its header. Bit 4 of the first byte
+		 * picks their alignment: 8 bytes, as the kernel's ring keeps them,
+		 * or back to back from an odd address, which the session must read
+		 * as well (with memcpy, never a misaligned typed load). Padding is
+		 * at most 7 bytes a record of at least 8: twice the input holds all.
+		 */
+		int odd = data[0] & 16;
+		uint8_t *copy = malloc(2 * len + 8);
+		size_t off = 0, at = odd ? 1 : 0;
 
-		memcpy(copy, text, len);
 		profile_init(&p, "samples");
 		session_init(&s, &p, &o);
 		while (len - off >= sizeof(struct perf_event_header)) {
 			struct perf_event_header h;
+			uint8_t *rec;
 
-			memcpy(&h, copy + off, sizeof(h));
+			memcpy(&h, text + off, sizeof(h));
 			if (h.size < sizeof(h) || h.size > len - off)
 				break;
+			if (!odd)
+				at = (at + 7) & ~(size_t)7;
+			rec = copy + at;
+			if (!odd && ((uintptr_t)rec & 7))
+				abort();
+			memcpy(rec, text + off, h.size);
 			/* the TID fields name a process that does not exist: no /proc reads */
 			if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof(h) + 24)
-				memcpy(copy + off + sizeof(h) + 16, "\x00\x09\x3d\x00\x00\x09\x3d\x00", 8);
-			session_record(&s, copy + off, h.size);
+				memcpy(rec + sizeof(h) + 16, "\x00\x09\x3d\x00\x00\x09\x3d\x00", 8);
+			(void)session_record_time(&s, rec, h.size);
+			session_record(&s, rec, h.size);
 			off += h.size;
+			at += h.size;
 		}
 		session_finish(&s, 1);
 		session_release(&s);

@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (size_t i = 0; i < size; i++)
 		lines += data[i] == '\n';
+	pe_error_clear();
 	if (reqfile_parse((const char *)data, size, "fuzz.txt", &rf) < 0) {
 		if (!pe_errmsg()[0] || rf.n || rf.v)
 			abort();
@@ -47,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e->line <= last || e->line > lines)
 			abort();
 		last = e->line;
+		pe_error_clear();
 		if (http_url_parse(e->url, &u) < 0 && !pe_errmsg()[0])
 			abort();
 	}

@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(s, data, size);
 	s[size] = '\0';
+	pe_error_clear();
 	if (shard_parse(s, &sh) == 0) {
 		uint64_t total = size * 7919u, sum = 0;
 		struct shard k = sh;
@@ -34,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!pe_errmsg()[0]) {
 		abort();
 	}
+	pe_error_clear();
 	if (serve_check_address(s) < 0 && !pe_errmsg()[0])
 		abort();
 	{

@@ -20,8 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 
+	pe_error_clear();
 	if (parse_duration_ns(s, &u) < 0 && !pe_errmsg()[0])
 		abort();
+	pe_error_clear();
 	if (parse_size(s, &u) < 0 && !pe_errmsg()[0])
 		abort();
 	if (parse_percent(s, &d) == 0) {

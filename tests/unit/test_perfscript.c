@@ -175,6 +175,98 @@ static void test_damaged(void **state)
 	free(out);
 }
 
+/*
+ * The last sample needs no blank line after it: a file trimmed by an editor
+ * or a script (with or without the final newline) keeps every sample.
+ */
+static void test_last_sample(void **state)
+{
+	const char *two = "p 9 1.0: 3 ev:\n"
+			  "\t1 leaf (/bin/x)\n"
+			  "\t2 root (/bin/x)\n"
+			  "\n"
+			  "p 9 1.1: 5 ev:\n"
+			  "\t1 other (/bin/x)\n"
+			  "\t2 root (/bin/x)\n";
+	struct prof_read_stats st = { 0 };
+	char *out, *nonl;
+
+	(void)state;
+	out = folded_of(two, NULL, &st, NULL);
+	assert_string_equal(out, "p;root;leaf 3\np;root;other 5\n");
+	assert_int_equal(st.stacks, 2);
+	assert_int_equal(st.cut_off, 0);
+	assert_int_equal(st.skipped, 0);
+	free(out);
+
+	/* no newline after the last frame either: the line is whole, so is the sample */
+	nonl = strdup(two);
+	nonl[strlen(nonl) - 1] = '\0';
+	memset(&st, 0, sizeof(st));
+	out = folded_of(nonl, NULL, &st, NULL);
+	assert_string_equal(out, "p;root;leaf 3\np;root;other 5\n");
+	assert_int_equal(st.stacks, 2);
+	assert_int_equal(st.cut_off, 0);
+	free(out);
+	free(nonl);
+
+	/* a lone sample, the whole file */
+	memset(&st, 0, sizeof(st));
+	out = folded_of("w 1 2.0: 7 cpu-clock:\n\t1 main (/bin/w)", NULL, &st, NULL);
+	assert_string_equal(out, "w;main 7\n");
+	assert_int_equal(st.stacks, 1);
+	free(out);
+}
+
+/*
+ * Weights that do not fit in 64 bits fail the read: saturated sums would
+ * draw each of two such stacks at 100%.
+ */
+static void test_weight_overflow(void **state)
+{
+	/* 2^63 twice is 2^64: one more than the sums can hold */
+	const char *twice = "w 1 1.0: 9223372036854775808 ev:\n"
+			    "\t1 a (/bin/w)\n"
+			    "\n"
+			    "w 1 2.0: 9223372036854775808 ev:\n"
+			    "\t1 b (/bin/w)\n"
+			    "\n";
+	/* exactly 2^64-1 in all still fits */
+	const char *fits = "w 1 1.0: 9223372036854775808 ev:\n"
+			   "\t1 a (/bin/w)\n"
+			   "\n"
+			   "w 1 2.0: 9223372036854775807 ev:\n"
+			   "\t1 b (/bin/w)\n";
+	struct prof_read_stats st = { 0 };
+	struct profile p;
+	char *out;
+
+	(void)state;
+	profile_init(&p, "samples");
+	pe_error_clear();
+	assert_int_equal(perfscript_read(&p, twice, strlen(twice), NULL, &st), -1);
+	assert_string_equal(pe_errmsg(), "line 4: the sample weights add up to more than "
+			    "18446744073709551615 (2^64-1), which cannot be shown; are the periods garbage?");
+	profile_release(&p);
+
+	/* a period of more than 64 bits on its own */
+	profile_init(&p, "samples");
+	memset(&st, 0, sizeof(st));
+	pe_error_clear();
+	assert_int_equal(perfscript_read(&p, "w 1 1.0: 18446744073709551616 ev:\n\t1 a (/bin/w)\n\n",
+					 50, NULL, &st), -1);
+	assert_non_null(strstr(pe_errmsg(), "line 1: the sample weights add up to more than"));
+	assert_int_equal(st.stacks, 0);
+	profile_release(&p);
+
+	memset(&st, 0, sizeof(st));
+	out = folded_of(fits, NULL, &st, &p);
+	assert_true(p.root.total == UINT64_MAX);
+	assert_string_equal(out, "w;a 9223372036854775808\nw;b 9223372036854775807\n");
+	profile_release(&p);
+	free(out);
+}
+
 static void test_detect(void **state)
 {
 	(void)state;
@@ -270,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_java_inline_period),
 		cmocka_unit_test(test_events_and_annotate),
 		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_last_sample),
+		cmocka_unit_test(test_weight_overflow),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_blob_and_store),
 	};

@@ -185,14 +185,21 @@ static size_t make_record(uint8_t *buf, uint32_t type, uint16_t misc, const uint
 	return h.size;
 }
 
-static void test_session_records(void **state)
+/*
+ * The records at buf + at: at 0 they are 8-byte aligned as the kernel's ring
+ * keeps them; at an odd offset every field is misaligned, which the session
+ * must read alike (a typed load there is undefined behaviour, and the ASan
+ * build of this test stops on it).
+ */
+static void session_records_at(size_t at)
 {
 	struct profile p;
 	struct session s;
 	struct session_opts o = { .sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 					  PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN,
 				  .nregs = 3 };
-	uint8_t buf[512];
+	_Alignas(8) uint8_t space[512 + 8];
+	uint8_t *buf = space + at;
 	uint64_t w[64];
 	size_t len;
 	const uint64_t pid = 4000000;	/* no such process: nothing is read from /proc */
@@ -203,7 +210,6 @@ static void test_session_records(void **state)
 	struct maps tmp;
 	struct proc_maps *pm;
 
-	(void)state;
 	assert_true(el > 0);
 	exe[el] = '\0';
 	maps_init(&tmp);
@@ -243,6 +249,7 @@ static void test_session_records(void **state)
 	w[6] = (uint64_t)PERF_CONTEXT_USER;
 	w[7] = addr;
 	len = make_record(buf, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER, w, 8);
+	assert_true(session_record_time(&s, buf, len) == 20);
 	session_record(&s, buf, len);
 	assert_int_equal((int)s.samples, 1);
 	assert_int_equal((int)p.root.total, 1);
@@ -263,6 +270,19 @@ static void test_session_records(void **state)
 	session_release(&s);
 	profile_release(&p);
 	maps_release(&tmp);
+}
+
+static void test_session_records(void **state)
+{
+	(void)state;
+	session_records_at(0);
+}
+
+static void test_session_records_misaligned(void **state)
+{
+	(void)state;
+	session_records_at(1);
+	session_records_at(5);
 }
 
 /* The refusals of perf_event_open, as docs/profile.md promises them. */
@@ -309,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_jit),
 		cmocka_unit_test(test_symbols_self),
 		cmocka_unit_test(test_session_records),
+		cmocka_unit_test(test_session_records_misaligned),
 		cmocka_unit_test(test_open_errors),
 	};
 

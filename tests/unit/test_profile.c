@@ -241,6 +241,26 @@ static void test_folded_errors(void **state)
 	assert_string_equal(pe_errmsg(), "line 1: the count is not a non-negative integer");
 	assert_int_equal(folded_read(&p, "a -1\n", 5, 0, &st), -1);
 	profile_release(&p);
+
+	/* counts that add up past 2^64-1 fail in either mode: saturated, each would be 100% */
+	for (int skip = 0; skip < 2; skip++) {
+		const char *big = "a 18446744073709551615\nb 1\n";
+
+		memset(&st, 0, sizeof(st));
+		profile_init(&p, "samples");
+		pe_error_clear();
+		assert_int_equal(folded_read(&p, big, strlen(big), skip, &st), -1);
+		assert_string_equal(pe_errmsg(), "line 2: the counts add up to more than "
+				    "18446744073709551615 (2^64-1), which cannot be shown; "
+				    "is the count column garbage?");
+		profile_release(&p);
+	}
+	/* exactly 2^64-1 fits */
+	memset(&st, 0, sizeof(st));
+	profile_init(&p, "samples");
+	assert_int_equal(folded_read(&p, "a 18446744073709551614\nb 1\n", 26, 0, &st), 0);
+	assert_true(p.root.total == UINT64_MAX);
+	profile_release(&p);
 }
 
 static void test_merge(void **state)
