@@ -50,9 +50,9 @@ rc_is 3 "a second command without a name still runs (and fails: pe-exit 1)"
 run_pe bench -q -r 1 --export-json "$T/n1.json" -n first "$E 0" "$E 00"
 jq_is "$T/n1.json" '[.results[].command]' "[\"first\",\"$E 00\"]" "-n names the commands in order; the rest keep their text"
 
-# Hooks take {VAR} too.
+# Hooks take {VAR} too (the benchmarks alternate, the default order).
 run_pe bench -q -r 2 -L v a,b -p "$H/pe-count $T/hook prep-{v}" "$E 0"
-is "$(tr '\n' ' ' <"$T/hook")" "prep-a prep-a prep-b prep-b " "--prepare takes {VAR}, substituted per benchmark"
+is "$(tr '\n' ' ' <"$T/hook")" "prep-a prep-b prep-a prep-b " "--prepare takes {VAR}, substituted per benchmark"
 
 run_pe bench -q -r 1 --export-csv "$T/p.csv" -L n 1,2 -L m u,v "$E 0 {n}{m}"
 rc_is 0 "CSV export with parameters exits 0"
