@@ -81,9 +81,14 @@ static void text_run(FILE *f, const struct diag_report *r)
 		fputs("stopped at the end of --duration", f);
 	else
 		fputs("interrupted: the figures cover the run until then", f);
-	fprintf(f, " after %.3f s; %u sample%s at %u Hz; %u thread%s in %u process%s (at most %u at once)\n",
-		r->wall_s, t->samples, t->samples == 1 ? "" : "s", r->hz, t->threads,
-		t->threads == 1 ? "" : "s", t->processes, t->processes == 1 ? "" : "es", t->max_threads);
+	fprintf(f, " after %.3f s; %u sample%s at %u Hz; ", r->wall_s, t->samples,
+		t->samples == 1 ? "" : "s", r->hz);
+	if (t->rusage_only)
+		fputs("1 thread in 1 process, too short-lived to sample: its time is its rusage\n", f);
+	else
+		fprintf(f, "%u thread%s in %u process%s (at most %u at once)\n", t->threads,
+			t->threads == 1 ? "" : "s", t->processes, t->processes == 1 ? "" : "es",
+			t->max_threads);
 }
 
 static void text_decomposition(FILE *f, const struct diag_report *r)
@@ -201,6 +206,7 @@ json_t *diag_report_json(const struct diag_report *r)
 	json_object_set_new(root, "threads", json_integer(t->threads));
 	json_object_set_new(root, "processes", json_integer(t->processes));
 	json_object_set_new(root, "max_threads", json_integer(t->max_threads));
+	json_object_set_new(root, "threads_from_rusage", json_boolean(t->rusage_only));
 
 	for (int i = 0; i < ROW_NR; i++)
 		json_object_set_new(dec, rows[i].key, json_pack("{s:o,s:o}",

@@ -54,6 +54,7 @@ int hlog_open(struct hlog *l, const char *path, double start_unix_seconds)
 	l->base = start_unix_seconds;
 	strbuf_init(&l->enc);
 	strbuf_init(&l->b64);
+	strbuf_init(&l->held);
 
 	hlog__java_date(date, sizeof(date), start_unix_seconds);
 	fprintf(l->f, "#[StartTime: %.3f (seconds since epoch), %s]\n", start_unix_seconds, date);
@@ -80,9 +81,17 @@ int hlog_interval(struct hlog *l, double start, double length, const struct hdr 
 	if (hdr_encode_compressed(h, &l->enc) < 0)
 		return pe_error("histogram log '%s': %s", l->path, pe_errmsg());
 	base64_encode(l->enc.buf, l->enc.len, &l->b64);
-	if (fprintf(l->f, "%.3f,%.3f,%.3f,%s\n", start - l->base, length,
+	if (!h->total) {
+		strbuf_addf(&l->held, "%.3f,%.3f,%.3f,%s\n", start - l->base, length,
+			    (double)hdr_max(h) / HLOG_MAX_UNIT_RATIO, l->b64.buf);
+		return 0;
+	}
+	if ((l->held.len && fwrite(l->held.buf, 1, l->held.len, l->f) != l->held.len) ||
+	    fprintf(l->f, "%.3f,%.3f,%.3f,%s\n", start - l->base, length,
 		    (double)hdr_max(h) / HLOG_MAX_UNIT_RATIO, l->b64.buf) < 0)
 		return pe_error("cannot write histogram log '%s': %s", l->path, strerror(errno));
+	strbuf_reset(&l->held);
+	l->wrote = 1;
 	return 0;
 }
 
@@ -92,6 +101,9 @@ int hlog_close(struct hlog *l)
 
 	if (!l->f)
 		return 0;
+	/* trailing empty intervals are dropped, unless they are the whole log */
+	if (!l->wrote && l->held.len)
+		fwrite(l->held.buf, 1, l->held.len, l->f);
 	if (fflush(l->f) != 0 || ferror(l->f)) {
 		e = errno ? errno : EIO;
 		rc = -1;
@@ -105,6 +117,7 @@ int hlog_close(struct hlog *l)
 	free(l->path);
 	strbuf_release(&l->enc);
 	strbuf_release(&l->b64);
+	strbuf_release(&l->held);
 	memset(l, 0, sizeof(*l));
 	return rc;
 }

@@ -27,6 +27,8 @@ struct hlog {
 	double base;		/* BaseTime, seconds since the epoch */
 	struct strbuf enc;	/* scratch, reused by each interval */
 	struct strbuf b64;
+	struct strbuf held;	/* empty intervals not written yet: lines, in order */
+	int wrote;		/* an interval line is in the file */
 };
 
 /*
@@ -38,14 +40,19 @@ int hlog_open(struct hlog *l, const char *path, double start_unix_seconds);
 
 /*
  * One interval line: start in seconds since the epoch (written relative to
- * BaseTime), its length in seconds, and the histogram. Returns 0, or -1
- * with pe_error() when the line could not be encoded or written.
+ * BaseTime), its length in seconds, and the histogram. An empty histogram's
+ * line is held back until a later interval with counts is written, so that
+ * the log does not end with empty intervals (the run's last tick, a
+ * millisecond after the end). Returns 0, or -1 with pe_error() when the
+ * line could not be encoded or written.
  */
 int hlog_interval(struct hlog *l, double start, double length, const struct hdr *h);
 
 /*
  * Flushes and closes the file (not stdout) and releases l, whatever the
- * result. Returns 0, or -1 with pe_error() when any write to it failed.
+ * result. Empty intervals still held are left out, unless the log has no
+ * other interval (then they are all it measured, and are written). Returns
+ * 0, or -1 with pe_error() when any write to it failed.
  */
 int hlog_close(struct hlog *l);
 

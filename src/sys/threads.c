@@ -597,6 +597,22 @@ void tsampler_finish(struct tsampler *s, uint64_t user_ns, uint64_t sys_ns, uint
 		t->user_ns += extra - xs;
 		t->thread_ns += extra;
 	}
+	/* the command ran but no sample read a thread of it: it is the one thread */
+	if (!t->threads && user_ns + sys_ns) {
+		t->rusage_only = 1;
+		t->threads = 1;
+		t->max_threads = 1;
+		t->processes = 1;
+	}
+	{
+		/* the parts were added with the total; the total may never be less */
+		uint64_t parts = t->user_ns + t->sys_ns + t->runq_ns;
+
+		for (int w = 0; w < WAIT_NR; w++)
+			parts += t->wait_ns[w];
+		if (t->thread_ns < parts)
+			t->thread_ns = parts;
+	}
 	if (minflt > t->minflt)
 		t->minflt = minflt;
 	if (majflt > t->majflt)

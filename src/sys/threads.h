@@ -45,6 +45,12 @@ struct thread_totals {
 	unsigned samples;		/* ticks that read at least one thread */
 	unsigned threads, processes;	/* distinct threads and processes seen */
 	unsigned max_threads;		/* most threads alive at one sample */
+	/*
+	 * No sample read a thread (the command exited before the first one
+	 * could, as `false` does): the one thread and process counted are the
+	 * root, known from its rusage alone.
+	 */
+	int rusage_only;
 	int have_schedstat;		/* 0: on-CPU time from ticks, no run delay */
 	int have_blkio;			/* delay accounting on and read: I/O time from it */
 	int children_by_scan;		/* no .../children: children found by scanning /proc */
@@ -76,7 +82,10 @@ void tsampler_sample(struct tsampler *s, uint64_t now_ns);
  * Folds in the rusage of the reaped root (which covers its reaped
  * descendants): CPU time the samples missed (threads that lived between
  * two samples, the last interval before exit) is added as on-CPU time.
- * Then splits the on-CPU time into user and system. Call once, at the end.
+ * Then splits the on-CPU time into user and system. A root that no sample
+ * read but that used CPU time is counted as one thread of one process
+ * (rusage_only), so the counts never say 0 beside the time. The total
+ * (thread_ns) is at least the sum of the parts. Call once, at the end.
  */
 void tsampler_finish(struct tsampler *s, uint64_t user_ns, uint64_t sys_ns, uint64_t minflt,
 		     uint64_t majflt);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The HdrHistogram interval log (src/out/hlog.c, src/stats/hdr.c) read back by
+# The HdrHistogram interval log (src/out/hlog.c, src/stats/hdr_codec.c) read back by
 # an independent implementation: hdr-histogram-js 3.0.1's HistogramLogReader
 # (tests/helpers/hlog-js) decodes the log that `test_hdr_codec --write-hlog` writes
 # and finds the counts, min, max and percentiles recorded. The expected

@@ -378,6 +378,28 @@ like "$(cat "$T/int.out")" 'interrupted' "the report says it was interrupted"
 like "$(cat "$T/int.out")" 'verdict: off-cpu-bound \(sleep\)' "and gives the verdict of what it saw"
 is "$(procs_with "pe-sleep 20000")" "" "the command was killed"
 
+# A command that exits before the thread sampler reads it (false: a few ms)
+# still used CPU time, which rusage gives: it is counted as its one thread,
+# and the total is the sum of the rows, never less than one. The race goes
+# either way from run to run: ten runs make the unsampled case near certain.
+bad_counts= bad_total= bad_text=
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	diag_json short -- false
+	jq -e '.threads == 1 and .processes == 1 and .max_threads == 1' "$T/short.json" >/dev/null ||
+		bad_counts="$bad_counts $(jq -c '[.threads, .processes, .max_threads, .threads_from_rusage]' "$T/short.json")"
+	jq -e '.decomposition as $d | [$d.user, $d.system, $d.runq, $d.io, $d.lock, $d.sleep, $d.net, $d.other]
+		| map(.seconds // 0) as $r
+		| ($r | max) <= $d.counted_seconds and (($r | add) - $d.counted_seconds | fabs) < 1e-6' \
+		"$T/short.json" >/dev/null || bad_total="$bad_total $(jq -c '.decomposition' "$T/short.json")"
+	run_pe diagnose -- false
+	printf '%s\n' "$PE_OUT" | grep -Eq '; 1 thread in 1 process( \(at most 1 at once\)|, too short-lived to sample: its time is its rusage)$' ||
+		bad_text="$bad_text $(printf '%s\n' "$PE_OUT" | sed -n 2p)"
+done
+is "$bad_counts" "" "false: 1 thread in 1 process in each of 10 runs, sampled or known from rusage alone"
+is "$bad_total" "" "false: the total is the sum of the rows, never less than one"
+is "$bad_text" "" "false: the text says 1 thread, and why when no sample saw it"
+jq_is "$T/short.json" '.threads_from_rusage | type' '"boolean"' "--json says whether the thread is known from rusage alone"
+
 # --save
 export PERFENG_STORE=$T/results.db
 run_pe diagnose --save sleeper --tag t1 -- "$H/pe-sleep" 500

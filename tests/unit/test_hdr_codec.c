@@ -384,6 +384,10 @@ static int write_known_log(const char *path)
 		known_interval(&h, i);
 		rc = hlog_interval(&l, LOG_START + i, 1.0, &h);
 	}
+	/* load's last tick: an empty millisecond after the end, which the log leaves out */
+	hdr_reset(&h);
+	if (rc == 0)
+		rc = hlog_interval(&l, LOG_START + 2, 0.001, &h);
 	hdr_release(&h);
 	if (hlog_close(&l) < 0)
 		rc = -1;
@@ -444,6 +448,74 @@ static void test_hlog(void **state)
 	strbuf_release(&bytes);
 }
 
+/* The interval lines of the log that fn(l, &h) writes, start and length only. */
+static void hlog_lines(void (*fn)(struct hlog *, struct hdr *), char *out, size_t n)
+{
+	char line[4096];
+	struct hlog l;
+	struct hdr h;
+	FILE *f;
+	int fd;
+	char path[] = "/tmp/perfeng-test-hlog-empty.XXXXXX";
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	init(&h);
+	assert_int_equal(hlog_open(&l, path, 100), 0);
+	fn(&l, &h);
+	assert_int_equal(hlog_close(&l), 0);
+	hdr_release(&h);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (line[0] >= '0' && line[0] <= '9' && strlen(out) + 16 < n) {
+			char *c = strchr(line, ',');
+
+			c = c ? strchr(c + 1, ',') : NULL;
+			assert_non_null(c);
+			strncat(out, line, (size_t)(c - line));
+			strcat(out, " ");
+		}
+	fclose(f);
+	unlink(path);
+}
+
+static void busy_stall_busy_tail(struct hlog *l, struct hdr *h)
+{
+	hdr_record(h, 42);
+	assert_int_equal(hlog_interval(l, 100, 1, h), 0);
+	hdr_reset(h);
+	assert_int_equal(hlog_interval(l, 101, 1, h), 0);	/* a stall: kept */
+	hdr_record(h, 43);
+	assert_int_equal(hlog_interval(l, 102, 1, h), 0);
+	hdr_reset(h);
+	assert_int_equal(hlog_interval(l, 103, 1, h), 0);	/* trailing: dropped */
+	assert_int_equal(hlog_interval(l, 104, 0.001, h), 0);
+}
+
+static void all_empty(struct hlog *l, struct hdr *h)
+{
+	assert_int_equal(hlog_interval(l, 100, 1, h), 0);
+	assert_int_equal(hlog_interval(l, 101, 0.5, h), 0);
+}
+
+/*
+ * Empty intervals: kept between intervals with counts (a stall is data), left
+ * out at the end (the run's last tick), all kept when they are the whole log.
+ */
+static void test_hlog_empty_intervals(void **state)
+{
+	char got[256];
+
+	(void)state;
+	hlog_lines(busy_stall_busy_tail, got, sizeof(got));
+	assert_string_equal(got, "0.000,1.000 1.000,1.000 2.000,1.000 ");
+	hlog_lines(all_empty, got, sizeof(got));
+	assert_string_equal(got, "0.000,1.000 1.000,0.500 ");
+}
+
 static void test_hlog_errors(void **state)
 {
 	struct hlog l;
@@ -481,6 +553,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_decode_errors),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_hlog),
+		cmocka_unit_test(test_hlog_empty_intervals),
 		cmocka_unit_test(test_hlog_errors),
 	};
 
