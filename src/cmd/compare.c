@@ -234,7 +234,7 @@ static void print_text(const struct side *a, const struct side *b, const struct 
 	describe_side(da, sizeof(da), a);
 	describe_side(db, sizeof(db), b);
 	printf("old: %s\nnew: %s\n\n", da, db);
-	printf("%-30s %12s %12s %9s  %-21s %-9s  %s\n", "metric", "old", "new", "change",
+	printf("%-30s %12s %12s %9s  %-21s %-9s  %s\n", "metric", "old median", "new median", "change",
 	       "95% CI of change", "p", "verdict");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
@@ -242,8 +242,8 @@ static void print_text(const struct side *a, const struct side *b, const struct 
 		int called = r->g.verdict == GV_REGRESSED || r->g.verdict == GV_IMPROVED;
 
 		others |= !r->g.gated && called;
-		fmt_value(o, sizeof(o), r->a->mean, r->a->unit);
-		fmt_value(nw, sizeof(nw), r->b->mean, r->b->unit);
+		fmt_value(o, sizeof(o), r->g.old_value, r->a->unit);
+		fmt_value(nw, sizeof(nw), r->g.new_value, r->b->unit);
 		if (isfinite(r->g.ci[0]))
 			snprintf(ci, sizeof(ci), "[%s, %s]", fmt_pct(lo, sizeof(lo), r->g.ci[0]),
 				 fmt_pct(hi, sizeof(hi), r->g.ci[1]));
@@ -273,14 +273,14 @@ static void print_markdown(const struct side *a, const struct side *b, const str
 	describe_side(da, sizeof(da), a);
 	describe_side(db, sizeof(db), b);
 	printf("Comparing `%s` (old) with `%s` (new)\n\n", da, db);
-	printf("| Metric | Old | New | Change | 95%% CI | p | Verdict |\n");
+	printf("| Metric | Old (median) | New (median) | Change | 95%% CI | p | Verdict |\n");
 	printf("|:---|---:|---:|---:|:---:|---:|:---|\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		char o[80], nw[80], ch[32], lo[32], hi[32], p[32];
 
-		fmt_value(o, sizeof(o), r->a->mean, r->a->unit);
-		fmt_value(nw, sizeof(nw), r->b->mean, r->b->unit);
+		fmt_value(o, sizeof(o), r->g.old_value, r->a->unit);
+		fmt_value(nw, sizeof(nw), r->g.new_value, r->b->unit);
 		printf("| %s%s | %s | %s | %s | ", r->a->name, r->g.gated ? "" : " (not gated)", o, nw,
 		       fmt_pct(ch, sizeof(ch), r->g.change));
 		if (isfinite(r->g.ci[0]))
@@ -345,10 +345,12 @@ static void print_json(const struct side *a, const struct side *b, const struct 
 		const struct row *r = &rows[i];
 		json_t *m = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:[oo],s:o,s:s}",
 			"metric", r->a->name, "unit", r->a->unit, "higher_is_better", r->a->higher_is_better,
-			"old", json_num(r->a->mean), "new", json_num(r->b->mean), "change", json_num(r->g.change),
+			"old", json_num(r->g.old_value), "new", json_num(r->g.new_value), "change", json_num(r->g.change),
 			"change_ci95", json_num(r->g.ci[0]), json_num(r->g.ci[1]), "p_value", json_num(r->g.p),
 			"verdict", gate_verdict_name(r->g.verdict));
 
+		json_object_set_new(m, "old_mean", json_num(r->a->mean));
+		json_object_set_new(m, "new_mean", json_num(r->b->mean));
 		json_object_set_new(m, "gated", json_boolean(r->g.gated));
 		json_object_set_new(m, "p_adjusted", json_num(r->g.p_adj));
 		json_object_set_new(m, "band", json_num(r->g.band));
@@ -369,12 +371,18 @@ static void print_json(const struct side *a, const struct side *b, const struct 
 	json_decref(root);
 }
 
+/* What a side is summed up by: its median, as the verdict is on medians; the mean without one. */
+static double metric_value(const struct store_metric *m)
+{
+	return isfinite(m->median) ? m->median : m->mean;
+}
+
 /*
- * The means of metric over the earlier runs of name in the store (runs
+ * The values (metric_value) of metric over the earlier runs of name in the store (runs
  * started before `before`, other than id `skip`), oldest first, into a new
  * array (caller frees); *nruns the runs read.
  */
-static double *history_means(struct store *st, const char *name, const char *metric,
+static double *history_values(struct store *st, const char *name, const char *metric,
 			     int64_t before, int64_t skip, size_t *n, size_t *nruns)
 {
 	struct store_query q = { .name = name };
@@ -392,7 +400,7 @@ static double *history_means(struct store *st, const char *name, const char *met
 		(*nruns)++;
 		for (size_t j = 0; j < runs[i].nmetrics; j++)
 			if (!strcmp(runs[i].metrics[j].name, metric))
-				v[k++] = runs[i].metrics[j].mean;
+				v[k++] = metric_value(&runs[i].metrics[j]);
 	}
 	store_runs_free(runs, nr);
 	*n = k;
@@ -414,7 +422,7 @@ static void learn_bands(struct row *rows, size_t n, struct store *st, const stru
 
 		if (!r->g.gated)
 			continue;
-		v = history_means(st, a->run.name, r->a->name, before, b->file_runs ? -1 : b->run.id,
+		v = history_values(st, a->run.name, r->a->name, before, b->file_runs ? -1 : b->run.id,
 				  &nv, &nruns);
 		g->hist_runs = nruns;
 		gate_noise_learn(v, nv, 0, &r->learned);
@@ -464,8 +472,8 @@ static size_t build_rows(struct row *rows, const struct side *a, const struct si
 			r->g.nold = ma->nsamples;
 			r->g.new = mb->samples;
 			r->g.nnew = mb->nsamples;
-			r->g.old_mean = ma->mean;
-			r->g.new_mean = mb->mean;
+			r->g.old_value = metric_value(ma);
+			r->g.new_value = metric_value(mb);
 			r->g.higher_is_better = ma->higher_is_better;
 			r->g.gated = only->n || (primary && !strcmp(primary, ma->name));
 			r->g.band = r->user_band = band;

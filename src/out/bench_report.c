@@ -233,7 +233,7 @@ void out_bench_comparison(FILE *f, const struct bench_report *r)
 	for (size_t i = 0; i < r->n; i++)
 		if (strlen(r->cmds[i].name) > width)
 			width = strlen(r->cmds[i].name);
-	fprintf(f, "Comparison against %s'%s' (ratio of mean times, 95%% CI, noise band ±%.1f%%):\n",
+	fprintf(f, "Comparison against %s'%s' (ratio of median times, 95%% CI, noise band ±%.1f%%):\n",
 		r->reference_given ? "the reference " : "the fastest, ", r->cmds[r->reference].name,
 		r->noise * 100);
 	for (size_t k = 0; k < r->n; k++) {
@@ -249,12 +249,12 @@ void out_bench_comparison(FILE *f, const struct bench_report *r)
 		}
 		fmt_p(p, sizeof(p), c->p);
 		fprintf(f, "  '%s'%*s  %7.3f× [%.3f× … %.3f×]  %-10s  %s", r->cmds[i].name,
-			(int)(width - strlen(r->cmds[i].name)), "", c->ratio, c->ratio_ci[0],
-			c->ratio_ci[1], p, verdict_name(c->verdict));
+			(int)(width - strlen(r->cmds[i].name)), "", c->median_ratio, c->median_ci[0],
+			c->median_ci[1], p, verdict_name(c->verdict));
 		if (c->verdict == VERDICT_SLOWER)
-			fprintf(f, ": the reference runs %.2f times faster", c->ratio);
-		else if (c->verdict == VERDICT_FASTER && c->ratio > 0)
-			fprintf(f, ": it runs %.2f times faster than the reference", 1 / c->ratio);
+			fprintf(f, ": the reference runs %.2f times faster", c->median_ratio);
+		else if (c->verdict == VERDICT_FASTER && c->median_ratio > 0)
+			fprintf(f, ": it runs %.2f times faster than the reference", 1 / c->median_ratio);
 		fputc('\n', f);
 	}
 	free(order);
@@ -391,9 +391,10 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 			    json__counters(r, c) : json_null());
 	if (r->n >= 2 && i != r->reference && c->nruns && r->cmds[r->reference].nruns) {
 		const struct comparison *cmp = &r->cmp[i];
-		json_object_set_new(pe, "comparison", json_pack("{s:s,s:o,s:o,s:o,s:s}",
+		json_object_set_new(pe, "comparison", json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:s}",
 			"reference", r->cmds[r->reference].name, "ratio", json_num(cmp->ratio),
-			"ratio_ci95", jpair(cmp->ratio_ci), "p_value", json_num(cmp->p),
+			"ratio_ci95", jpair(cmp->ratio_ci), "median_ratio", json_num(cmp->median_ratio),
+			"median_ratio_ci95", jpair(cmp->median_ci), "p_value", json_num(cmp->p),
 			"verdict", verdict_name(cmp->verdict)));
 	}
 	json_object_set_new(o, "perfeng", pe);

@@ -97,7 +97,7 @@ static void gate__compare(struct gate_row *r)
 {
 	struct comparison c;
 
-	r->change = r->old_mean != 0 && isfinite(r->old_mean) ? r->new_mean / r->old_mean - 1 : NAN;
+	r->change = r->old_value != 0 && isfinite(r->old_value) ? r->new_value / r->old_value - 1 : NAN;
 	r->ci[0] = r->ci[1] = r->p = r->p_adj = NAN;
 	r->why = NULL;
 	r->verdict = GV_NA;
@@ -105,13 +105,13 @@ static void gate__compare(struct gate_row *r)
 		r->why = "no samples";
 		return;
 	}
-	if (!(r->old_mean != 0)) {
+	if (!(r->old_value != 0)) {
 		r->why = "old value is 0";
 		return;
 	}
 	compare_samples(r->new, r->nnew, r->old, r->nold, r->band, r->seed, &c);
-	r->ci[0] = c.ratio_ci[0] - 1;
-	r->ci[1] = c.ratio_ci[1] - 1;
+	r->ci[0] = c.median_ci[0] - 1;
+	r->ci[1] = c.median_ci[1] - 1;
 	r->p = r->p_adj = c.p;
 	r->verdict = GV_UNCHANGED;
 }

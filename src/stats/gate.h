@@ -64,14 +64,14 @@ struct gate_row {
 	/* inputs: the samples of the old and the new run (not owned) */
 	const double *old, *new;
 	size_t nold, nnew;
-	double old_mean, new_mean;
+	double old_value, new_value;	/* the medians (the means where a side has no samples) */
 	int higher_is_better;
 	int gated;		/* may fail the gate; Holm's correction runs over these */
 	double band;		/* a change must clear +-band (a fraction) to be called */
 	uint64_t seed;		/* of the bootstrap */
 	/* outputs */
-	double change;		/* new/old - 1 of the means */
-	double ci[2];		/* 95% bootstrap CI of the change */
+	double change;		/* new_value/old_value - 1 */
+	double ci[2];		/* 95% bootstrap CI of the change of the medians */
 	double p;		/* Mann-Whitney, two-sided */
 	double p_adj;		/* Holm-adjusted over the gated rows; p for the others */
 	enum gate_verdict verdict;

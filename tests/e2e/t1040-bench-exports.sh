@@ -42,12 +42,17 @@ like "$(sed -n 3p "$T/s.md")" "^\| \`$B\` " "--sort mean-time: the fastest first
 J=$T/r.json
 jq_is "$J" '.perfeng.reference' "\"$B\"" "perfeng.reference is the fastest"
 jq_is "$J" '.results[1].perfeng|has("comparison")' false "the reference has no comparison"
-jq_is "$J" '.results[0].perfeng.comparison|keys' '["p_value","ratio","ratio_ci95","reference","verdict"]' \
-	"the other command has a comparison: ratio, ratio_ci95, p_value, verdict, reference"
+jq_is "$J" '.results[0].perfeng.comparison|keys' '["median_ratio","median_ratio_ci95","p_value","ratio","ratio_ci95","reference","verdict"]' \
+	"the other command has a comparison: ratio, ratio_ci95, median_ratio, median_ratio_ci95, p_value, verdict, reference"
 jq_is "$J" '.results[0].perfeng.comparison.reference' "\"$B\"" "comparison.reference names the reference"
 jq_ok "$J" '.results[0].perfeng.comparison | .ratio_ci95[0] <= .ratio and .ratio <= .ratio_ci95[1]' "ratio_ci95[0] <= ratio <= ratio_ci95[1]"
 jq_ok "$J" '.results | ((.[0].perfeng.comparison.ratio - .[0].mean / .[1].mean) | fabs) <= 1e-12 * .[0].perfeng.comparison.ratio' \
 	"ratio is mean(command) / mean(reference)"
+jq_ok "$J" 'def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	.results | ((.[0].perfeng.comparison.median_ratio - (.[0].times|med) / (.[1].times|med)) | fabs) <= 1e-12 * .[0].perfeng.comparison.median_ratio' \
+	"median_ratio is median(command) / median(reference)"
+jq_ok "$J" '.results[0].perfeng.comparison | .median_ratio_ci95[0] <= .median_ratio and .median_ratio <= .median_ratio_ci95[1] and .median_ratio_ci95[0] > 1.01' \
+	"median_ratio_ci95 holds median_ratio and lies above the noise band: the verdict's CI"
 jq_ok "$J" '.results[0].perfeng.comparison.p_value | type == "number" and . >= 0 and . <= 1' "p_value is a probability"
 # 10 runs each, all of one above all of the other (nearly always: 12 ms against
 # 2 ms): the exact two-sided Mann-Whitney p is 2/C(20,10) = 2/184756.

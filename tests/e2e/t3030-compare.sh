@@ -68,14 +68,17 @@ jq_is "$J" 'keys' '["failed","gate","metrics","new","noise","old"]' "top level: 
 jq_is "$J" '.old|keys' '["cpu_model","git_commit","id","kernel","name","ref"]' "old: ref, id, name, commit, CPU, kernel"
 jq_is "$J" '[.old.ref, .old.id, .old.name, .new.ref, .new.id]' '["svc@latest~1",1,"svc","svc@latest",2]' "the references and ids"
 jq_is "$J" '[.noise, .failed]' '[0.05,null]' "noise 0.05 (the default band); no gate failed"
-jq_is "$J" '.metrics[0]|keys' '["band","change","change_ci95","gated","higher_is_better","history","metric","new","old","p_adjusted","p_value","unit","verdict"]' \
-	"a metric row: metric, unit, higher_is_better, old, new, change, change_ci95, p_value, verdict"
+jq_is "$J" '.metrics[0]|keys' '["band","change","change_ci95","gated","higher_is_better","history","metric","new","new_mean","old","old_mean","p_adjusted","p_value","unit","verdict"]' \
+	"a metric row: metric, unit, higher_is_better, old, new (medians), old_mean, new_mean, change, change_ci95, p_value, verdict"
 jq_is "$J" '.metrics[0] | [.metric, .unit, .higher_is_better, (.old|type), (.new|type), (.change|type), (.change_ci95|map(type)), (.p_value|type), .verdict]' \
 	'["wall","s",false,"number","number","number",["number","number"],"number","regressed"]' "wall: its types, and regressed"
 for k in 0:fast 1:slow; do
 	i=${k%%:*} f=${k#*:}
+	side=$([ "$i" = 0 ] && echo old || echo new)
+	m=$(jq '.results[0].median' "$T/$f.json")
+	jq_ok "$J" "((.metrics[0].$side - $m)|fabs) <= 1e-12 * $m" "wall $side is the median of $f.json (the verdict is on medians)"
 	m=$(jq '.results[0].mean' "$T/$f.json")
-	jq_ok "$J" "((.metrics[0].$([ "$i" = 0 ] && echo old || echo new) - $m)|fabs) <= 1e-12 * $m" "wall $([ "$i" = 0 ] && echo old || echo new) is the mean of $f.json"
+	jq_ok "$J" "((.metrics[0].${side}_mean - $m)|fabs) <= 1e-12 * $m" "wall ${side}_mean is the mean of $f.json"
 done
 jq_ok "$J" '.metrics[0] | ((.change - (.new / .old - 1))|fabs) <= 1e-12' "change is new/old - 1"
 jq_ok "$J" '.metrics[0] | .change_ci95[0] <= .change and .change <= .change_ci95[1] and .change_ci95[0] > 0.01' \
@@ -95,12 +98,12 @@ jq_ok "$T/f.json" '.failed | type == "string" and startswith("wall regressed by 
 run_pe compare svc@latest~1 svc@latest --markdown --metric wall
 rc_is 0 "--markdown: exit 0"
 like "$(printf '%s\n' "$PE_OUT" | sed -n 1p)" '^Comparing `svc@latest~1 \(run 1, .*\)` \(old\) with `svc@latest \(run 2, .*\)` \(new\)$' "it says what it compares"
-is "$(printf '%s\n' "$PE_OUT" | sed -n 3p)" '| Metric | Old | New | Change | 95% CI | p | Verdict |' "the table header"
+is "$(printf '%s\n' "$PE_OUT" | sed -n 3p)" '| Metric | Old (median) | New (median) | Change | 95% CI | p | Verdict |' "the table header"
 is "$(printf '%s\n' "$PE_OUT" | sed -n 4p)" '|:---|---:|---:|---:|:---:|---:|:---|' "the rule, with alignments"
 p=$(jq '.metrics[0].p_value' "$J")
 if awk -v p="$p" 'BEGIN { exit !(p < 0.001) }'; then want='< 0\.001'; else want='0\.0[0-9][0-9]'; fi
 like "$(printf '%s\n' "$PE_OUT" | sed -n 5p)" "^\| wall \| [0-9.]+ ms \| [0-9.]+ ms \| \+[0-9.]+% \| \+[0-9.]+% … \+[0-9.]+% \| $want \| \*\*regressed\*\* :x: \|$" \
-	"the wall row: means, change, CI, p ($p), **regressed**"
+	"the wall row: medians, change, CI, p ($p), **regressed**"
 
 # --- one run against itself ------------------------------------------------------------------
 run_pe compare svc svc --json
@@ -117,12 +120,12 @@ rc_is 0 "two --export-json files as A and B: exit 0"
 printf '%s' "$PE_OUT" >"$T/files.json"
 jq_is "$T/files.json" '[.old.ref, .old.id, .old.name]' "[\"$T/fast.json\",null,\"$H/pe-spin 5\"]" "old: the file, no id, the command"
 jq_is "$T/files.json" '.metrics[0].verdict' '"regressed"' "wall regressed"
-jq_ok "$T/files.json" "(.metrics[0].old == $(jq '.results[0].mean' "$T/fast.json")) and (.metrics[0].new == $(jq '.results[0].mean' "$T/slow.json"))" \
-	"old and new are the files' means"
+jq_ok "$T/files.json" "(.metrics[0].old == $(jq '.results[0].median' "$T/fast.json")) and (.metrics[0].new == $(jq '.results[0].median' "$T/slow.json"))" \
+	"old and new are the files' medians"
 run_pe compare "$T/fast.json" svc@latest --json --metric wall
 printf '%s' "$PE_OUT" >"$T/mixed.json"
 jq_is "$T/mixed.json" '[.old.id, .new.id, .metrics[0].verdict]' '[null,2,"regressed"]' "a file against a stored run"
-jq_is "$T/mixed.json" '.metrics[0].new' "$(jq -c '.metrics[0].new' "$J")" "the stored run's mean is the same as before"
+jq_is "$T/mixed.json" '.metrics[0].new' "$(jq -c '.metrics[0].new' "$J")" "the stored run's median is the same as before"
 
 run_pe bench -q -r 3 -n a -n b --export-json "$T/ab.json" "$H/pe-exit 0" "$H/pe-spin 1"
 run_pe compare "$T/ab.json#1" "$T/ab.json#2" --json

@@ -13,6 +13,7 @@
 
 #include <math.h>
 
+#include "stats/describe.h"
 #include "stats/gate.h"
 
 static void test_holm_r_reference(void **state)
@@ -95,14 +96,9 @@ static void test_normal_tail(void **state)
 static void row_init(struct gate_row *r, const double *old, const double *new, size_t n, int gated,
 		     double band)
 {
-	double so = 0, sn = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		so += old[i];
-		sn += new[i];
-	}
-	*r = (struct gate_row){ .old = old, .new = new, .nold = n, .nnew = n, .old_mean = so / n,
-				.new_mean = sn / n, .gated = gated, .band = band, .seed = 7 };
+	*r = (struct gate_row){ .old = old, .new = new, .nold = n, .nnew = n,
+				.old_value = stats_median(old, n), .new_value = stats_median(new, n),
+				.gated = gated, .band = band, .seed = 7 };
 }
 
 static void test_evaluate_both_ways(void **state)
