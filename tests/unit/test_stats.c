@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "stats/bootstrap.h"
+#include "stats/compare.h"
 #include "stats/describe.h"
 #include "stats/mannwhitney.h"
 #include "stats/rng.h"
@@ -677,6 +678,51 @@ static void test_mw_degenerate(void **state)
 	assert_true(res.p == 1);
 }
 
+/* --- compare_samples: the verdict on medians --------------------------------- */
+
+/*
+ * 20 runs 1.000..1.019 s; two of the reference's runs were slowed to 3 s by
+ * something else on the machine. The command is 4.5% slower in every run.
+ * The means say it is faster (mean ratio about 0.88, worked by hand:
+ * 1.045 * 1.0095 / (0.9 * 1.0095 + 0.6)); the medians say 4.5% slower,
+ * outside the 1% band, and so does the verdict.
+ */
+static void test_compare_outliers_in_reference(void **state)
+{
+	double ref[20], x[20];
+	struct comparison c;
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		ref[i] = 1 + 0.001 * i;
+		x[i] = 1.045 * ref[i];
+	}
+	ref[3] = ref[11] = 3.0;
+	compare_samples(x, 20, ref, 20, 0.01, 1, &c);
+	assert_true(c.ratio < 0.9);
+	assert_true(c.median_ratio > 1.03 && c.median_ratio < 1.06);
+	assert_true(c.median_ci[0] > 1.01);
+	assert_true(c.median_ci[0] <= c.median_ratio && c.median_ratio <= c.median_ci[1]);
+	assert_true(c.p < 0.05);
+	assert_int_equal(c.verdict, VERDICT_SLOWER);
+}
+
+/* The other way: the same runs on both sides, two slowed on one side only: no difference. */
+static void test_compare_outliers_alone(void **state)
+{
+	double ref[20], x[20];
+	struct comparison c;
+
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		ref[i] = x[i] = 1 + 0.001 * i;
+	x[5] = x[17] = 3.0;
+	compare_samples(x, 20, ref, 20, 0.01, 1, &c);
+	assert_true(c.ratio > 1.15);
+	assert_true(c.median_ci[0] <= 1.01);
+	assert_int_equal(c.verdict, VERDICT_SAME);
+}
+
 /* --- verdict --------------------------------------------------------------- */
 
 static void test_verdict_boundaries(void **state)
@@ -744,6 +790,8 @@ int main(void)
 		cmocka_unit_test(test_mw_small_ties_normal),
 		cmocka_unit_test(test_mw_large_normal),
 		cmocka_unit_test(test_mw_degenerate),
+		cmocka_unit_test(test_compare_outliers_in_reference),
+		cmocka_unit_test(test_compare_outliers_alone),
 		cmocka_unit_test(test_verdict_boundaries),
 		cmocka_unit_test(test_verdict_name),
 	};
