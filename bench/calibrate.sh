@@ -17,7 +17,7 @@
 #  5. diagnose's verdict for workloads whose limit is known by construction.
 #
 # Usage: bench/calibrate.sh [AA_RUNS [PAIRS]]   (default 21 identical runs, 10 pairs)
-# Environment: O (build directory), LOOP_N (iterations of the base loop,
+# Environment: SECTIONS (which to run, default "1 2 3 4 5"), O (build directory), LOOP_N (iterations of the base loop,
 # default 15000000: about 20 ms here), SERIES (runs per series, default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +51,10 @@ gate() {
 	echo "$rc"
 }
 
+# want N: whether section N is asked for.
+want() { [[ " ${SECTIONS:-1 2 3 4 5} " == *" $1 "* ]]; }
+
+if want 1; then
 # --- 1. identical runs, separate saves ------------------------------------------------------
 for ((i = 1; i <= aa; i++)); do
 	"$pe" bench -q -N --save aa 'sleep 0.005' >/dev/null 2>&1
@@ -70,7 +74,9 @@ echo "|---|---|"
 echo "| defaults (wall gated, 5% band, history) | $fa / $((aa - 1)) |"
 echo "| --no-history | $fa_nh / $((aa - 1)) |"
 echo
+fi
 
+if want 2; then
 # --- 2. real slowdowns, separate saves ---------------------------------------------------------
 for ((i = 1; i <= 6; i++)); do
 	"$pe" bench -q -N --save base "$H/pe-loop $n" >/dev/null 2>&1
@@ -95,7 +101,9 @@ echo "| none (base against the next base) | $fa_loop / $pairs |"
 echo "| +10% (N against 1.1 N) | $d10 / $pairs |"
 echo "| +5% (N against 1.05 N) | $d5 / $pairs |"
 echo
+fi
 
+if want 3; then
 # --- 3. inside one bench: interleaved and back to back --------------------------------------------
 # verdict OPTS... CMD_A CMD_B: bench's verdict on B against the reference A.
 verdict() {
@@ -124,7 +132,9 @@ echo "|---|---|---|"
 echo "| --interleave | $ia / $pairs | $id / $pairs |"
 echo "| back to back | $ba / $pairs | $bd / $pairs |"
 echo
+fi
 
+if want 4; then
 # --- 4. change points: synthetic series, then real ones ----------------------------------------------
 make -s O="$O" "$O/libperfeng.a" >/dev/null
 cc -std=gnu11 -O2 -Isrc -o "$tmp/cp-flat-step" bench/cp-flat-step.c "$O/libperfeng.a" -lm
@@ -148,7 +158,9 @@ echo "|---|---|---|---|"
 echo "| flat | $(jq '.change_points | length' "$tmp/flat.json") | $(jq -r '[.change_points[] | "\(.index) (\(.change * 100 | . * 100 | round / 100)%)"] | join(", ") | if . == "" then "-" else . end' "$tmp/flat.json") | exit $rc_flat |"
 echo "| +5% from run $((series / 2 + 1)) | $(jq '.change_points | length' "$tmp/step.json") | $(jq -r '[.change_points[] | "\(.index) (\(.change * 100 | . * 100 | round / 100)%)"] | join(", ") | if . == "" then "-" else . end' "$tmp/step.json") (the step is at $((series / 2))) | exit $rc_step (--last $((series / 2))) |"
 echo
+fi
 
+if want 5; then
 # --- 5. diagnose on known workloads --------------------------------------------------------------
 # diag EXPECTED DESC CMD...: one row, with the verdict and whether it is the expected one.
 diag() {
@@ -192,3 +204,4 @@ else
 fi
 diag "off-cpu-bound (network, poll or pipes)" "reading a pipe that a sleeper holds open (cat)" \
 	sh -c '(sleep 2) | exec "$1" diagnose --json -- cat' sh "$pe"
+fi
