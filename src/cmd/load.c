@@ -116,14 +116,18 @@ static void on_counts(void *ctx, unsigned second, const struct load_counts *tota
 	pthread_mutex_unlock(&l->m->lock);
 }
 
-/* GET /metrics: the run so far as OpenMetrics text; any other path is 404. */
-static int serve_metrics(void *ctx, const char *path, struct strbuf *body, const char **type)
+/*
+ * GET /metrics: the run so far, as Prometheus text or OpenMetrics as the
+ * scraper's Accept header asks; any other path is 404.
+ */
+static int serve_metrics(void *ctx, const struct serve_req *req, struct strbuf *body, const char **type)
 {
 	struct live_metrics *m = ctx;
 	struct load_counts counts;
 	struct load_metrics_view v = { .counts = &counts, .latency = &m->snap };
+	struct om_writer w = { .sb = body, .format = om_negotiate(req->accept) };
 
-	if (strcmp(path, "/metrics"))
+	if (strcmp(req->path, "/metrics"))
 		return 404;
 	/* copy under the lock (the engine's interval report waits on it), render after */
 	hdr_reset(&m->snap);
@@ -134,8 +138,8 @@ static int serve_metrics(void *ctx, const char *path, struct strbuf *body, const
 	v.target = m->target;
 	v.elapsed = m->elapsed;
 	pthread_mutex_unlock(&m->lock);
-	load_metrics_render(body, &v);
-	*type = OPENMETRICS_CONTENT_TYPE;
+	load_metrics_render(&w, &v);
+	*type = om_content_type(w.format);
 	return 200;
 }
 
@@ -438,7 +442,7 @@ int cmd_load(int argc, char **argv)
 		OPT_LIST(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails"),
 		OPT_FLAG(0, "json", &json, "print JSON instead of the text"),
 		OPT_STRING(0, "hlog", &hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
-		OPT_STRING(0, "metrics", &metrics_addr, "<ADDR>", "serve OpenMetrics at http://ADDR/metrics during the run (e.g. 127.0.0.1:9464)"),
+		OPT_STRING(0, "metrics", &metrics_addr, "<ADDR>", "serve Prometheus metrics at http://ADDR/metrics during the run (OpenMetrics or text, by Accept; e.g. 127.0.0.1:9464)"),
 		OPT_GROUP("Results store:"),
 		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
 		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),

@@ -162,13 +162,17 @@ static void observe_step(struct observe *o, struct observe_bufs *m, long hz)
 	m->b = t;
 }
 
-/* GET /metrics: the latest interval as OpenMetrics text; any other path is 404. */
-static int observe_serve(void *ctx, const char *path, struct strbuf *body, const char **type)
+/*
+ * GET /metrics: the latest interval, as Prometheus text or OpenMetrics as
+ * the scraper's Accept header asks; any other path is 404.
+ */
+static int observe_serve(void *ctx, const struct serve_req *req, struct strbuf *body, const char **type)
 {
 	struct observe_metrics *om = ctx;
 	struct use_metrics_view v = { .row = om->snap_row, .cur = om->snap_cur };
+	struct om_writer w = { .sb = body, .format = om_negotiate(req->accept) };
 
-	if (strcmp(path, "/metrics"))
+	if (strcmp(req->path, "/metrics"))
 		return 404;
 	/* copy under the lock (the sampling loop waits on it), render after */
 	pthread_mutex_lock(&om->lock);
@@ -181,8 +185,8 @@ static int observe_serve(void *ctx, const char *path, struct strbuf *body, const
 	pthread_mutex_unlock(&om->lock);
 	if (!v.intervals)
 		v.row = NULL;
-	use_metrics_render(body, &v);
-	*type = OPENMETRICS_CONTENT_TYPE;
+	use_metrics_render(&w, &v);
+	*type = om_content_type(w.format);
 	return 200;
 }
 
@@ -351,7 +355,7 @@ int cmd_observe(int argc, char **argv)
 		OPT_STRING(0, "replay", &o.replay, "FILE", "render a recorded FILE instead of sampling ('-': stdin)"),
 		OPT_STRING(0, "root", &o.root, "DIR", "read proc/ and sys/ below DIR instead of / (fixtures)"),
 		OPT_GROUP("Prometheus"),
-		OPT_STRING(0, "metrics", &o.metrics, "ADDR", "serve the latest interval as OpenMetrics at http://ADDR/metrics (e.g. 127.0.0.1:9465)"),
+		OPT_STRING(0, "metrics", &o.metrics, "ADDR", "serve the latest interval as Prometheus metrics at http://ADDR/metrics (OpenMetrics or text, by Accept; e.g. 127.0.0.1:9465)"),
 		OPT_END(),
 	};
 

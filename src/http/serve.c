@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -116,9 +117,39 @@ int serve_parse_request(const char *head, char *method, size_t mn, char *path, s
 	return 0;
 }
 
+int serve_header(const char *head, const char *name, char *buf, size_t n)
+{
+	size_t nl = strlen(name);
+	const char *line = strchr(head, '\n');
+
+	while (line) {
+		const char *p = line + 1, *end = strchr(p, '\n'), *v;
+
+		if (!end)
+			end = p + strlen(p);
+		if (end == p || (end == p + 1 && *p == '\r'))
+			break;	/* the blank line ends the head */
+		if ((size_t)(end - p) > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
+			v = p + nl + 1;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			while (end > v && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			if ((size_t)(end - v) >= n)
+				return -1;
+			memcpy(buf, v, (size_t)(end - v));
+			buf[end - v] = '\0';
+			return 0;
+		}
+		line = *end ? end : NULL;
+	}
+	return -1;
+}
+
 static void serve__one(struct serve *s, int fd)
 {
-	char buf[SERVE_MAX_HEAD + 1], method[16], path[1024];
+	char buf[SERVE_MAX_HEAD + 1], method[16], path[1024], accept[1024];
+	struct serve_req req = { .path = path };
 	struct strbuf body = STRBUF_INIT;
 	const char *type = "text/plain; charset=utf-8";
 	int n = serve__read_head(fd, buf, sizeof(buf)), status, head;
@@ -138,7 +169,9 @@ static void serve__one(struct serve *s, int fd)
 		serve__reply(fd, 405, NULL, NULL, 0);
 		return;
 	}
-	status = s->fn(s->ctx, path, &body, &type);
+	if (serve_header(buf, "Accept", accept, sizeof(accept)) == 0)
+		req.accept = accept;
+	status = s->fn(s->ctx, &req, &body, &type);
 	serve__reply(fd, status, type, &body, head);
 	strbuf_release(&body);
 }

@@ -12,11 +12,19 @@
 
 #define SERVE_MAX_HEAD 8192
 
+/* What a handler is told of a request. */
+struct serve_req {
+	const char *path;	/* the query dropped */
+	const char *accept;	/* the Accept header's value, NULL without one */
+};
+
 /*
- * Fills body for path and returns the status (200, or 404 for a path it
- * does not serve); *content_type for a 200. Called on the server's thread.
+ * Fills body for the request and returns the status (200, or 404 for a
+ * path it does not serve); *content_type for a 200. Called on the server's
+ * thread.
  */
-typedef int (*serve_fn)(void *ctx, const char *path, struct strbuf *body, const char **content_type);
+typedef int (*serve_fn)(void *ctx, const struct serve_req *req, struct strbuf *body,
+			const char **content_type);
 
 struct serve;
 
@@ -26,6 +34,13 @@ struct serve;
  * 0, or -1 when it is not such a line or a part does not fit.
  */
 int serve_parse_request(const char *head, char *method, size_t mn, char *path, size_t pn);
+
+/*
+ * The value of header name (case-insensitive) in a request head, leading
+ * and trailing blanks dropped, into buf. Returns 0, or -1 when the head has
+ * no such header or its value does not fit.
+ */
+int serve_header(const char *head, const char *name, char *buf, size_t n);
 
 /* Whether addr reads as HOST:PORT (nothing resolved); 0, or -1 with pe_error(). */
 int serve_check_address(const char *addr);

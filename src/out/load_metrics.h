@@ -1,5 +1,6 @@
 /*
- * What `load --metrics` exposes, as OpenMetrics text (src/out/openmetrics.c):
+ * What `load --metrics` exposes, as Prometheus text or OpenMetrics
+ * (src/out/openmetrics.c):
  * requests sent, responses by status class, errors by kind, bytes, the
  * latency histogram (cumulative buckets in seconds, from the run's
  * HdrHistogram) and its quantiles, and the current and target rates.
@@ -9,7 +10,7 @@
 
 #include "http/load.h"
 #include "stats/hdr.h"
-#include "util/strbuf.h"
+#include "out/openmetrics.h"
 
 struct load_metrics_view {
 	const struct load_counts *counts;	/* cumulative, all threads */
@@ -19,7 +20,7 @@ struct load_metrics_view {
 	double elapsed;				/* seconds reported so far */
 };
 
-/* Appends the whole exposition, "# EOF" included. */
-void load_metrics_render(struct strbuf *sb, const struct load_metrics_view *v);
+/* Appends the whole exposition in w's format. */
+void load_metrics_render(struct om_writer *w, const struct load_metrics_view *v);
 
 #endif

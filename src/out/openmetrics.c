@@ -4,6 +4,76 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#define OM_TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define OM_OPENMETRICS_CONTENT_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+const char *om_content_type(enum om_format format)
+{
+	return format == OM_OPENMETRICS ? OM_OPENMETRICS_CONTENT_TYPE : OM_TEXT_CONTENT_TYPE;
+}
+
+/* The q= of one media range's parameters ("; version=1.0.0; q=0.5"): 1 when absent, 0 when bad. */
+static double om__quality(const char *p, const char *end)
+{
+	double q = 1;
+
+	while (p < end) {
+		const char *stop;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ';'))
+			p++;
+		for (stop = p; stop < end && *stop != ';'; stop++)
+			;
+		if (stop - p > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			char num[16], *num_end;
+			size_t n = (size_t)(stop - p - 2);
+
+			while (n && (p[2 + n - 1] == ' ' || p[2 + n - 1] == '\t'))
+				n--;
+			if (n >= sizeof(num))
+				return 0;
+			memcpy(num, p + 2, n);
+			num[n] = '\0';
+			q = strtod(num, &num_end);
+			if (num_end == num || *num_end || !(q >= 0 && q <= 1))	/* also NaN */
+				return 0;
+		}
+		p = stop;
+	}
+	return q;
+}
+
+enum om_format om_negotiate(const char *accept)
+{
+	double q_om = 0, q_text = 0;
+
+	for (const char *p = accept; p && *p;) {
+		const char *comma = strchr(p, ',');
+		const char *end = comma ? comma : p + strlen(p);
+		const char *semi, *type_end;
+		size_t n;
+		double q;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for (semi = p; semi < end && *semi != ';'; semi++)
+			;
+		type_end = semi;
+		while (type_end > p && (type_end[-1] == ' ' || type_end[-1] == '\t'))
+			type_end--;
+		n = (size_t)(type_end - p);
+		q = om__quality(semi, end);
+		if (n == 28 && !strncasecmp(p, "application/openmetrics-text", n))
+			q_om = q > q_om ? q : q_om;
+		else if ((n == 10 && !strncasecmp(p, "text/plain", n)) || (n == 6 && !strncasecmp(p, "text/*", n)) ||
+			 (n == 3 && !strncmp(p, "*/*", n)))
+			q_text = q > q_text ? q : q_text;
+		p = comma ? comma + 1 : end;
+	}
+	return q_om > 0 && q_om >= q_text ? OM_OPENMETRICS : OM_TEXT;
+}
 
 static const char *om__type_name(enum om_type t)
 {
@@ -42,11 +112,14 @@ static void om__help(struct strbuf *sb, const char *s)
 	}
 }
 
-void om_family(struct strbuf *sb, const char *name, enum om_type type, const char *help)
+void om_family(struct om_writer *w, const char *name, enum om_type type, const char *help)
 {
-	strbuf_addf(sb, "# TYPE %s %s\n# HELP %s ", name, om__type_name(type), name);
-	om__help(sb, help);
-	strbuf_addstr(sb, "\n");
+	/* the classic format names a counter by its sample, OpenMetrics by its family */
+	const char *suffix = w->format == OM_TEXT && type == OM_COUNTER ? "_total" : "";
+
+	strbuf_addf(w->sb, "# HELP %s%s ", name, suffix);
+	om__help(w->sb, help);
+	strbuf_addf(w->sb, "\n# TYPE %s%s %s\n", name, suffix, om__type_name(type));
 }
 
 /* A number as OpenMetrics writes it: integers plainly, +Inf/-Inf/NaN by name. */
@@ -95,16 +168,16 @@ static void om__line(struct strbuf *sb, const char *name, const char *suffix,
 	strbuf_addstr(sb, "\n");
 }
 
-void om_sample(struct strbuf *sb, const char *name, const struct om_label *labels, size_t nlabels,
+void om_sample(struct om_writer *w, const char *name, const struct om_label *labels, size_t nlabels,
 	       double value)
 {
-	om__line(sb, name, "", labels, nlabels, NULL, NULL, value);
+	om__line(w->sb, name, "", labels, nlabels, NULL, NULL, value);
 }
 
-void om_counter(struct strbuf *sb, const char *name, const struct om_label *labels, size_t nlabels,
+void om_counter(struct om_writer *w, const char *name, const struct om_label *labels, size_t nlabels,
 		double value)
 {
-	om__line(sb, name, "_total", labels, nlabels, NULL, NULL, value);
+	om__line(w->sb, name, "_total", labels, nlabels, NULL, NULL, value);
 }
 
 /*
@@ -122,34 +195,35 @@ static void om__bound(char *buf, size_t n, double v)
 	}
 }
 
-void om_histogram(struct strbuf *sb, const char *name, const struct om_label *labels, size_t nlabels,
+void om_histogram(struct om_writer *w, const char *name, const struct om_label *labels, size_t nlabels,
 		  const double *bounds, const uint64_t *cumulative, size_t n, uint64_t count, double sum)
 {
 	char le[40];
 
 	for (size_t i = 0; i < n; i++) {
 		om__bound(le, sizeof(le), bounds[i]);
-		om__line(sb, name, "_bucket", labels, nlabels, "le", le, (double)cumulative[i]);
+		om__line(w->sb, name, "_bucket", labels, nlabels, "le", le, (double)cumulative[i]);
 	}
-	om__line(sb, name, "_bucket", labels, nlabels, "le", "+Inf", (double)count);
-	om__line(sb, name, "_count", labels, nlabels, NULL, NULL, (double)count);
-	om__line(sb, name, "_sum", labels, nlabels, NULL, NULL, sum);
+	om__line(w->sb, name, "_bucket", labels, nlabels, "le", "+Inf", (double)count);
+	om__line(w->sb, name, "_count", labels, nlabels, NULL, NULL, (double)count);
+	om__line(w->sb, name, "_sum", labels, nlabels, NULL, NULL, sum);
 }
 
-void om_summary(struct strbuf *sb, const char *name, const struct om_label *labels, size_t nlabels,
+void om_summary(struct om_writer *w, const char *name, const struct om_label *labels, size_t nlabels,
 		const double *q, const double *values, size_t n, uint64_t count, double sum)
 {
 	char qs[40];
 
 	for (size_t i = 0; i < n; i++) {
 		om__bound(qs, sizeof(qs), q[i]);
-		om__line(sb, name, "", labels, nlabels, "quantile", qs, values[i]);
+		om__line(w->sb, name, "", labels, nlabels, "quantile", qs, values[i]);
 	}
-	om__line(sb, name, "_count", labels, nlabels, NULL, NULL, (double)count);
-	om__line(sb, name, "_sum", labels, nlabels, NULL, NULL, sum);
+	om__line(w->sb, name, "_count", labels, nlabels, NULL, NULL, (double)count);
+	om__line(w->sb, name, "_sum", labels, nlabels, NULL, NULL, sum);
 }
 
-void om_eof(struct strbuf *sb)
+void om_eof(struct om_writer *w)
 {
-	strbuf_addstr(sb, "# EOF\n");
+	if (w->format == OM_OPENMETRICS)
+		strbuf_addstr(w->sb, "# EOF\n");
 }

@@ -13,7 +13,7 @@
  * NaN figure (no data this interval) has no sample.
  */
 struct um {
-	struct strbuf *sb;
+	struct om_writer *w;
 	const char *name, *help;
 	enum om_type type;
 	int open;
@@ -32,13 +32,13 @@ static void um_put(struct um *m, const struct om_label *l, size_t n, double v)
 	if (isnan(v))
 		return;
 	if (!m->open) {
-		om_family(m->sb, m->name, m->type, m->help);
+		om_family(m->w, m->name, m->type, m->help);
 		m->open = 1;
 	}
 	if (m->type == OM_COUNTER)
-		om_counter(m->sb, m->name, l, n, v);
+		om_counter(m->w, m->name, l, n, v);
 	else
-		om_sample(m->sb, m->name, l, n, v);
+		om_sample(m->w, m->name, l, n, v);
 }
 
 /* A family of one unlabelled sample. */
@@ -449,9 +449,9 @@ static void render_proc(struct um *m, const struct use_row *r, const struct sys_
 	um_put2(m, "pid", pid, "kind", "involuntary", (double)s->invol_ctxt);
 }
 
-void use_metrics_render(struct strbuf *sb, const struct use_metrics_view *v)
+void use_metrics_render(struct om_writer *w, const struct use_metrics_view *v)
 {
-	struct um m = { .sb = sb };
+	struct um m = { .w = w };
 	const struct use_row *r = v->row;
 	long hz = v->hz > 0 ? v->hz : 100;
 
@@ -468,5 +468,5 @@ void use_metrics_render(struct strbuf *sb, const struct use_metrics_view *v)
 		render_gpu(&m, r, v->cur);
 		render_proc(&m, r, v->cur, hz);
 	}
-	om_eof(sb);
+	om_eof(w);
 }

@@ -1,5 +1,6 @@
 /*
- * What `observe --metrics` exposes, as OpenMetrics text (src/out/openmetrics.c):
+ * What `observe --metrics` exposes, as Prometheus text or OpenMetrics
+ * (src/out/openmetrics.c):
  * the latest interval's USE figures (src/sys/use.h) as gauges (ratios,
  * seconds, bytes, per-second rates of the interval) and the raw monotonic
  * counts of the sample it ends at as counters (_total), per CPU, disk,
@@ -11,8 +12,8 @@
 
 #include <stdint.h>
 
+#include "out/openmetrics.h"
 #include "sys/use.h"
-#include "util/strbuf.h"
 
 struct use_metrics_view {
 	const struct use_row *row;	/* the latest interval; NULL before the first one */
@@ -22,10 +23,10 @@ struct use_metrics_view {
 };
 
 /*
- * Appends the whole exposition, "# EOF" included. A figure the interval has
- * no data for (NaN in the row, a part of the sample not read) has no sample,
+ * Appends the whole exposition in w's format. A figure the interval has no
+ * data for (NaN in the row, a part of the sample not read) has no sample,
  * and a family without any sample is left out.
  */
-void use_metrics_render(struct strbuf *sb, const struct use_metrics_view *v);
+void use_metrics_render(struct om_writer *w, const struct use_metrics_view *v);
 
 #endif

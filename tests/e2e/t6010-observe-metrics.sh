@@ -1,12 +1,14 @@
 #!/bin/bash
-# perfeng observe --metrics ADDR: the latest interval as OpenMetrics while
-# observe runs. The exposition is checked by an independent, strict parser
-# (prometheus_client's OpenMetrics parser, tests/helpers/om-check.py) and
-# with curl. On the pair-5.15/t1 fixture root (tests/fixtures/sys) every
-# value is known: the figures below are computed by hand from its files
-# (both samples of an interval read the same files, so rates are 0 and the
-# counters are the files' numbers); the GPU's are libfake-nvml's fixed
-# values. A live run with -p checks the pid label and values that /proc
+# perfeng observe --metrics ADDR: the latest interval as OpenMetrics (to
+# Prometheus's Accept header) or the classic Prometheus text format (to no
+# Accept header) while observe runs. The OpenMetrics is checked by an
+# independent, strict parser (prometheus_client's OpenMetrics parser,
+# tests/helpers/om-check.py), the text format by `promtool check metrics`
+# and the same library's text parser, both with curl. On the pair-5.15/t1
+# fixture root (tests/fixtures/sys) every value is known: the figures
+# below are computed by hand from its files (both samples of an interval
+# read the same files, so rates are 0 and the counters are the files'
+# numbers); the GPU's are libfake-nvml's fixed values. A live run with -p checks the pid label and values that /proc
 # itself gives. Then usage and runtime errors.
 . "$(dirname "$0")/lib.sh"
 
@@ -15,8 +17,8 @@ OMCHECK=$(cd "$(dirname "$0")/../helpers" && pwd)/om-check.py
 NVML=$H/libfake-nvml.so
 [ -f "$NVML" ] || { echo "Bail out! no $NVML (make build-tests)"; exit 1; }
 export PERFENG_NVML_LIB=/nonexistent/libnvidia-ml.so.1	# no real GPU unless asked
-if ! /usr/bin/python3 -c 'import prometheus_client.openmetrics.parser' 2>/dev/null; then
-	fail "python3-prometheus-client is installed (make deps)"
+if ! /usr/bin/python3 -c 'import prometheus_client.openmetrics.parser' 2>/dev/null || ! command -v promtool >/dev/null; then
+	fail "python3-prometheus-client and prometheus (promtool) are installed (make deps)"
 	done_testing
 	exit 1
 fi
@@ -28,10 +30,12 @@ trap '_rc=$?; for p in $OPID $WPID; do kill -KILL "$p" 2>/dev/null; done; (exit 
 sample() { jq -r --arg f "$1" ".[\$f].samples[] | select($2) | .[2]" "$T/m.json"; }
 # addr ERRFILE: HOST:PORT from "OpenMetrics at http://HOST:PORT/metrics"
 addr() { sed -n 's|.*OpenMetrics at http://\(.*\)/metrics$|\1|p' "$1"; }
-# scrape ADDR N: GET /metrics into $T/m.txt (headers $T/h.txt) until N intervals are in it
+# scrape ADDR N: GET /metrics as Prometheus 2.42 asks (its scrape/scrape.go Accept header)
+# into $T/m.txt (headers $T/h.txt) until N intervals are in it
+PROM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
 scrape() {
 	for _ in $(seq 1 100); do
-		curl -s -m 2 -D "$T/h.txt" -o "$T/m.txt" "http://$1/metrics" || return 1
+		curl -s -m 2 -H "Accept: $PROM_ACCEPT" -D "$T/h.txt" -o "$T/m.txt" "http://$1/metrics" || return 1
 		grep -qE "^perfeng_observe_intervals_total ([$2-9]|[1-9][0-9])" "$T/m.txt" && return 0
 		sleep 0.1
 	done
@@ -109,6 +113,21 @@ jq_is "$T/m.json" '[.perfeng_observe_gpu_utilization_ratio, .perfeng_observe_gpu
 jq_is "$T/m.json" '.perfeng_observe_gpu_power_ratio.samples[0][1]' '{"gpu":"0","name":"Fake GPU 0"}' "GPU labels: index and name"
 is "$(jq -r 'keys[] | select(startswith("perfeng_observe_process_"))' "$T/m.json")" "" "no process families without -p"
 jq -r '.[] | .samples[] | .[0]' "$T/m.json" | sort -u >"$T/names.fixture"
+# the classic text format of the same interval's figures
+curl -s -m 2 -D "$T/ht.txt" -o "$T/t.txt" "http://$A/metrics"
+like "$(tr -d '\r' <"$T/ht.txt")" 'Content-Type: text/plain; version=0\.0\.4; charset=utf-8' \
+	"no Accept header: the Prometheus text format"
+if promtool check metrics <"$T/t.txt" >"$T/promtool.out" 2>&1; then
+	pass "promtool check metrics accepts it"
+else
+	fail "promtool check metrics accepts it" "$(cat "$T/promtool.out")"
+fi
+/usr/bin/python3 "$OMCHECK" --text <"$T/t.txt" >"$T/t.json" 2>"$T/tc.err" || fail "prometheus_client's text parser accepts it" "$(cat "$T/tc.err")"
+is "$(jq -c '[to_entries[] | [.key, .value.type]]' "$T/t.json")" "$(jq -c '[to_entries[] | [.key, .value.type]]' "$T/m.json")" \
+	"the same families and types as the OpenMetrics"
+jq_is "$T/t.json" '[.perfeng_observe_cpu_seconds.samples[] | [.[1].mode, .[2]]]' \
+	'[["user",3],["nice",0],["system",1.5],["idle",13],["iowait",1.5],["irq",0],["softirq",0],["steal",1]]' \
+	"and the same CPU seconds"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://$A/other")" 404 "another path: 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://$A/metrics/x")" 404 "a path below /metrics: 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$A/metrics")" 405 "POST: 405"

@@ -2,9 +2,10 @@
  * libFuzzer target for what --shard and --metrics parse: "K/N"
  * (shard_parse) and "HOST:PORT" (serve_check_address, which resolves
  * nothing) from the command line, and the request line a scraper sends to
- * the metrics server (serve_parse_request). Each either succeeds with values
- * in range or fails (with a message where it leaves one); a shard's shares
- * of any total add up to it.
+ * the metrics server (serve_parse_request), its Accept header
+ * (serve_header) and the format chosen from it (om_negotiate). Each either
+ * succeeds with values in range or fails (with a message where it leaves
+ * one); a shard's shares of any total add up to it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "http/serve.h"
 #include "http/shard.h"
+#include "out/openmetrics.h"
 #include "util/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -44,6 +46,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (serve_parse_request(s, method, sizeof(method), path, sizeof(path)) == 0 &&
 		    (path[0] != '/' || !method[0] || strchr(path, '?') || strchr(path, ' ')))
 			abort();
+	}
+	{
+		char accept[32] = "";
+		enum om_format f = om_negotiate(s);
+
+		if (f != OM_TEXT && f != OM_OPENMETRICS)
+			abort();
+		if (serve_header(s, "Accept", accept, sizeof(accept)) == 0 &&
+		    (strlen(accept) >= sizeof(accept) || strchr(accept, '\n') ||
+		     (accept[0] && (accept[0] == ' ' || accept[strlen(accept) - 1] == ' '))))
+			abort();
+		(void)om_negotiate(accept[0] ? accept : NULL);
 	}
 	free(s);
 	return 0;

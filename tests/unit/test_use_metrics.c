@@ -45,13 +45,14 @@ static size_t count(const char *text, const char *s)
 static void test_no_interval_yet(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct om_writer w = { &sb, OM_OPENMETRICS };
 	struct use_metrics_view v = { .row = NULL, .cur = NULL, .hz = 100, .intervals = 0 };
 
 	(void)state;
-	use_metrics_render(&sb, &v);
+	use_metrics_render(&w, &v);
 	assert_string_equal(sb.buf,
-		"# TYPE perfeng_observe_intervals counter\n"
 		"# HELP perfeng_observe_intervals Intervals observed so far.\n"
+		"# TYPE perfeng_observe_intervals counter\n"
 		"perfeng_observe_intervals_total 0\n"
 		"# EOF\n");
 	strbuf_release(&sb);
@@ -63,13 +64,14 @@ static void test_pair(void **state)
 	struct sys_sample *b = sample_root(FIX "pair-5.15/t1", 3000000000ULL);
 	struct use_row *r = xcalloc(1, sizeof(*r));
 	struct strbuf sb = STRBUF_INIT;
+	struct om_writer w = { &sb, OM_OPENMETRICS };
 	const char *t;
 
 	(void)state;
 	use_derive(a, b, 100, r);
 	struct use_metrics_view v = { .row = r, .cur = b, .hz = 100, .intervals = 7 };
 
-	use_metrics_render(&sb, &v);
+	use_metrics_render(&w, &v);
 	t = sb.buf;
 	assert_line(t, "perfeng_observe_intervals_total 7");
 	assert_line(t, "perfeng_observe_interval_seconds 2");
@@ -180,6 +182,7 @@ static void test_labels_gpu_proc(void **state)
 	struct use_row *r = xcalloc(1, sizeof(*r));
 	struct sys_sample *c = xcalloc(1, sizeof(*c));
 	struct strbuf sb = STRBUF_INIT;
+	struct om_writer w = { &sb, OM_OPENMETRICS };
 	struct use_metrics_view v = { .row = r, .cur = c, .hz = 100, .intervals = 1 };
 
 	(void)state;
@@ -217,7 +220,7 @@ static void test_labels_gpu_proc(void **state)
 	c->proc.rss_kib = 2048;
 	c->proc.threads = 3;
 	c->proc.read_bytes = c->proc.write_bytes = UINT64_MAX;
-	use_metrics_render(&sb, &v);
+	use_metrics_render(&w, &v);
 	const char *t = sb.buf;
 
 	assert_line(t, "perfeng_observe_filesystem_used_ratio{mountpoint=\"/mnt/a \\\"b\\\"\\\\c\\nd\"} 0.5");
@@ -244,7 +247,7 @@ static void test_labels_gpu_proc(void **state)
 	/* the process has exited: only process_up 0 */
 	strbuf_reset(&sb);
 	r->proc.alive = 0;
-	use_metrics_render(&sb, &v);
+	use_metrics_render(&w, &v);
 	assert_line(sb.buf, "perfeng_observe_process_up{pid=\"4242\"} 0");
 	assert_no(sb.buf, "perfeng_observe_process_cpu");
 	free(r);
