@@ -32,6 +32,7 @@ static const struct cmd_struct commands[] = {
 	{ "diagnose", cmd_diagnose, "run a command and say what limits it: CPU, I/O, memory, locks, sleep" },
 	{ "compare", cmd_compare, "compare two runs, metric by metric, with a verdict; a CI gate" },
 	{ "history", cmd_history, "a benchmark's series over time, with change points" },
+	{ "model", cmd_model, "fit USL, Amdahl and linear scaling to throughput by concurrency: the peak, predictions" },
 	{ "runs", cmd_runs, "the results store: list, show, tag, rm" },
 	{ "import", cmd_import, "bring hyperfine or perfeng JSON into the results store" },
 };

@@ -16,6 +16,7 @@ int cmd_history(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 int cmd_observe(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_runs(int argc, char **argv);

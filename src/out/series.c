@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/xml.h"
 #include "util/error.h"
 #include "util/xalloc.h"
 
@@ -32,27 +33,6 @@ void out_sparkline(FILE *f, const double *v, size_t n, size_t width)
 	free(b);
 }
 
-static void svg__text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
-/* A "nice" tick step (1, 2 or 5 times a power of ten) for about 5 ticks over span. */
-static double svg__step(double span)
-{
-	double raw = span / 5, mag = pow(10, floor(log10(raw))), r = raw / mag;
-
-	return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
-}
-
 int out_series_svg(FILE *f, const struct series_plot *p)
 {
 	const double W = 900, H = 420, L = 80, R = 20, T = 40, B = 50;
@@ -71,7 +51,7 @@ int out_series_svg(FILE *f, const struct series_plot *p)
 		hi = lo + (lo ? fabs(lo) * 0.1 : 1);
 		lo -= (hi - lo);
 	}
-	step = svg__step(hi - lo);
+	step = svg_tick_step(hi - lo);
 	lo = floor(lo / step) * step;
 	hi = ceil(hi / step) * step;
 #define X(i) (L + (n > 1 ? (double)(i) / (double)(n - 1) : 0.5) * (W - L - R))
@@ -81,7 +61,7 @@ int out_series_svg(FILE *f, const struct series_plot *p)
 		   "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
 		   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", W, H, W, H);
 	fputs("<text x=\"450\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">", f);
-	svg__text(f, p->title ? p->title : "");
+	xml_escape(f, p->title ? p->title : "", 0);
 	fputs("</text>\n", f);
 	for (double y = lo; y <= hi + step / 2; y += step) {
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
@@ -90,7 +70,7 @@ int out_series_svg(FILE *f, const struct series_plot *p)
 	}
 	fprintf(f, "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" text-anchor=\"middle\">",
 		(T + H - B) / 2, (T + H - B) / 2);
-	svg__text(f, p->ylabel ? p->ylabel : "");
+	xml_escape(f, p->ylabel ? p->ylabel : "", 0);
 	fprintf(f, "</text>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">run (oldest to newest, %zu runs)</text>\n",
 		(L + W - R) / 2, H - 12, n);
 	/* segments' medians as a step line */
@@ -116,7 +96,7 @@ int out_series_svg(FILE *f, const struct series_plot *p)
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e76f51\" "
 			   "stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#e76f51\" text-anchor=\"start\">",
 			x, x, T, H - B, x + 5, T + 12 + 14.0 * (double)(c % 2));
-		svg__text(f, p->change_label && p->change_label[c] ? p->change_label[c] : "change");
+		xml_escape(f, p->change_label && p->change_label[c] ? p->change_label[c] : "change", 0);
 		fputs("</text>\n", f);
 	}
 #undef X

@@ -1,6 +1,7 @@
 /*
  * XML text escaping with UTF-8 validation (see xml.h).
  */
+#include <math.h>
 #include <stdint.h>
 
 #include "out/xml.h"
@@ -48,4 +49,11 @@ size_t xml_escape(FILE *f, const char *s, size_t max_chars)
 		n++;
 	}
 	return n;
+}
+
+double svg_tick_step(double span)
+{
+	double raw = span / 5, mag = pow(10, floor(log10(raw))), r = raw / mag;
+
+	return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
 }

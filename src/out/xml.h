@@ -16,6 +16,9 @@
  */
 size_t xml_escape(FILE *f, const char *s, size_t max_chars);
 
+/* A "nice" tick step for an axis: 1, 2 or 5 times a power of ten, for about 5 ticks over span. */
+double svg_tick_step(double span);
+
 /* The number of characters (code points; an invalid byte counts one) in s. */
 size_t xml_strlen(const char *s);
 

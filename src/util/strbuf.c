@@ -1,9 +1,11 @@
 #include "util/strbuf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/error.h"
 #include "util/xalloc.h"
 
 void strbuf_init(struct strbuf *sb)
@@ -87,4 +89,39 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(sb, fmt, ap);
 	va_end(ap);
+}
+
+int strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
+{
+	int in = !strcmp(path, "-");
+	FILE *f = in ? stdin : fopen(path, "rb");
+	size_t was = sb->len, n;
+	char buf[65536];
+
+	if (!f)
+		return pe_error("cannot open '%s': %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (sb->len - was + n > max) {
+			sb->len = was;
+			if (sb->buf)
+				sb->buf[was] = '\0';
+			if (!in)
+				fclose(f);
+			return pe_error("'%s' is larger than %zu bytes", in ? "standard input" : path, max);
+		}
+		strbuf_add(sb, buf, n);
+	}
+	if (ferror(f)) {
+		int e = errno;
+
+		sb->len = was;
+		if (sb->buf)
+			sb->buf[was] = '\0';
+		if (!in)
+			fclose(f);
+		return pe_error("cannot read '%s': %s", in ? "standard input" : path, strerror(e));
+	}
+	if (!in)
+		fclose(f);
+	return 0;
 }

@@ -27,6 +27,13 @@ void strbuf_addch(struct strbuf *sb, int c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 
+/*
+ * Appends the whole of file path ("-": standard input), up to max bytes.
+ * Returns 0, or -1 with pe_error() naming the file (cannot open or read,
+ * larger than max) and sb as it was.
+ */
+int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
+
 /* The contents; "" for an unused strbuf (never NULL). */
 static inline const char *strbuf_str(const struct strbuf *sb)
 {
