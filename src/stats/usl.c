@@ -263,8 +263,11 @@ static void usl__finish(const struct usl_point *pts, size_t n, struct usl_fit *f
 	double a[3][3], g[3], mean = 0, tss = 0, s2, t;
 
 	f->rss = usl__rss(pts, n, f->p);
-	for (size_t i = 0; i < n; i++)
+	f->n_max = 0;
+	for (size_t i = 0; i < n; i++) {
 		mean += pts[i].x / (double)n;
+		f->n_max = fmax(f->n_max, pts[i].n);
+	}
 	for (size_t i = 0; i < n; i++)
 		tss += (pts[i].x - mean) * (pts[i].x - mean);
 	f->r2 = tss > 0 ? 1 - f->rss / tss : NAN;
@@ -391,24 +394,38 @@ static int usl__above_zero(const struct usl_fit *f, int u)
 	return !f->at_bound[u] && isfinite(f->ci[u][0]) && f->ci[u][0] > 0;
 }
 
+/* The share of the denominator that σ's or κ's term makes at the largest concurrency measured. */
+static double usl__share(const struct usl_fit *f, int u)
+{
+	double n = f->n_max, sig = f->p[USL_SIGMA] * (n - 1), kap = f->p[USL_KAPPA] * n * (n - 1);
+
+	return (u == USL_SIGMA ? sig : kap) / (1 + sig + kap);
+}
+
 enum usl_kind usl_choose(const struct usl_fit fits[USL_NKINDS], char *why, size_t whylen)
 {
 	const struct usl_fit *u = &fits[USL_USL], *a = &fits[USL_AMDAHL];
+	int kappa = usl__above_zero(u, USL_KAPPA), kappa_matters = usl__share(u, USL_KAPPA) >= USL_PRACTICAL;
+	char k_why[160];
 
-	if (usl__above_zero(u, USL_KAPPA)) {
+	if (kappa && kappa_matters) {
 		snprintf(why, whylen, "κ > 0: its 95%% interval [%.3g, %.3g] lies above 0, so throughput peaks",
 			 u->ci[USL_KAPPA][0], u->ci[USL_KAPPA][1]);
 		return USL_USL;
 	}
-	if (usl__above_zero(a, USL_SIGMA)) {
-		if (u->at_bound[USL_KAPPA] || !isfinite(u->ci[USL_KAPPA][0]))
-			snprintf(why, whylen, "κ is 0 (at its bound) and σ > 0: contention without coherency");
-		else
-			snprintf(why, whylen,
-				 "κ is not distinguishable from 0 (95%% interval [%.3g, %.3g]) and σ > 0: contention without coherency",
-				 u->ci[USL_KAPPA][0], u->ci[USL_KAPPA][1]);
+	if (kappa)
+		snprintf(k_why, sizeof(k_why), "κ's term is %.2g%% of the denominator at N = %g, too small to matter",
+			 100 * usl__share(u, USL_KAPPA), u->n_max);
+	else if (u->at_bound[USL_KAPPA] || !isfinite(u->ci[USL_KAPPA][0]))
+		snprintf(k_why, sizeof(k_why), "κ is 0 or cannot be told from 0 (%s)",
+			 u->df > 0 ? "at its bound" : "no residual degrees of freedom");
+	else
+		snprintf(k_why, sizeof(k_why), "κ is not distinguishable from 0 (95%% interval [%.3g, %.3g])",
+			 u->ci[USL_KAPPA][0], u->ci[USL_KAPPA][1]);
+	if (usl__above_zero(a, USL_SIGMA) && usl__share(a, USL_SIGMA) >= USL_PRACTICAL) {
+		snprintf(why, whylen, "%s and σ > 0: contention without coherency", k_why);
 		return USL_AMDAHL;
 	}
-	snprintf(why, whylen, "neither σ nor κ is distinguishable from 0: throughput grows in proportion");
+	snprintf(why, whylen, "%s, and neither is σ: throughput grows in proportion to N", k_why);
 	return USL_LINEAR;
 }

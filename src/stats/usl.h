@@ -39,6 +39,7 @@ struct usl_fit {
 	double r2;			/* 1 − rss / total sum of squares around the mean */
 	double residual_se;		/* sqrt(rss / df) */
 	int df;				/* points − fitted parameters */
+	double n_max;			/* the largest concurrency measured */
 	int iterations;
 };
 
@@ -63,9 +64,13 @@ double usl_peak_x(const struct usl_fit *f);
 
 /*
  * The model the data supports: the USL when κ's confidence interval lies
- * above 0; else Amdahl when σ's does; else linear. why gets a sentence
- * saying so (caller's buffer).
+ * above 0 and its term is at least USL_PRACTICAL of the denominator at the
+ * largest concurrency measured (a κ of 1e-15 that exact data leaves is not
+ * coherency); else Amdahl when the same holds for σ; else linear. why gets
+ * a sentence saying so (caller's buffer).
  */
+#define USL_PRACTICAL 0.01
+
 enum usl_kind usl_choose(const struct usl_fit fits[USL_NKINDS], char *why, size_t whylen);
 
 const char *usl_kind_name(enum usl_kind k);	/* "linear", "amdahl", "usl" */
