@@ -33,6 +33,7 @@ static const struct cmd_struct commands[] = {
 	{ "compare", cmd_compare, "compare two runs, metric by metric, with a verdict; a CI gate" },
 	{ "history", cmd_history, "a benchmark's series over time, with change points" },
 	{ "model", cmd_model, "fit USL, Amdahl and linear scaling to throughput by concurrency: the peak, predictions" },
+	{ "mcp", cmd_mcp, "serve perfeng's commands as tools to AI agents (Model Context Protocol, stdio)" },
 	{ "runs", cmd_runs, "the results store: list, show, tag, rm" },
 	{ "import", cmd_import, "bring hyperfine or perfeng JSON into the results store" },
 };

@@ -15,6 +15,7 @@ int cmd_flamegraph(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_mcp(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_observe(int argc, char **argv);

@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "store/store.h"
+#include "util/options.h"
 
 int cmd_color_stderr(void)
 {
@@ -27,6 +28,8 @@ void cmd_usage_env(FILE *f, unsigned which)
 		{ CMD_ENV_NVML, "PERFENG_NVML_LIB", "the NVML library to load for GPUs (default libnvidia-ml.so.1)" },
 	};
 
+	if (options_help_json())
+		return;
 	fputs("\nEnvironment:\n", f);
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		if (!vars[i].flag || (which & vars[i].flag))

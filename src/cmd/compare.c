@@ -489,17 +489,18 @@ static size_t build_rows(struct row *rows, const struct side *a, const struct si
 static void compare_help(const struct option *opts)
 {
 	options_usage(stdout, compare_usage, opts);
-	printf("\nA and B: a run id, NAME (its latest run), NAME@latest, NAME@latest~N,\n"
-	       "NAME@TAG, or a JSON file (perfeng's or hyperfine's; FILE#N picks a result,\n"
-	       "counting from 1).\n"
-	       "\nThe primary metric is gated: wall for bench and diagnose runs, rps for load,\n"
-	       "max_rate for find-max. A regression needs p < 0.05 (Holm-adjusted over the\n"
-	       "gated metrics) and a 95%% CI wholly beyond the band; earlier runs of A's name\n"
-	       "in the store widen the band to what identical runs differ by.\n"
-	       "\nExit codes: 0 compared, and no gate given or none failed (a regression is\n"
-	       "shown, not failed, without --fail-on or --max-regression); 1 a gate failed;\n"
-	       "2 usage error; 3 a run or file not found, the store unreadable, no metric\n"
-	       "in common.\n");
+	if (!options_help_json())
+		printf("\nA and B: a run id, NAME (its latest run), NAME@latest, NAME@latest~N,\n"
+		       "NAME@TAG, or a JSON file (perfeng's or hyperfine's; FILE#N picks a result,\n"
+		       "counting from 1).\n"
+		       "\nThe primary metric is gated: wall for bench and diagnose runs, rps for load,\n"
+		       "max_rate for find-max. A regression needs p < 0.05 (Holm-adjusted over the\n"
+		       "gated metrics) and a 95%% CI wholly beyond the band; earlier runs of A's name\n"
+		       "in the store widen the band to what identical runs differ by.\n"
+		       "\nExit codes: 0 compared, and no gate given or none failed (a regression is\n"
+		       "shown, not failed, without --fail-on or --max-regression); 1 a gate failed;\n"
+		       "2 usage error; 3 a run or file not found, the store unreadable, no metric\n"
+		       "in common.\n");
 	cmd_usage_env(stdout, CMD_ENV_STORE);
 }
 

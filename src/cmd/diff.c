@@ -107,8 +107,9 @@ int cmd_diff(int argc, char **argv)
 	if (rc == OPT_HELP) {
 		options_usage(stdout, diff_usage, opts);
 		cmd_usage_env(stdout, CMD_ENV_STORE);
-		printf("\nBEFORE and AFTER: files of folded stacks or `perf script` text, or runs saved\n"
-		       "by `perfeng profile --save` (a run id, NAME, NAME@latest~N, NAME@TAG).\n");
+		if (!options_help_json())
+			printf("\nBEFORE and AFTER: files of folded stacks or `perf script` text, or runs saved\n"
+			       "by `perfeng profile --save` (a run id, NAME, NAME@latest~N, NAME@TAG).\n");
 		return PE_EXIT_OK;
 	}
 	if (!rc && npos != 2)

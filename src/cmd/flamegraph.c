@@ -102,8 +102,9 @@ int cmd_flamegraph(int argc, char **argv)
 	if (rc == OPT_HELP) {
 		options_usage(stdout, flamegraph_usage, opts);
 		cmd_usage_env(stdout, CMD_ENV_STORE);
-		printf("\nFILE holds folded stacks ('main;work;leaf 42') or the text of `perf script`,\n"
-		       "told apart by their content; without FILE, standard input.\n");
+		if (!options_help_json())
+			printf("\nFILE holds folded stacks ('main;work;leaf 42') or the text of `perf script`,\n"
+			       "told apart by their content; without FILE, standard input.\n");
 		free(invocation);
 		return PE_EXIT_OK;
 	}

@@ -174,9 +174,10 @@ static int history_parse(int argc, char **argv, struct history_args *h)
 
 	if (rc == OPT_HELP) {
 		options_usage(stdout, history_usage, opts);
-		printf("\nExit codes: 0 shown (and with --fail-on change, no regression's change\n"
-		       "point among the last N runs); 1 there is one; 2 usage error; 3 no such\n"
-		       "run or metric, the store unreadable.\n");
+		if (!options_help_json())
+			printf("\nExit codes: 0 shown (and with --fail-on change, no regression's change\n"
+			       "point among the last N runs); 1 there is one; 2 usage error; 3 no such\n"
+			       "run or metric, the store unreadable.\n");
 		cmd_usage_env(stdout, CMD_ENV_STORE);
 		return OPT_HELP;
 	}

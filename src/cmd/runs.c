@@ -242,7 +242,8 @@ int cmd_runs(int argc, char **argv)
 	if (rc == OPT_HELP) {
 		options_usage(stdout, runs_usage, opts);
 		cmd_usage_env(stdout, CMD_ENV_STORE);
-		printf("\n<run>: an id, NAME (its latest run), NAME@latest, NAME@latest~N, or NAME@TAG.\n");
+		if (!options_help_json())
+			printf("\n<run>: an id, NAME (its latest run), NAME@latest, NAME@latest~N, or NAME@TAG.\n");
 		return PE_EXIT_OK;
 	}
 	verb = npos ? argv[0] : NULL;
@@ -328,8 +329,9 @@ int cmd_import(int argc, char **argv)
 	if (rc == OPT_HELP) {
 		options_usage(stdout, import_usage, opts);
 		cmd_usage_env(stdout, CMD_ENV_STORE);
-		printf("\nEach file is perfeng's JSON (bench --export-json) or hyperfine's (--export-json);\n"
-		       "one run per result. Every file is read and checked before anything is written.\n");
+		if (!options_help_json())
+			printf("\nEach file is perfeng's JSON (bench --export-json) or hyperfine's (--export-json);\n"
+			       "one run per result. Every file is read and checked before anything is written.\n");
 		free(tags.v);
 		return PE_EXIT_OK;
 	}

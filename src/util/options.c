@@ -100,6 +100,13 @@ static int options__apply(const struct option *o, const char **args, int negated
 	return 0;
 }
 
+static int options__help_json;
+
+int options_help_json(void)
+{
+	return options__help_json;
+}
+
 int options_parse(int argc, char **argv, const struct option *opts, int *nposp)
 {
 	int npos = 0, i = 1;
@@ -123,6 +130,10 @@ int options_parse(int argc, char **argv, const struct option *opts, int *nposp)
 		}
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
 			return OPT_HELP;
+		if (!strcmp(arg, "--help=json")) {
+			options__help_json = 1;
+			return OPT_HELP;
+		}
 		i++;
 		if (arg[1] == '-') {
 			const char *eq = strchr(arg + 2, '=');
@@ -174,8 +185,65 @@ int options_parse(int argc, char **argv, const struct option *opts, int *nposp)
 	return 0;
 }
 
+/* s as a JSON string. */
+static void options__json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void options__usage_json(FILE *f, const char *usage, const struct option *opts)
+{
+	static const char *const types[] = {
+		[OPTT_FLAG] = "flag", [OPTT_UINT] = "uint", [OPTT_STRING] = "string",
+		[OPTT_DURATION] = "duration", [OPTT_SIZE] = "size", [OPTT_PERCENT] = "percent",
+		[OPTT_CALLBACK] = "callback", [OPTT_LIST] = "list",
+	};
+	const char *group = "";
+	int first = 1;
+
+	fputs("{\"usage\": ", f);
+	options__json_str(f, usage);
+	fputs(", \"options\": [", f);
+	for (const struct option *o = opts; o->type != OPTT_END; o++) {
+		char sh[2] = { (char)o->short_name, 0 };
+
+		if (o->type == OPTT_GROUP) {
+			group = o->help;
+			continue;
+		}
+		fputs(first ? "{\"long\": " : ", {\"long\": ", f);
+		first = 0;
+		options__json_str(f, o->long_name ? o->long_name : "");
+		fputs(", \"short\": ", f);
+		options__json_str(f, sh);
+		fprintf(f, ", \"type\": \"%s\", \"arg\": ", types[o->type]);
+		options__json_str(f, o->argh ? o->argh : "");
+		fprintf(f, ", \"nargs\": %d, \"help\": ", o->type == OPTT_FLAG ? 0 : options__nargs(o));
+		options__json_str(f, o->help);
+		fputs(", \"group\": ", f);
+		options__json_str(f, group);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
 void options_usage(FILE *f, const char *usage, const struct option *opts)
 {
+	if (options__help_json) {
+		options__usage_json(f, usage, opts);
+		return;
+	}
 	fprintf(f, "usage: %s\n", usage);
 	for (const struct option *o = opts; o->type != OPTT_END; o++) {
 		char lhs[128];

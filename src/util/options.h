@@ -62,11 +62,25 @@ struct option {
  * Parses argv[1..argc-1] (argv[0] is the command name). Options and
  * positional arguments may be mixed; "--" ends options. On success returns 0
  * and moves the positional arguments to argv[0..*nposp-1]. Returns OPT_HELP
- * for -h/--help, or -1 with pe_error() set.
+ * for -h/--help (and --help=json), or -1 with pe_error() set.
  */
 int options_parse(int argc, char **argv, const struct option *opts, int *nposp);
 
-/* Writes "usage: <usage>" and the option table to f. */
+/*
+ * Writes "usage: <usage>" and the option table to f; after --help=json,
+ * the same as one JSON object on one line instead, for programs that build
+ * on the command line (perfeng mcp's tool schemas):
+ *   {"usage": "...", "options": [{"long": "runs", "short": "r",
+ *    "type": "uint", "arg": "<N>", "nargs": 1, "help": "...",
+ *    "group": "..."}, ...]}
+ * type is flag, uint, string, duration, size, percent, list or callback.
+ */
 void options_usage(FILE *f, const char *usage, const struct option *opts);
+
+/*
+ * 1 after options_parse() saw --help=json: a command then prints nothing but
+ * options_usage()'s JSON (cmd_usage_env and the help's prose stay quiet).
+ */
+int options_help_json(void);
 
 #endif
