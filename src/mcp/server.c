@@ -29,6 +29,7 @@ enum {
 
 #define MCP_TICK_NS (200 * NS_PER_MS)
 #define MCP_MAX_FLAMEGRAPHS 64
+#define MCP_MAX_CANCELLED 16
 
 static const char *const mcp_versions[] = { MCP_PROTOCOL_LATEST, "2025-06-18", "2025-03-26" };
 
@@ -53,6 +54,9 @@ struct mcp_server {
 	char tmpdir[64];
 	char *flamegraphs[MCP_MAX_FLAMEGRAPHS];
 	size_t nflamegraphs;
+	/* the results of cancelled calls (what was measured until then), oldest dropped */
+	char *cancelled[MCP_MAX_CANCELLED];
+	size_t ncancelled;	/* ever: the n-th is perfeng://cancelled/n */
 };
 
 struct mcp_server *mcp_server_new(const struct mcp_server_opts *o)
@@ -76,6 +80,8 @@ void mcp_server_free(struct mcp_server *s)
 		unlink(s->flamegraphs[i]);
 		free(s->flamegraphs[i]);
 	}
+	for (size_t i = 0; i < MCP_MAX_CANCELLED; i++)
+		free(s->cancelled[i]);
 	if (s->tmpdir[0])
 		rmdir(s->tmpdir);
 	strbuf_release(&s->in);
@@ -473,8 +479,18 @@ static void mcp__tools_call(struct mcp_server *s, const json_t *id, const json_t
 		json_object_set_new(json_object_get(res, "structuredContent") ? json_object_get(res, "structuredContent") : res,
 				    "flamegraph", json_sprintf("perfeng://flamegraphs/%zu", s->nflamegraphs));
 	}
-	if (a.cancelled)
-		json_decref(res);	/* the protocol: a cancelled request gets no response */
+	if (a.cancelled) {
+		/*
+		 * The protocol: a cancelled request gets no response. What the
+		 * command measured until it stopped is kept as a resource.
+		 */
+		json_t *sc = json_object_get(res, "structuredContent");
+		size_t k = s->ncancelled++ % MCP_MAX_CANCELLED;
+
+		free(s->cancelled[k]);
+		s->cancelled[k] = sc ? json_dumps(sc, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
+		json_decref(res);
+	}
 	else
 		mcp__result(s, id, res);
 out:
@@ -512,6 +528,12 @@ static void mcp__resources_list(struct mcp_server *s, const json_t *id)
 		json_array_append_new(list, json_pack("{s:o,s:o,s:s}", "uri", json_sprintf("perfeng://flamegraphs/%zu", i + 1),
 						      "name", json_sprintf("flame graph %zu of this session", i + 1),
 						      "mimeType", "image/svg+xml"));
+	for (i = s->ncancelled > MCP_MAX_CANCELLED ? s->ncancelled - MCP_MAX_CANCELLED : 0; i < s->ncancelled; i++)
+		if (s->cancelled[i % MCP_MAX_CANCELLED])
+			json_array_append_new(list, json_pack("{s:o,s:o,s:s,s:s}", "uri", json_sprintf("perfeng://cancelled/%zu", i + 1),
+							      "name", json_sprintf("cancelled call %zu of this session", i + 1),
+							      "description", "what a cancelled tool call measured until it stopped",
+							      "mimeType", "application/json"));
 	mcp__result(s, id, json_pack("{so}", "resources", list));
 }
 
@@ -541,6 +563,10 @@ static void mcp__resources_read(struct mcp_server *s, const json_t *id, const js
 		mime = "image/svg+xml";
 		if (strbuf_read_file(&text, s->flamegraphs[n - 1], 64u << 20) < 0)
 			strbuf_reset(&text);
+	} else if (!strncmp(uri, "perfeng://cancelled/", 20) && (n = strtoll(uri + 20, &end, 10)) > 0 && !*end &&
+		   (size_t)n <= s->ncancelled && (size_t)n + MCP_MAX_CANCELLED > s->ncancelled &&
+		   s->cancelled[(n - 1) % MCP_MAX_CANCELLED]) {
+		strbuf_addstr(&text, s->cancelled[(n - 1) % MCP_MAX_CANCELLED]);
 	}
 	if (!text.len) {
 		mcp__send(s, json_pack("{sOs{sissso}}", "id", id, "error", "code", MCP_RESOURCE_NOT_FOUND, "message",

@@ -77,7 +77,11 @@ is "$(jq -S -c .structuredContent.result "$O/compare.json")" \
 	"$("$PERFENG_BIN" compare --json 'mcp@latest~1' mcp@latest 2>/dev/null | jq -S -c .)" "compare: exactly the CLI's JSON"
 is "$(jq -S -c .structuredContent.result "$O/model.json")" "$("$PERFENG_BIN" model --json "$T/spec.csv" | jq -S -c .)" \
 	"model: exactly the CLI's JSON"
-jq_is "$O/diagnose.json" '.structuredContent.result.verdict.name' '"cpu-bound"' "diagnose pe-burn: cpu-bound"
+# a spinning thread: cpu-bound, or cpu-starved when the tests beside it take the CPUs
+jq_ok "$O/diagnose.json" '.structuredContent.result.verdict.name | IN("cpu-bound", "cpu-starved")' "diagnose pe-burn: a CPU verdict"
+"$PERFENG_BIN" diagnose --json -- "$H/pe-burn" 1 100 >"$T/diag-cli.json" 2>/dev/null
+is "$(jq -c '.structuredContent.result | keys' "$O/diagnose.json")" "$(jq -c 'keys' "$T/diag-cli.json")" \
+	"diagnose: the keys of the CLI's JSON"
 jq_is "$O/profile.json" '.result.structuredContent.result.top_functions[0].function' '"burn"' "profile pe-burn: burn on top"
 jq_ok "$O/profile.json" '.result.structuredContent.workload_output | test("^cpu_ms [0-9]+\n$")' \
 	"what the program printed (cpu_ms N) is kept apart from perfeng's JSON"
@@ -94,6 +98,9 @@ jq_ok "$O/cancel.json" '.progress | (.[1].progress > .[0].progress) and (.[0].to
 like "$(jq -r .err "$O/cancel.json")" 'enough' "the client cancelled the call"
 jq_is "$O/cancel.json" '.after' '{}' "the server answers a ping after the cancel"
 ok "the cancelled load is stopped: no perfeng load left" no_load_left
+jq_is "$O/cancel.json" '.kept.exit_code' 130 "what it measured is kept as perfeng://cancelled/1: stopped as at Ctrl-C (130)"
+jq_ok "$O/cancel.json" '.kept.result.responses > 0 and .kept.result.requests >= .kept.result.responses' \
+	"with the responses counted until the cancel"
 
 # --- tool errors ---------------------------------------------------------------------------------------
 jq_is "$O/load_refused.json" '.isError' true "load to a host not allowed: a tool error"

@@ -88,7 +88,8 @@ await step("cancel", async () => {
 		err = String(e && e.message ? e.message : e);
 	}
 	const after = await client.ping();	// the server still serves
-	return { progress, err, after };
+	const kept = await client.readResource({ uri: "perfeng://cancelled/1" });	// what it measured
+	return { progress, err, after, kept: JSON.parse(kept.contents[0].text) };
 });
 
 await step("load", () => call("load", { url: env.URL, requests: 200, connections: 2 }));
