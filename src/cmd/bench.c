@@ -31,7 +31,7 @@
 #include "util/xalloc.h"
 
 #define MAX_BENCHMARKS 10000
-#define SHELL_CALIBRATION_RUNS 20
+#define SHELL_CALIBRATION_RUNS 50	/* as hyperfine */
 #define FAST_COMMAND_S 0.005
 
 static const char bench_usage[] = "perfeng bench [options] <command>...";
@@ -217,6 +217,10 @@ static char **command_argv(const struct bench_args *b, const char *cmd)
 	char **argv, **shell;
 	int n;
 
+	if (!cmd[strspn(cmd, " \t\n")]) {	/* a shell would run it, and measure nothing */
+		pe_error("empty command");
+		return NULL;
+	}
 	if (!b->shell) {
 		if (argv_split(cmd, &argv, NULL) < 0)
 			return NULL;
@@ -240,19 +244,18 @@ static const char *hook_for(const struct string_list *l, size_t i)
 	return l->n == 1 ? l->v[0] : l->v[i];
 }
 
-static int hook_argv(const struct bench_args *b, const struct string_list *l, size_t i,
-		     const struct bench_param *params, size_t np, char ***out)
+static int hook_build(const struct bench_args *b, const struct string_list *l, size_t i,
+		      const struct bench_param *params, size_t np, struct bench_hook *out)
 {
 	const char *h = hook_for(l, i);
-	char *s;
 
-	*out = NULL;
+	out->text = NULL;
+	out->argv = NULL;
 	if (!h)
 		return 0;
-	s = substitute(h, params, np);
-	*out = command_argv(b, s);
-	free(s);
-	return *out ? 0 : -1;
+	out->text = substitute(h, params, np);
+	out->argv = command_argv(b, out->text);
+	return out->argv ? 0 : -1;
 }
 
 /*
@@ -310,10 +313,10 @@ static int build_commands(struct bench_args *b, char **cmds, int ncmds,
 			c->argv = command_argv(b, c->command);
 			if (!c->argv)
 				goto fail;
-			if (hook_argv(b, &b->setup, (size_t)ci, c->params, np, &c->setup) < 0 ||
-			    hook_argv(b, &b->prepare, (size_t)ci, c->params, np, &c->prepare) < 0 ||
-			    hook_argv(b, &b->conclude, (size_t)ci, c->params, np, &c->conclude) < 0 ||
-			    hook_argv(b, &b->cleanup, (size_t)ci, c->params, np, &c->cleanup) < 0)
+			if (hook_build(b, &b->setup, (size_t)ci, c->params, np, &c->setup) < 0 ||
+			    hook_build(b, &b->prepare, (size_t)ci, c->params, np, &c->prepare) < 0 ||
+			    hook_build(b, &b->conclude, (size_t)ci, c->params, np, &c->conclude) < 0 ||
+			    hook_build(b, &b->cleanup, (size_t)ci, c->params, np, &c->cleanup) < 0)
 				goto fail;
 			if (plain) {
 				for (size_t p = 0; p < c->nparams; p++) {
@@ -521,9 +524,10 @@ static void warn_about(const struct bench_report *r, size_t i)
 			 "counted because of --ignore-failure.", c->name, failed, c->nruns);
 }
 
-static void show_failure(const struct bench_failure *f)
+static void show_failure(const struct bench_failure *f, const char *shell)
 {
 	const struct run_result *r = &f->res;
+	int shell_code = shell && r->status == RUN_EXITED && (r->exit_code == 126 || r->exit_code == 127);
 
 	if (r->err_len) {
 		fprintf(stderr, "perfeng: its standard error%s:\n", r->err_len >= RUN_ERR_TAIL ?
@@ -532,8 +536,11 @@ static void show_failure(const struct bench_failure *f)
 		if (r->err_tail[r->err_len - 1] != '\n')
 			fputc('\n', stderr);
 	}
+	if (shell_code)
+		fprintf(stderr, "perfeng: %d is the shell's code for a command %s.\n", r->exit_code,
+			r->exit_code == 127 ? "not found" : "that cannot be executed");
 	/* not for a command that could not start: -i would not help */
-	if ((!strcmp(f->what, "benchmark") || !strcmp(f->what, "warmup")) &&
+	if ((!strcmp(f->what, "benchmark") || !strcmp(f->what, "warmup")) && !shell_code &&
 	    (r->status != RUN_EXITED || r->exit_code != 0))
 		fprintf(stderr, "perfeng: use -i/--ignore-failure to benchmark it anyway.\n");
 }
@@ -576,8 +583,8 @@ int cmd_bench(int argc, char **argv)
 		OPT_FLAG(0, "interleave", &b.interleave, "run the commands in alternation, to cancel drift (the default)"),
 		OPT_FLAG(0, "no-interleave", &b.no_interleave, "run each command's runs one after the other"),
 		OPT_GROUP("Commands:"),
-		OPT_STRING('S', "shell", &b.shell, "<SHELL>", "run commands through SHELL -c (default: none, split and exec)"),
-		OPT_FLAG('N', NULL, &b.no_shell, "no shell (the default; as hyperfine's -N)"),
+		OPT_STRING('S', "shell", &b.shell, "<SHELL>", "run commands through SHELL -c, its start-up subtracted (default: sh; none: no shell)"),
+		OPT_FLAG('N', NULL, &b.no_shell, "no shell: split each command into words and exec it (--shell=none)"),
 		OPT_LIST('n', "command-name", &b.names, "<NAME>", "name for the next command (repeatable)"),
 		OPT_LIST('s', "setup", &b.setup, "<CMD>", "run CMD once before the runs of each command"),
 		OPT_LIST('p', "prepare", &b.prepare, "<CMD>", "run CMD before each run"),
@@ -641,8 +648,11 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (b.time_unit && parse_time_unit(b.time_unit, &unit) < 0)
 		goto usage;
+	/* a shell by default, as hyperfine: pipes and && work; -N for none */
 	if (b.no_shell || (b.shell && !strcmp(b.shell, "none")))
 		b.shell = NULL;
+	else if (!b.shell || !strcmp(b.shell, "default"))
+		b.shell = "sh";
 
 	/* the --reference command goes first */
 	cmdv = xcalloc((size_t)npos + 2, sizeof(*cmdv));
@@ -717,17 +727,9 @@ int cmd_bench(int argc, char **argv)
 		cmd_warn("the machine is busy (load average %.2f on %d cores); results may be noisy",
 			 env.loadavg_before[0], env.cores);
 	stop_catch();
-	if (b.shell) {
-		if (bench_calibrate_shell(&b.o, cmds[0].argv[0], SHELL_CALIBRATION_RUNS) < 0) {
-			status = cmd_fail(stop_signal ? PE_EXIT_INTERRUPTED : PE_EXIT_RUNTIME,
-					  "%s", pe_errmsg());
-			goto out;
-		}
-		if (!b.quiet && !b.json) {
-			char t[64];
-			fprintf(stderr, "perfeng: the shell's start-up (%s) is subtracted from each run\n",
-				fmt_time(t, sizeof(t), b.o.shell_wall, unit));
-		}
+	if (b.shell && bench_calibrate_shell(&b.o, b.shell, SHELL_CALIBRATION_RUNS) < 0) {
+		status = cmd_fail(stop_signal ? PE_EXIT_INTERRUPTED : PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto out;
 	}
 
 	pctx.sum = xcalloc(n, sizeof(*pctx.sum));
@@ -743,7 +745,7 @@ int cmd_bench(int argc, char **argv)
 	progress_clear(&pctx.bar);
 	if (rc < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		show_failure(&fail);
+		show_failure(&fail, b.shell);
 		goto out;
 	}
 	env_loadavg(env.loadavg_after);
@@ -800,6 +802,7 @@ int cmd_bench(int argc, char **argv)
 		if (out_bench_json(stdout, &rep) < 0)
 			status = cmd_fail(PE_EXIT_RUNTIME, "standard output: %s", pe_errmsg());
 	} else {
+		out_bench_shell_note(stdout, &rep);
 		for (size_t i = 0; i < n; i++)
 			out_bench_command(stdout, &rep, i);
 		if (n >= 2)

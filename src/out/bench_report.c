@@ -102,6 +102,18 @@ static const char *report__stop_text(const struct bench_command *c, const struct
 	return buf;
 }
 
+void out_bench_shell_note(FILE *f, const struct bench_report *r)
+{
+	char w[64];
+
+	if (!r->shell)
+		return;
+	fmt_time(w, sizeof(w), r->opts->shell_wall, r->unit);
+	fprintf(f, "Shell: '%s -c', its start-up (%s, mean of %u runs of '%s -c \"\"') "
+		"subtracted from each time; -N for none\n\n",
+		r->shell, w, r->opts->shell_runs, r->shell);
+}
+
 void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 {
 	const struct bench_command *c = &r->cmds[i];
@@ -452,8 +464,9 @@ json_t *out_bench_json_doc(const struct bench_report *r)
 	json_object_set_new(pe, "interleaved", json_boolean(r->n >= 2 && r->opts && r->opts->interleave));
 	json_object_set_new(pe, "shell", r->shell ? json_string(r->shell) : json_null());
 	json_object_set_new(pe, "shell_spawn_subtracted", r->shell ?
-			    json_pack("{s:o,s:o,s:o}", "wall", json_num(r->opts->shell_wall),
-				      "user", json_num(r->opts->shell_user), "system", json_num(r->opts->shell_sys)) :
+			    json_pack("{s:o,s:o,s:o,s:I}", "wall", json_num(r->opts->shell_wall),
+				      "user", json_num(r->opts->shell_user), "system", json_num(r->opts->shell_sys),
+				      "runs", (json_int_t)r->opts->shell_runs) :
 			    json_null());
 	json_object_set_new(pe, "interrupted", json_boolean(r->interrupted));
 	json_object_set_new(pe, "counters_excluding_kernel", r->counters && r->counters->enabled ?

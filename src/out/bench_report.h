@@ -40,6 +40,8 @@ struct bench_report {
 	int interrupted;
 };
 
+/* Once, before the blocks: the shell the commands ran through and what was subtracted (nothing without one). */
+void out_bench_shell_note(FILE *f, const struct bench_report *r);
 /* The block for command i ("Benchmark 1: ..."). */
 void out_bench_command(FILE *f, const struct bench_report *r, size_t i);
 /* The comparison of every command against the reference (n >= 2). */
