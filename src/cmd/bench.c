@@ -53,7 +53,9 @@ struct bench_args {
 	const char *scan[3];		/* -P VAR MIN MAX */
 	const char *step;		/* -D */
 	const char *input, *output, *shell, *time_unit, *sort, *reference;
-	const char *export_json, *export_csv, *export_md;
+	const char *export_json, *export_csv, *export_md, *export_adoc, *export_org;
+	const char *style;
+	int show_output, min_time_set;
 	const char *save, *store;
 	struct string_list tags;
 	double noise;
@@ -103,6 +105,14 @@ static int cb_runs(const struct option *opt, const char **a)
 
 	b->runs_set = 1;
 	return parse_uint(a[0], &b->runs);
+}
+
+static int cb_min_time(const struct option *opt, const char **a)
+{
+	struct bench_args *b = opt->value;
+
+	b->min_time_set = 1;
+	return parse_duration_ns(a[0], &b->o.min_time_ns);
 }
 
 static int cb_min_runs(const struct option *opt, const char **a)
@@ -457,6 +467,14 @@ static int validate(struct bench_args *b)
 		return pe_error("--runs cannot be combined with --min-runs or --max-runs");
 	if (b->runs && b->o.precision > 0)
 		return pe_error("--runs cannot be combined with --precision");
+	if (b->min_time_set && (b->runs || b->o.precision > 0))
+		return pe_error("--min-benchmarking-time cannot be combined with %s",
+				b->runs ? "--runs" : "--precision");
+	if (b->show_output && b->output && strcmp(b->output, "inherit"))
+		return pe_error("--show-output is --output inherit; it cannot be combined with --output %s",
+				b->output);
+	if (b->json && b->style && !strcmp(b->style, "none"))
+		return pe_error("--style none prints nothing and --json prints the JSON; choose one");
 	if (b->min_runs_set && b->min_runs < 1)
 		return pe_error("--min-runs must be at least 1");
 	if (b->max_runs && b->max_runs < (b->min_runs_set ? b->min_runs : 1))
@@ -500,6 +518,38 @@ static void release_args(struct bench_args *b)
 		close(b->o.stdout_fd);
 }
 
+/* --- --style ------------------------------------------------------------------ */
+
+/* What --style turns on: hyperfine's five styles, and auto. */
+struct style {
+	int progress;		/* 1: always, 0: never, -1: when stderr is a terminal */
+	int color;		/* 1: always, 0: never, -1: by the terminal and NO_COLOR */
+	int silent;		/* none: no text, no progress, no notes */
+};
+
+static int parse_style(const char *s, struct style *st)
+{
+	static const struct {
+		const char *name;
+		struct style st;
+	} styles[] = {
+		{ "auto", { -1, -1, 0 } },
+		{ "basic", { 0, 0, 0 } },
+		{ "full", { 1, 1, 0 } },
+		{ "nocolor", { 1, 0, 0 } },
+		{ "color", { 0, 1, 0 } },
+		{ "none", { 0, 0, 1 } },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(styles); i++) {
+		if (!strcmp(s ? s : "auto", styles[i].name)) {
+			*st = styles[i].st;
+			return 0;
+		}
+	}
+	return pe_error("--style: '%s' is not one of auto, basic, full, nocolor, color, none", s);
+}
+
 /* --- warnings ---------------------------------------------------------------- */
 
 static void warn_about(const struct bench_report *r, size_t i)
@@ -516,7 +566,8 @@ static void warn_about(const struct bench_report *r, size_t i)
 			 "machine, --warmup, or --interleave.", c->name, w->max_abs_z / 0.6745);
 	if (w->mean < FAST_COMMAND_S)
 		cmd_warn("'%s' takes less than 5 ms: process start-up and timer resolution weigh on "
-			 "the result; prefer a longer workload for small differences.", c->name);
+			 "the result; prefer a longer workload for small differences%s.", c->name,
+			 r->shell ? ", or -N to leave out the shell, whose start-up varies from run to run" : "");
 	for (size_t k = 0; k < c->nruns; k++)
 		failed += c->runs[k].exit_code != 0;
 	if (failed)
@@ -575,6 +626,7 @@ int cmd_bench(int argc, char **argv)
 		OPT_UINT('w', "warmup", &b.warmup, "<N>", "run each command N times before measuring (default 0)"),
 		OPT_CALLBACK('r', "runs", &b, "<N>", "exactly N runs per command (default: at least 10 and 3 s)", cb_runs, 1),
 		OPT_CALLBACK('m', "min-runs", &b, "<N>", "at least N runs (default 10)", cb_min_runs, 1),
+		OPT_CALLBACK(0, "min-benchmarking-time", &b, "<SECS>", "without -r: at least SECS of timing runs (default 3)", cb_min_time, 1),
 		OPT_UINT('M', "max-runs", &b.max_runs, "<N>", "at most N runs (default: no limit)"),
 		OPT_PERCENT(0, "precision", &b.o.precision, "<P>", "run until the median's 95% CI is within ±P (e.g. 1%)"),
 		OPT_DURATION(0, "time-budget", &b.o.time_budget_ns, "<DUR>", "stop each command after DUR of runs (default 60s with --precision)"),
@@ -595,6 +647,7 @@ int cmd_bench(int argc, char **argv)
 		OPT_CALLBACK('L', "parameter-list", &b, "<VAR> <A,B,...>", "benchmark for each value of VAR (repeatable)", cb_list, 2),
 		OPT_STRING(0, "input", &b.input, "<FILE|null>", "standard input of the commands (default null)"),
 		OPT_STRING(0, "output", &b.output, "<WHERE>", "their standard output: null (default), pipe, inherit, or a file"),
+		OPT_FLAG(0, "show-output", &b.show_output, "their standard output and error go to perfeng's (--output inherit)"),
 		OPT_FLAG(0, "no-counters", &b.no_counters, "do not open perf counters on the commands"),
 		OPT_GROUP("Comparison:"),
 		OPT_STRING(0, "reference", &b.reference, "<CMD>", "benchmark CMD first and compare the others with it (default: the fastest)"),
@@ -605,8 +658,11 @@ int cmd_bench(int argc, char **argv)
 		OPT_STRING(0, "export-json", &b.export_json, "<FILE>", "write the results as JSON (hyperfine's, with perfeng's additions)"),
 		OPT_STRING(0, "export-csv", &b.export_csv, "<FILE>", "write the summary as CSV"),
 		OPT_STRING(0, "export-markdown", &b.export_md, "<FILE>", "write the comparison as a Markdown table"),
+		OPT_STRING(0, "export-asciidoc", &b.export_adoc, "<FILE>", "write the comparison as an AsciiDoc table"),
+		OPT_STRING(0, "export-orgmode", &b.export_org, "<FILE>", "write the comparison as an Emacs org-mode table"),
 		OPT_FLAG(0, "json", &b.json, "print the JSON to standard output instead of the text"),
 		OPT_FLAG('q', "quiet", &b.quiet, "no progress bar and no notes on standard error"),
+		OPT_STRING(0, "style", &b.style, "<STYLE>", "auto (default), basic, full, nocolor, color, or none (no output but errors)"),
 		OPT_GROUP("Results store:"),
 		OPT_STRING(0, "save", &b.save, "<NAME>", "save the results as runs named NAME (NAME/<command> for several)"),
 		OPT_LIST(0, "tag", &b.tags, "<TAG>", "tag the saved runs (repeatable)"),
@@ -621,11 +677,14 @@ int cmd_bench(int argc, char **argv)
 	struct bench_failure fail;
 	struct progress_ctx pctx = { 0 };
 	enum time_unit unit = TU_AUTO;
-	struct export ex[3] = {
+	struct export ex[] = {
 		{ NULL, "--export-json", out_bench_json },
 		{ NULL, "--export-csv", out_bench_csv },
 		{ NULL, "--export-markdown", out_bench_markdown },
+		{ NULL, "--export-asciidoc", out_bench_asciidoc },
+		{ NULL, "--export-orgmode", out_bench_orgmode },
 	};
+	struct style style = { -1, -1, 0 };
 	int nex = 0;
 	char **cmdv = NULL, *invocation;
 	struct store *st = NULL;
@@ -640,8 +699,15 @@ int cmd_bench(int argc, char **argv)
 		free(invocation);
 		return PE_EXIT_OK;
 	}
-	if (rc < 0 || (rc = expand_scan(&b)) < 0 || (rc = validate(&b)) < 0)
+	if (rc < 0 || (rc = expand_scan(&b)) < 0 || (rc = validate(&b)) < 0 ||
+	    (rc = parse_style(b.style, &style)) < 0)
 		goto usage;
+	if (style.color >= 0)
+		cmd_color_set(style.color);
+	if (style.silent)
+		b.quiet = 1;
+	if (b.show_output)
+		b.output = "inherit";
 	if (!npos && !b.reference) {
 		pe_error("no command to benchmark");
 		goto usage;
@@ -706,6 +772,8 @@ int cmd_bench(int argc, char **argv)
 	ex[0].path = b.export_json;
 	ex[1].path = b.export_csv;
 	ex[2].path = b.export_md;
+	ex[3].path = b.export_adoc;
+	ex[4].path = b.export_org;
 	for (size_t k = 0; k < ARRAY_SIZE(ex); k++) {
 		if (!ex[k].path)
 			continue;
@@ -735,7 +803,8 @@ int cmd_bench(int argc, char **argv)
 	pctx.sum = xcalloc(n, sizeof(*pctx.sum));
 	pctx.counted = xcalloc(n, sizeof(*pctx.counted));
 	pctx.unit = unit;
-	progress_init(&pctx.bar, !b.quiet && isatty(STDERR_FILENO), cmd_color_stderr());
+	progress_init(&pctx.bar, !b.quiet && (style.progress > 0 || (style.progress < 0 && isatty(STDERR_FILENO))),
+		      cmd_color_stderr());
 	b.o.progress = on_progress;
 	b.o.progress_ctx = &pctx;
 
@@ -765,6 +834,7 @@ int cmd_bench(int argc, char **argv)
 	rep.shell = b.shell;
 	rep.opts = &b.o;
 	rep.version = perfeng_version;
+	rep.color = cmd_color_fd(STDOUT_FILENO);
 	rep.invocation = invocation;
 	rep.interrupted = rc > 0;
 	rep.reference_given = b.reference != NULL;
@@ -801,7 +871,7 @@ int cmd_bench(int argc, char **argv)
 	if (b.json) {
 		if (out_bench_json(stdout, &rep) < 0)
 			status = cmd_fail(PE_EXIT_RUNTIME, "standard output: %s", pe_errmsg());
-	} else {
+	} else if (!style.silent) {
 		out_bench_shell_note(stdout, &rep);
 		for (size_t i = 0; i < n; i++)
 			out_bench_command(stdout, &rep, i);
@@ -853,5 +923,6 @@ out:
 	free(pctx.sum);
 	free(pctx.counted);
 	release_args(&b);
+	cmd_color_set(-1);
 	return status;
 }

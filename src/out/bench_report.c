@@ -11,6 +11,10 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 
+/* An SGR escape when the report is in colour, else nothing: "%s" arguments. */
+#define SGR(r, code) ((r)->color ? "\033[" code "m" : "")
+#define SGR_OFF(r) SGR(r, "0")
+
 static enum time_unit report__unit(const struct bench_report *r, size_t i)
 {
 	return r->unit != TU_AUTO ? r->unit : time_unit_for(r->wall[i].mean);
@@ -72,8 +76,9 @@ static const char *report__stop_text(const struct bench_command *c, const struct
 		snprintf(buf, n, "the requested %zu run%s", c->nruns, c->nruns == 1 ? "" : "s");
 		break;
 	case BENCH_STOP_MIN_TIME:
-		snprintf(buf, n, "%zu runs (at least %llu runs and %.0f s)", c->nruns,
-			 (unsigned long long)o->min_runs, (double)o->min_time_ns / 1e9);
+		snprintf(buf, n, "%zu runs (at least %llu run%s and %g s)", c->nruns,
+			 (unsigned long long)o->min_runs, o->min_runs == 1 ? "" : "s",
+			 (double)o->min_time_ns / 1e9);
 		break;
 	case BENCH_STOP_MAX_RUNS:
 		snprintf(buf, n, "%zu runs: --max-runs reached", c->nruns);
@@ -121,7 +126,7 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 	enum time_unit u = report__unit(r, i);
 	char a[64], b[64], d[64], e[64], stop[256];
 
-	fprintf(f, "Benchmark %zu: %s\n", i + 1, c->name);
+	fprintf(f, "%sBenchmark %zu: %s%s\n", SGR(r, "1"), i + 1, c->name, SGR_OFF(r));
 	if (!c->nruns) {
 		fprintf(f, "  no completed runs\n");
 		return;
@@ -133,14 +138,17 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 		snprintf(b, sizeof(b), "n/a");
 	fmt_time(d, sizeof(d), r->user[i].mean, u);
 	fmt_time(e, sizeof(e), r->sys[i].mean, u);
-	fprintf(f, "  Time (mean ± σ):     %10s ± %9s    [User: %s, System: %s]\n", a, b, d, e);
+	fprintf(f, "  Time (mean ± σ):     %s%10s%s ± %s%9s%s    [User: %s%s%s, System: %s%s%s]\n",
+		SGR(r, "1;32"), a, SGR_OFF(r), SGR(r, "32"), b, SGR_OFF(r),
+		SGR(r, "34"), d, SGR_OFF(r), SGR(r, "34"), e, SGR_OFF(r));
 	fmt_time(a, sizeof(a), w->min, u);
 	fmt_time(b, sizeof(b), w->max, u);
-	fprintf(f, "  Range (min … max):   %10s … %9s    %zu run%s\n", a, b, w->n, w->n == 1 ? "" : "s");
+	fprintf(f, "  Range (min … max):   %s%10s%s … %s%9s%s    %s%zu run%s%s\n", SGR(r, "36"), a, SGR_OFF(r),
+		SGR(r, "35"), b, SGR_OFF(r), SGR(r, "2"), w->n, w->n == 1 ? "" : "s", SGR_OFF(r));
 	fmt_time(a, sizeof(a), w->median, u);
 	fmt_time(b, sizeof(b), w->median_ci[0], u);
 	fmt_time(d, sizeof(d), w->median_ci[1], u);
-	fprintf(f, "  Median [95%% CI]:     %10s   [%s … %s]\n", a, b, d);
+	fprintf(f, "  Median [95%% CI]:     %s%10s%s   [%s … %s]\n", SGR(r, "1;32"), a, SGR_OFF(r), b, d);
 	fmt_time(b, sizeof(b), w->mean_ci[0], u);
 	fmt_time(d, sizeof(d), w->mean_ci[1], u);
 	fprintf(f, "  Mean 95%% CI:                       [%s … %s]\n", b, d);
@@ -260,9 +268,10 @@ void out_bench_comparison(FILE *f, const struct bench_report *r)
 			continue;
 		}
 		fmt_p(p, sizeof(p), c->p);
-		fprintf(f, "  '%s'%*s  %7.3f× [%.3f× … %.3f×]  %-10s  %s", r->cmds[i].name,
-			(int)(width - strlen(r->cmds[i].name)), "", c->median_ratio, c->median_ci[0],
-			c->median_ci[1], p, verdict_name(c->verdict));
+		fprintf(f, "  '%s%s%s'%*s  %s%7.3f×%s [%.3f× … %.3f×]  %-10s  %s%s%s", SGR(r, "36"),
+			r->cmds[i].name, SGR_OFF(r), (int)(width - strlen(r->cmds[i].name)), "",
+			SGR(r, "1;32"), c->median_ratio, SGR_OFF(r), c->median_ci[0], c->median_ci[1], p,
+			SGR(r, "1"), verdict_name(c->verdict), SGR_OFF(r));
 		if (c->verdict == VERDICT_SLOWER)
 			fprintf(f, ": the reference runs %.2f times faster", c->median_ratio);
 		else if (c->verdict == VERDICT_FASTER && c->median_ratio > 0)
@@ -374,6 +383,7 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	json_object_set_new(pe, "runs", json_integer((json_int_t)c->nruns));
 	json_object_set_new(pe, "warmup_runs", json_integer((json_int_t)c->nwarmup));
 	json_object_set_new(pe, "stop_reason", json_string(bench_stop_name(c->stop)));
+	json_object_set_new(pe, "elapsed", json_num(c->elapsed));
 	if (r->opts->precision > 0)
 		json_object_set_new(pe, "median_ci_halfwidth_rel", json_num(c->precision_reached));
 	json_object_set_new(pe, "wall", json__summary(w));
@@ -535,57 +545,5 @@ int out_bench_csv(FILE *f, const struct bench_report *r)
 	}
 	if (ferror(f))
 		return pe_error("cannot write CSV");
-	return 0;
-}
-
-static void md__cell(FILE *f, const char *s)
-{
-	fputc('`', f);
-	for (; *s; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '`')
-			fputc('\'', f);
-		else if (*s == '\n')
-			fputc(' ', f);
-		else
-			fputc(*s, f);
-	}
-	fputc('`', f);
-}
-
-int out_bench_markdown(FILE *f, const struct bench_report *r)
-{
-	enum time_unit u = r->unit != TU_AUTO ? r->unit : time_unit_for(r->wall[r->reference].mean);
-	const char *un = time_unit_name(u);
-	size_t *order = xmalloc(r->n * sizeof(*order));
-	char a[64], b[64], c[64], d[64];
-
-	bench_report_order(r, 1, order);
-	fprintf(f, "| Command | Mean [%s] | Min [%s] | Max [%s] | Relative | Median [%s] (95%% CI) | Verdict |\n",
-		un, un, un, un);
-	fputs("|:---|---:|---:|---:|---:|---:|:---|\n", f);
-	for (size_t k = 0; k < r->n; k++) {
-		size_t i = order[k];
-		const struct summary *w = &r->wall[i];
-		const struct comparison *cmp = &r->cmp[i];
-
-		fputs("| ", f);
-		md__cell(f, r->cmds[i].name);
-		fprintf(f, " | %s ± %s | %s | %s | ", fmt_time_num(a, sizeof(a), w->mean, u),
-			fmt_time_num(b, sizeof(b), w->stddev, u), fmt_time_num(c, sizeof(c), w->min, u),
-			fmt_time_num(d, sizeof(d), w->max, u));
-		if (i == r->reference || r->n < 2)
-			fputs("1.00", f);
-		else
-			fprintf(f, "%.2f (%.2f–%.2f)", cmp->ratio, cmp->ratio_ci[0], cmp->ratio_ci[1]);
-		fprintf(f, " | %s (%s–%s) | %s |\n", fmt_time_num(a, sizeof(a), w->median, u),
-			fmt_time_num(b, sizeof(b), w->median_ci[0], u),
-			fmt_time_num(c, sizeof(c), w->median_ci[1], u),
-			i == r->reference || r->n < 2 ? "reference" : verdict_name(cmp->verdict));
-	}
-	free(order);
-	if (ferror(f))
-		return pe_error("cannot write Markdown");
 	return 0;
 }
