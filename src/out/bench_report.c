@@ -32,20 +32,20 @@ static double report__mean_long(const struct bench_command *c, size_t off)
 
 /*
  * Mean peak RSS over the runs where it is known; returns how many those are,
- * and the largest floor (perfeng's own peak) for the others.
+ * and the largest bound (perfeng's own resident set at the spawn) for the others.
  */
-static size_t report__rss(const struct bench_command *c, double *mean, double *floor_kib)
+static size_t report__rss(const struct bench_command *c, double *mean, double *at_most_kib)
 {
 	double s = 0;
 	size_t k = 0;
 
-	*floor_kib = 0;
+	*at_most_kib = 0;
 	for (size_t i = 0; i < c->nruns; i++) {
 		if (c->runs[i].maxrss_kb >= 0) {
 			s += (double)c->runs[i].maxrss_kb;
 			k++;
-		} else if ((double)c->runs[i].maxrss_floor_kb > *floor_kib) {
-			*floor_kib = (double)c->runs[i].maxrss_floor_kb;
+		} else if ((double)c->runs[i].maxrss_at_most_kb > *at_most_kib) {
+			*at_most_kib = (double)c->runs[i].maxrss_at_most_kb;
 		}
 	}
 	*mean = k ? s / (double)k : NAN;
@@ -164,9 +164,10 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 		if (known == c->nruns)
 			fmt_kib(a, sizeof(a), rss);
 		else if (known)
-			snprintf(a, sizeof(a), "%s (%zu of %zu runs)", fmt_kib(b, sizeof(b), rss), known, c->nruns);
-		else
-			snprintf(a, sizeof(a), "n/a (at most perfeng's own %s)", fmt_kib(b, sizeof(b), fl));
+			snprintf(a, sizeof(a), "%s (%zu of %zu runs; the others ≤ %s)", fmt_kib(b, sizeof(b), rss),
+				 known, c->nruns, fmt_kib(d, sizeof(d), fl));
+		else	/* not "n/a": the bound is a measurement too */
+			snprintf(a, sizeof(a), "≤ %s (perfeng's own at the spawn)", fmt_kib(b, sizeof(b), fl));
 	}
 	fprintf(f, "  Resources (mean):    max RSS %s, faults %.0f minor / %.0f major, "
 		"context switches %.0f voluntary / %.0f involuntary\n", a,
@@ -399,10 +400,16 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	{
 		json_t *rss = json_array();
 
-		for (size_t k = 0; k < c->nruns; k++)
-			json_array_append_new(rss, c->runs[k].maxrss_kb >= 0 ?
-					      json_integer(c->runs[k].maxrss_kb) : json_null());
+		json_t *most = json_array();
+
+		for (size_t k = 0; k < c->nruns; k++) {
+			int known = c->runs[k].maxrss_kb >= 0;
+
+			json_array_append_new(rss, known ? json_integer(c->runs[k].maxrss_kb) : json_null());
+			json_array_append_new(most, known ? json_null() : json_integer(c->runs[k].maxrss_at_most_kb));
+		}
 		json_object_set_new(res, "max_rss_kib", rss);
+		json_object_set_new(res, "max_rss_at_most_kib", most);
 	}
 	json_object_set_new(res, "minor_faults", json__runs_long(c, offsetof(struct bench_run, minflt)));
 	json_object_set_new(res, "major_faults", json__runs_long(c, offsetof(struct bench_run, majflt)));

@@ -153,7 +153,7 @@ static int bench__once(struct bench_command *c, size_t idx, int warmup,
 		run->user = fmax(0.0, (double)r->user_ns / 1e9 - o->shell_user);
 		run->sys = fmax(0.0, (double)r->sys_ns / 1e9 - o->shell_sys);
 		run->maxrss_kb = r->maxrss_kb;
-		run->maxrss_floor_kb = r->maxrss_floor_kb;
+		run->maxrss_at_most_kb = r->maxrss_at_most_kb;
 		run->minflt = r->minflt;
 		run->majflt = r->majflt;
 		run->nvcsw = r->nvcsw;

@@ -23,8 +23,8 @@ struct bench_param {
 /* One run of one command, as measured. */
 struct bench_run {
 	double wall, user, sys;		/* seconds; shell spawn time subtracted when a shell is used */
-	long maxrss_kb;			/* -1: at most maxrss_floor_kb, see struct run_result */
-	long maxrss_floor_kb;
+	long maxrss_kb;			/* the command's own peak; -1: at most maxrss_at_most_kb, see struct run_result */
+	long maxrss_at_most_kb;
 	long minflt, majflt, nvcsw, nivcsw;
 	int exit_code;			/* -1 when killed by a signal or timed out */
 	int signal;			/* 0, or the signal that ended it */

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -402,6 +403,40 @@ static void test_stderr_tail_long(void **state)
 	assert_no_children();
 }
 
+/*
+ * The max RSS is the command's own, not this process's peak: vfork+exec
+ * folds our memory into the child's maximum, so after we once held 128 MiB
+ * a 64 MiB command would read 128 MiB, or nothing, unless the runner resets
+ * our peak first. Within 8 MiB of 64 MiB: pe-alloc's own baseline is about
+ * 1 MiB, and a tiny command stays far below.
+ */
+static void test_rusage_own_peak(void **state)
+{
+	struct run_spec spec = SPEC_DEFAULT;
+	struct run_result res;
+	size_t len = (size_t)128 << 20;
+	long tiny;
+	char *p;
+
+	(void)state;
+	assert_int_equal(run_helper(&spec, &res, "pe-alloc", "0", NULL), 0);
+	tiny = res.maxrss_kb >= 0 ? res.maxrss_kb : res.maxrss_at_most_kb;
+	assert_true(tiny > 0 && tiny < 8 * 1024);
+	assert_true(res.maxrss_kb < 0 || res.maxrss_kb == res.maxrss_at_most_kb);
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	memset(p, 1, len);
+	munmap(p, len);
+	assert_int_equal(run_helper(&spec, &res, "pe-alloc", "64", NULL), 0);
+	assert_int_equal(res.status, RUN_EXITED);
+	assert_true(res.maxrss_kb >= 64 * 1024);
+	assert_true(res.maxrss_kb < 64 * 1024 + 8 * 1024);
+
+	assert_int_equal(run_helper(&spec, &res, "pe-alloc", "0", NULL), 0);
+	assert_true((res.maxrss_kb >= 0 ? res.maxrss_kb : res.maxrss_at_most_kb) < 8 * 1024);
+}
+
 static void test_rusage(void **state)
 {
 	struct run_spec spec = SPEC_DEFAULT;
@@ -413,6 +448,8 @@ static void test_rusage(void **state)
 	assert_int_equal(res.exit_code, 0);
 	assert_true(res.maxrss_kb >= 64 * 1024);
 	assert_true(res.minflt >= 16000);
+
+	assert_int_equal(res.maxrss_at_most_kb, res.maxrss_kb);
 
 	assert_int_equal(run_helper(&spec, &res, "pe-spin", "200", NULL), 0);
 	assert_int_equal(res.status, RUN_EXITED);
@@ -632,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_stderr_tail),
 		cmocka_unit_test(test_stderr_tail_long),
 		cmocka_unit_test(test_rusage),
+		cmocka_unit_test(test_rusage_own_peak),
 		cmocka_unit_test(test_output_modes),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_closed_std_fds),
