@@ -68,6 +68,54 @@ static size_t report__ctr_mean(const struct bench_command *c, int id, double *me
 	return k;
 }
 
+void bench_report_compute(struct bench_report *r)
+{
+	const struct bench_command *cmds = r->cmds;
+
+	r->wall = xcalloc(r->n, sizeof(*r->wall));
+	r->user = xcalloc(r->n, sizeof(*r->user));
+	r->sys = xcalloc(r->n, sizeof(*r->sys));
+	r->cmp = xcalloc(r->n, sizeof(*r->cmp));
+	for (size_t i = 0; i < r->n; i++) {
+		double *x = xmalloc((cmds[i].nruns ? cmds[i].nruns : 1) * sizeof(*x));
+
+		bench_summarize(&cmds[i], &r->wall[i]);
+		/* user and system are reported without CIs: no resampling for them */
+		bench_field(&cmds[i], 1, x);
+		summary_compute_b(&r->user[i], x, cmds[i].nruns, 1, 0);
+		bench_field(&cmds[i], 2, x);
+		summary_compute_b(&r->sys[i], x, cmds[i].nruns, 2, 0);
+		free(x);
+		if (!r->reference_given && cmds[i].nruns &&
+		    (!cmds[r->reference].nruns || r->wall[i].mean < r->wall[r->reference].mean))
+			r->reference = i;
+	}
+	for (size_t i = 0; r->n >= 2 && i < r->n; i++) {
+		const struct bench_command *ref = &cmds[r->reference];
+		double *x, *y;
+
+		if (i == r->reference || !cmds[i].nruns || !ref->nruns)
+			continue;
+		x = xmalloc(cmds[i].nruns * sizeof(*x));
+		y = xmalloc(ref->nruns * sizeof(*y));
+		bench_times(&cmds[i], x);
+		bench_times(ref, y);
+		compare_samples(x, cmds[i].nruns, y, ref->nruns, r->noise, 0x5eed + i, &r->cmp[i]);
+		free(x);
+		free(y);
+	}
+}
+
+void bench_report_release(struct bench_report *r)
+{
+	free(r->wall);
+	free(r->user);
+	free(r->sys);
+	free(r->cmp);
+	r->wall = r->user = r->sys = NULL;
+	r->cmp = NULL;
+}
+
 static const char *report__stop_text(const struct bench_command *c, const struct bench_opts *o,
 				     char *buf, size_t n)
 {

@@ -42,6 +42,15 @@ struct bench_report {
 	int color;				/* the text in colour (ANSI SGR) */
 };
 
+/*
+ * Fills the statistics of a report whose cmds, n and noise are set (and
+ * reference, with reference_given): each command's wall, user and system
+ * summaries, the reference (the fastest by mean unless given) and each
+ * other command's comparison with it. bench_report_release frees them.
+ */
+void bench_report_compute(struct bench_report *r);
+void bench_report_release(struct bench_report *r);
+
 /* Once, before the blocks: the shell the commands ran through and what was subtracted (nothing without one). */
 void out_bench_shell_note(FILE *f, const struct bench_report *r);
 /* The block for command i ("Benchmark 1: ..."). */

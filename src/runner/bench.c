@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runner/bench_plan.h"
 #include "stats/bootstrap.h"
 #include "util/argv.h"
 #include "util/clock.h"
@@ -363,16 +364,12 @@ int bench_calibrate_shell(struct bench_opts *o, const char *shell, unsigned runs
 {
 	struct run_spec spec = { .stdin_fd = -1, .output = RUN_OUT_NULL, .stdout_fd = -1 };
 	struct run_result r;
-	char **argv;
+	char **argv = bench_shell_argv(shell, "");
 	double w = 0, u = 0, s = 0;
-	int n, rc = 0;
+	int rc = 0;
 
-	if (argv_split(shell, &argv, &n) < 0)
-		return pe_error("--shell '%s': %s", shell, pe_errmsg());
-	argv = xrealloc(argv, ((size_t)n + 3) * sizeof(*argv));
-	argv[n] = xstrdup("-c");
-	argv[n + 1] = xstrdup("");
-	argv[n + 2] = NULL;
+	if (!argv)
+		return -1;
 	spec.argv = argv;
 	/* run 0 is a warmup: the first exec of the shell reads it from disk */
 	for (unsigned i = 0; i <= runs && !rc; i++) {
