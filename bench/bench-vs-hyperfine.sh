@@ -32,11 +32,11 @@ echo
 # --- 1. per-run overhead ----------------------------------------------------
 overhead() {	# label runs command
 	local label=$1 runs=$2 cmd=$3 json=$tmp/overhead-$1.json
-	"$pe" bench -q --interleave -r "$reps" --export-json "$json" \
+	"$pe" bench -q -N --interleave -r "$reps" --export-json "$json" \
 		--reference "hyperfine -N -r $runs --export-json $tmp/y.json '$cmd'" \
 		-n perfeng -n "perfeng --no-counters" \
-		"$pe bench -q -r $runs --export-json $tmp/x.json '$cmd'" \
-		"$pe bench -q --no-counters -r $runs --export-json $tmp/x.json '$cmd'" >/dev/null
+		"$pe bench -q -N -r $runs --export-json $tmp/x.json '$cmd'" \
+		"$pe bench -q -N --no-counters -r $runs --export-json $tmp/x.json '$cmd'" >/dev/null
 	jq -r --arg lbl "$label" --argjson runs "$runs" '
 		def r3: . * 1000 | round / 1000;
 		.results[] | (.mean / $runs * 1e6 | . * 10 | round / 10) as $per
@@ -55,7 +55,7 @@ echo
 # --- 2. what each reports ---------------------------------------------------
 report() {	# label runs command
 	local label=$1 runs=$2 cmd=$3
-	"$pe" bench -q -r "$runs" --export-json "$tmp/pe.json" "$cmd" >/dev/null
+	"$pe" bench -q -N -r "$runs" --export-json "$tmp/pe.json" "$cmd" >/dev/null
 	hyperfine -N -r "$runs" --export-json "$tmp/hf.json" "$cmd" >/dev/null 2>&1
 	jq -r -n --arg lbl "$label" --slurpfile pe "$tmp/pe.json" --slurpfile hf "$tmp/hf.json" '
 		($pe[0].results[0]) as $p | ($hf[0].results[0]) as $h

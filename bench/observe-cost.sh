@@ -32,7 +32,7 @@ echo
 run() {	# name command...
 	local name=$1
 	shift
-	"$pe" bench -q -r 1 --no-counters --export-json "$tmp/$name.json" "$*" >/dev/null
+	"$pe" bench -q -N -r 1 --no-counters --export-json "$tmp/$name.json" "$*" >/dev/null
 }
 # COUNT = seconds: each tool samples once per second, then exits by itself.
 run perfeng "$pe observe --no-gpu 1 $secs" &

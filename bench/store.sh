@@ -61,7 +61,7 @@ t1=$(date +%s.%N)
 printf '%s runs in the store (built in %.1f s)\n\n' "$(sqlite3 "$db" 'SELECT count(*) FROM run')" "$(echo "$t1 - $t0" | bc)"
 
 json=$tmp/store-bench.json
-"$pe" bench -q -w 2 -r 20 --export-json "$json" \
+"$pe" bench -q -N -w 2 -r 20 --export-json "$json" \
 	-n "runs list NAME ($per runs)" -n "compare NAME@latest~1 NAME@latest" \
 	-n "history NAME ($per points)" -n "history big ($big points)" \
 	"$pe runs list bench042 --store $db" \

@@ -26,8 +26,12 @@ int cmd_runs(int argc, char **argv);
 int cmd_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "perfeng: warning: <msg>" to stderr, yellow on a terminal unless NO_COLOR. */
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* 1 when stderr is a terminal and NO_COLOR is unset or empty. */
+/* 1 when stderr is a terminal and NO_COLOR is unset or empty, unless cmd_color_set() said otherwise. */
 int cmd_color_stderr(void);
+/* The same for another stream: stdout's fd for a command's coloured text. */
+int cmd_color_fd(int fd);
+/* Colour on (1) or off (0) on every stream whatever the terminal and NO_COLOR; -1: decide again (bench --style). */
+void cmd_color_set(int on);
 
 /* The environment variables a command reads, for its --help (cmd_usage_env). */
 enum cmd_env {

@@ -7,11 +7,26 @@
 #include "store/store.h"
 #include "util/options.h"
 
-int cmd_color_stderr(void)
+/* -1: decide by the terminal and NO_COLOR; else what cmd_color_set said. */
+static int color_forced = -1;
+
+void cmd_color_set(int on)
+{
+	color_forced = on;
+}
+
+int cmd_color_fd(int fd)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	return isatty(STDERR_FILENO) && !(nc && *nc);
+	if (color_forced >= 0)
+		return color_forced;
+	return isatty(fd) && !(nc && *nc);
+}
+
+int cmd_color_stderr(void)
+{
+	return cmd_color_fd(STDERR_FILENO);
 }
 
 void cmd_usage_env(FILE *f, unsigned which)

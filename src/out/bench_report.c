@@ -11,6 +11,10 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 
+/* An SGR escape when the report is in colour, else nothing: "%s" arguments. */
+#define SGR(r, code) ((r)->color ? "\033[" code "m" : "")
+#define SGR_OFF(r) SGR(r, "0")
+
 static enum time_unit report__unit(const struct bench_report *r, size_t i)
 {
 	return r->unit != TU_AUTO ? r->unit : time_unit_for(r->wall[i].mean);
@@ -28,20 +32,20 @@ static double report__mean_long(const struct bench_command *c, size_t off)
 
 /*
  * Mean peak RSS over the runs where it is known; returns how many those are,
- * and the largest floor (perfeng's own peak) for the others.
+ * and the largest bound (perfeng's own resident set at the spawn) for the others.
  */
-static size_t report__rss(const struct bench_command *c, double *mean, double *floor_kib)
+static size_t report__rss(const struct bench_command *c, double *mean, double *at_most_kib)
 {
 	double s = 0;
 	size_t k = 0;
 
-	*floor_kib = 0;
+	*at_most_kib = 0;
 	for (size_t i = 0; i < c->nruns; i++) {
 		if (c->runs[i].maxrss_kb >= 0) {
 			s += (double)c->runs[i].maxrss_kb;
 			k++;
-		} else if ((double)c->runs[i].maxrss_floor_kb > *floor_kib) {
-			*floor_kib = (double)c->runs[i].maxrss_floor_kb;
+		} else if ((double)c->runs[i].maxrss_at_most_kb > *at_most_kib) {
+			*at_most_kib = (double)c->runs[i].maxrss_at_most_kb;
 		}
 	}
 	*mean = k ? s / (double)k : NAN;
@@ -64,6 +68,54 @@ static size_t report__ctr_mean(const struct bench_command *c, int id, double *me
 	return k;
 }
 
+void bench_report_compute(struct bench_report *r)
+{
+	const struct bench_command *cmds = r->cmds;
+
+	r->wall = xcalloc(r->n, sizeof(*r->wall));
+	r->user = xcalloc(r->n, sizeof(*r->user));
+	r->sys = xcalloc(r->n, sizeof(*r->sys));
+	r->cmp = xcalloc(r->n, sizeof(*r->cmp));
+	for (size_t i = 0; i < r->n; i++) {
+		double *x = xmalloc((cmds[i].nruns ? cmds[i].nruns : 1) * sizeof(*x));
+
+		bench_summarize(&cmds[i], &r->wall[i]);
+		/* user and system are reported without CIs: no resampling for them */
+		bench_field(&cmds[i], 1, x);
+		summary_compute_b(&r->user[i], x, cmds[i].nruns, 1, 0);
+		bench_field(&cmds[i], 2, x);
+		summary_compute_b(&r->sys[i], x, cmds[i].nruns, 2, 0);
+		free(x);
+		if (!r->reference_given && cmds[i].nruns &&
+		    (!cmds[r->reference].nruns || r->wall[i].mean < r->wall[r->reference].mean))
+			r->reference = i;
+	}
+	for (size_t i = 0; r->n >= 2 && i < r->n; i++) {
+		const struct bench_command *ref = &cmds[r->reference];
+		double *x, *y;
+
+		if (i == r->reference || !cmds[i].nruns || !ref->nruns)
+			continue;
+		x = xmalloc(cmds[i].nruns * sizeof(*x));
+		y = xmalloc(ref->nruns * sizeof(*y));
+		bench_times(&cmds[i], x);
+		bench_times(ref, y);
+		compare_samples(x, cmds[i].nruns, y, ref->nruns, r->noise, 0x5eed + i, &r->cmp[i]);
+		free(x);
+		free(y);
+	}
+}
+
+void bench_report_release(struct bench_report *r)
+{
+	free(r->wall);
+	free(r->user);
+	free(r->sys);
+	free(r->cmp);
+	r->wall = r->user = r->sys = NULL;
+	r->cmp = NULL;
+}
+
 static const char *report__stop_text(const struct bench_command *c, const struct bench_opts *o,
 				     char *buf, size_t n)
 {
@@ -72,8 +124,9 @@ static const char *report__stop_text(const struct bench_command *c, const struct
 		snprintf(buf, n, "the requested %zu run%s", c->nruns, c->nruns == 1 ? "" : "s");
 		break;
 	case BENCH_STOP_MIN_TIME:
-		snprintf(buf, n, "%zu runs (at least %llu runs and %.0f s)", c->nruns,
-			 (unsigned long long)o->min_runs, (double)o->min_time_ns / 1e9);
+		snprintf(buf, n, "%zu runs (at least %llu run%s and %g s)", c->nruns,
+			 (unsigned long long)o->min_runs, o->min_runs == 1 ? "" : "s",
+			 (double)o->min_time_ns / 1e9);
 		break;
 	case BENCH_STOP_MAX_RUNS:
 		snprintf(buf, n, "%zu runs: --max-runs reached", c->nruns);
@@ -102,6 +155,18 @@ static const char *report__stop_text(const struct bench_command *c, const struct
 	return buf;
 }
 
+void out_bench_shell_note(FILE *f, const struct bench_report *r)
+{
+	char w[64];
+
+	if (!r->shell)
+		return;
+	fmt_time(w, sizeof(w), r->opts->shell_wall, r->unit);
+	fprintf(f, "Shell: '%s -c', its start-up (%s, mean of %u runs of '%s -c \"\"') "
+		"subtracted from each time; -N for none\n\n",
+		r->shell, w, r->opts->shell_runs, r->shell);
+}
+
 void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 {
 	const struct bench_command *c = &r->cmds[i];
@@ -109,7 +174,7 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 	enum time_unit u = report__unit(r, i);
 	char a[64], b[64], d[64], e[64], stop[256];
 
-	fprintf(f, "Benchmark %zu: %s\n", i + 1, c->name);
+	fprintf(f, "%sBenchmark %zu: %s%s\n", SGR(r, "1"), i + 1, c->name, SGR_OFF(r));
 	if (!c->nruns) {
 		fprintf(f, "  no completed runs\n");
 		return;
@@ -121,14 +186,17 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 		snprintf(b, sizeof(b), "n/a");
 	fmt_time(d, sizeof(d), r->user[i].mean, u);
 	fmt_time(e, sizeof(e), r->sys[i].mean, u);
-	fprintf(f, "  Time (mean ± σ):     %10s ± %9s    [User: %s, System: %s]\n", a, b, d, e);
+	fprintf(f, "  Time (mean ± σ):     %s%10s%s ± %s%9s%s    [User: %s%s%s, System: %s%s%s]\n",
+		SGR(r, "1;32"), a, SGR_OFF(r), SGR(r, "32"), b, SGR_OFF(r),
+		SGR(r, "34"), d, SGR_OFF(r), SGR(r, "34"), e, SGR_OFF(r));
 	fmt_time(a, sizeof(a), w->min, u);
 	fmt_time(b, sizeof(b), w->max, u);
-	fprintf(f, "  Range (min … max):   %10s … %9s    %zu run%s\n", a, b, w->n, w->n == 1 ? "" : "s");
+	fprintf(f, "  Range (min … max):   %s%10s%s … %s%9s%s    %s%zu run%s%s\n", SGR(r, "36"), a, SGR_OFF(r),
+		SGR(r, "35"), b, SGR_OFF(r), SGR(r, "2"), w->n, w->n == 1 ? "" : "s", SGR_OFF(r));
 	fmt_time(a, sizeof(a), w->median, u);
 	fmt_time(b, sizeof(b), w->median_ci[0], u);
 	fmt_time(d, sizeof(d), w->median_ci[1], u);
-	fprintf(f, "  Median [95%% CI]:     %10s   [%s … %s]\n", a, b, d);
+	fprintf(f, "  Median [95%% CI]:     %s%10s%s   [%s … %s]\n", SGR(r, "1;32"), a, SGR_OFF(r), b, d);
 	fmt_time(b, sizeof(b), w->mean_ci[0], u);
 	fmt_time(d, sizeof(d), w->mean_ci[1], u);
 	fprintf(f, "  Mean 95%% CI:                       [%s … %s]\n", b, d);
@@ -144,9 +212,10 @@ void out_bench_command(FILE *f, const struct bench_report *r, size_t i)
 		if (known == c->nruns)
 			fmt_kib(a, sizeof(a), rss);
 		else if (known)
-			snprintf(a, sizeof(a), "%s (%zu of %zu runs)", fmt_kib(b, sizeof(b), rss), known, c->nruns);
-		else
-			snprintf(a, sizeof(a), "n/a (at most perfeng's own %s)", fmt_kib(b, sizeof(b), fl));
+			snprintf(a, sizeof(a), "%s (%zu of %zu runs; the others ≤ %s)", fmt_kib(b, sizeof(b), rss),
+				 known, c->nruns, fmt_kib(d, sizeof(d), fl));
+		else	/* not "n/a": the bound is a measurement too */
+			snprintf(a, sizeof(a), "≤ %s (perfeng's own at the spawn)", fmt_kib(b, sizeof(b), fl));
 	}
 	fprintf(f, "  Resources (mean):    max RSS %s, faults %.0f minor / %.0f major, "
 		"context switches %.0f voluntary / %.0f involuntary\n", a,
@@ -248,9 +317,10 @@ void out_bench_comparison(FILE *f, const struct bench_report *r)
 			continue;
 		}
 		fmt_p(p, sizeof(p), c->p);
-		fprintf(f, "  '%s'%*s  %7.3f× [%.3f× … %.3f×]  %-10s  %s", r->cmds[i].name,
-			(int)(width - strlen(r->cmds[i].name)), "", c->median_ratio, c->median_ci[0],
-			c->median_ci[1], p, verdict_name(c->verdict));
+		fprintf(f, "  '%s%s%s'%*s  %s%7.3f×%s [%.3f× … %.3f×]  %-10s  %s%s%s", SGR(r, "36"),
+			r->cmds[i].name, SGR_OFF(r), (int)(width - strlen(r->cmds[i].name)), "",
+			SGR(r, "1;32"), c->median_ratio, SGR_OFF(r), c->median_ci[0], c->median_ci[1], p,
+			SGR(r, "1"), verdict_name(c->verdict), SGR_OFF(r));
 		if (c->verdict == VERDICT_SLOWER)
 			fprintf(f, ": the reference runs %.2f times faster", c->median_ratio);
 		else if (c->verdict == VERDICT_FASTER && c->median_ratio > 0)
@@ -362,6 +432,7 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	json_object_set_new(pe, "runs", json_integer((json_int_t)c->nruns));
 	json_object_set_new(pe, "warmup_runs", json_integer((json_int_t)c->nwarmup));
 	json_object_set_new(pe, "stop_reason", json_string(bench_stop_name(c->stop)));
+	json_object_set_new(pe, "elapsed", json_num(c->elapsed));
 	if (r->opts->precision > 0)
 		json_object_set_new(pe, "median_ci_halfwidth_rel", json_num(c->precision_reached));
 	json_object_set_new(pe, "wall", json__summary(w));
@@ -377,10 +448,16 @@ static json_t *json__result(const struct bench_report *r, size_t i)
 	{
 		json_t *rss = json_array();
 
-		for (size_t k = 0; k < c->nruns; k++)
-			json_array_append_new(rss, c->runs[k].maxrss_kb >= 0 ?
-					      json_integer(c->runs[k].maxrss_kb) : json_null());
+		json_t *most = json_array();
+
+		for (size_t k = 0; k < c->nruns; k++) {
+			int known = c->runs[k].maxrss_kb >= 0;
+
+			json_array_append_new(rss, known ? json_integer(c->runs[k].maxrss_kb) : json_null());
+			json_array_append_new(most, known ? json_null() : json_integer(c->runs[k].maxrss_at_most_kb));
+		}
 		json_object_set_new(res, "max_rss_kib", rss);
+		json_object_set_new(res, "max_rss_at_most_kib", most);
 	}
 	json_object_set_new(res, "minor_faults", json__runs_long(c, offsetof(struct bench_run, minflt)));
 	json_object_set_new(res, "major_faults", json__runs_long(c, offsetof(struct bench_run, majflt)));
@@ -452,8 +529,9 @@ json_t *out_bench_json_doc(const struct bench_report *r)
 	json_object_set_new(pe, "interleaved", json_boolean(r->n >= 2 && r->opts && r->opts->interleave));
 	json_object_set_new(pe, "shell", r->shell ? json_string(r->shell) : json_null());
 	json_object_set_new(pe, "shell_spawn_subtracted", r->shell ?
-			    json_pack("{s:o,s:o,s:o}", "wall", json_num(r->opts->shell_wall),
-				      "user", json_num(r->opts->shell_user), "system", json_num(r->opts->shell_sys)) :
+			    json_pack("{s:o,s:o,s:o,s:I}", "wall", json_num(r->opts->shell_wall),
+				      "user", json_num(r->opts->shell_user), "system", json_num(r->opts->shell_sys),
+				      "runs", (json_int_t)r->opts->shell_runs) :
 			    json_null());
 	json_object_set_new(pe, "interrupted", json_boolean(r->interrupted));
 	json_object_set_new(pe, "counters_excluding_kernel", r->counters && r->counters->enabled ?
@@ -522,57 +600,5 @@ int out_bench_csv(FILE *f, const struct bench_report *r)
 	}
 	if (ferror(f))
 		return pe_error("cannot write CSV");
-	return 0;
-}
-
-static void md__cell(FILE *f, const char *s)
-{
-	fputc('`', f);
-	for (; *s; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '`')
-			fputc('\'', f);
-		else if (*s == '\n')
-			fputc(' ', f);
-		else
-			fputc(*s, f);
-	}
-	fputc('`', f);
-}
-
-int out_bench_markdown(FILE *f, const struct bench_report *r)
-{
-	enum time_unit u = r->unit != TU_AUTO ? r->unit : time_unit_for(r->wall[r->reference].mean);
-	const char *un = time_unit_name(u);
-	size_t *order = xmalloc(r->n * sizeof(*order));
-	char a[64], b[64], c[64], d[64];
-
-	bench_report_order(r, 1, order);
-	fprintf(f, "| Command | Mean [%s] | Min [%s] | Max [%s] | Relative | Median [%s] (95%% CI) | Verdict |\n",
-		un, un, un, un);
-	fputs("|:---|---:|---:|---:|---:|---:|:---|\n", f);
-	for (size_t k = 0; k < r->n; k++) {
-		size_t i = order[k];
-		const struct summary *w = &r->wall[i];
-		const struct comparison *cmp = &r->cmp[i];
-
-		fputs("| ", f);
-		md__cell(f, r->cmds[i].name);
-		fprintf(f, " | %s ± %s | %s | %s | ", fmt_time_num(a, sizeof(a), w->mean, u),
-			fmt_time_num(b, sizeof(b), w->stddev, u), fmt_time_num(c, sizeof(c), w->min, u),
-			fmt_time_num(d, sizeof(d), w->max, u));
-		if (i == r->reference || r->n < 2)
-			fputs("1.00", f);
-		else
-			fprintf(f, "%.2f (%.2f–%.2f)", cmp->ratio, cmp->ratio_ci[0], cmp->ratio_ci[1]);
-		fprintf(f, " | %s (%s–%s) | %s |\n", fmt_time_num(a, sizeof(a), w->median, u),
-			fmt_time_num(b, sizeof(b), w->median_ci[0], u),
-			fmt_time_num(c, sizeof(c), w->median_ci[1], u),
-			i == r->reference || r->n < 2 ? "reference" : verdict_name(cmp->verdict));
-	}
-	free(order);
-	if (ferror(f))
-		return pe_error("cannot write Markdown");
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runner/bench_plan.h"
 #include "stats/bootstrap.h"
 #include "util/argv.h"
 #include "util/clock.h"
@@ -44,10 +45,12 @@ void bench_command_release(struct bench_command *c)
 	free(c->name);
 	free(c->command);
 	argv_free(c->argv);
-	argv_free(c->setup);
-	argv_free(c->prepare);
-	argv_free(c->conclude);
-	argv_free(c->cleanup);
+	struct bench_hook *hooks[] = { &c->setup, &c->prepare, &c->conclude, &c->cleanup };
+
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		free(hooks[i]->text);
+		argv_free(hooks[i]->argv);
+	}
 	for (size_t i = 0; i < c->nparams; i++) {
 		free(c->params[i].name);
 		free(c->params[i].value);
@@ -80,11 +83,11 @@ static void bench__describe_failure(const char *what, const char *cmd, const str
 }
 
 /* A hook (setup, prepare, ...): output discarded, any failure is fatal. */
-static int bench__hook(char **argv, const char *what,
+static int bench__hook(const struct bench_hook *h, const char *what,
 		       const struct bench_opts *o, size_t idx, struct bench_failure *fail)
 {
 	struct run_spec spec = {
-		.argv = argv,
+		.argv = h->argv,
 		.stdin_fd = -1,
 		.output = RUN_OUT_NULL,
 		.stdout_fd = -1,
@@ -92,7 +95,7 @@ static int bench__hook(char **argv, const char *what,
 	};
 	int rc;
 
-	if (!argv)
+	if (!h->argv)
 		return 0;
 	rc = runner_run(&spec, &fail->res);
 	fail->index = idx;
@@ -102,9 +105,7 @@ static int bench__hook(char **argv, const char *what,
 	if (fail->res.status == RUN_INTERRUPTED)
 		return 1;
 	if (bench__failed(&fail->res)) {
-		char *joined = argv_join(argv);
-		bench__describe_failure(what, joined, &fail->res);
-		free(joined);
+		bench__describe_failure(what, h->text, &fail->res);
 		return -1;
 	}
 	return 0;
@@ -129,7 +130,7 @@ static int bench__once(struct bench_command *c, size_t idx, int warmup,
 	struct bench_run *run;
 	int rc;
 
-	rc = bench__hook(c->prepare, "prepare", o, idx, fail);
+	rc = bench__hook(&c->prepare, "prepare", o, idx, fail);
 	if (rc)
 		return rc;
 	if (o->stdin_fd >= 0 && lseek(o->stdin_fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
@@ -153,7 +154,7 @@ static int bench__once(struct bench_command *c, size_t idx, int warmup,
 		run->user = fmax(0.0, (double)r->user_ns / 1e9 - o->shell_user);
 		run->sys = fmax(0.0, (double)r->sys_ns / 1e9 - o->shell_sys);
 		run->maxrss_kb = r->maxrss_kb;
-		run->maxrss_floor_kb = r->maxrss_floor_kb;
+		run->maxrss_at_most_kb = r->maxrss_at_most_kb;
 		run->minflt = r->minflt;
 		run->majflt = r->majflt;
 		run->nvcsw = r->nvcsw;
@@ -173,7 +174,7 @@ static int bench__once(struct bench_command *c, size_t idx, int warmup,
 	} else {
 		c->nwarmup++;
 	}
-	return bench__hook(c->conclude, "conclude", o, idx, fail);
+	return bench__hook(&c->conclude, "conclude", o, idx, fail);
 }
 
 void bench_field(const struct bench_command *c, int field, double *out)
@@ -301,7 +302,7 @@ static int bench__step(struct bench_command *cmds, size_t i, const struct bench_
 static int bench__start(struct bench_command *cmds, size_t i, const struct bench_opts *o,
 			struct bench_failure *fail)
 {
-	int rc = bench__hook(cmds[i].setup, "setup", o, i, fail);
+	int rc = bench__hook(&cmds[i].setup, "setup", o, i, fail);
 
 	for (unsigned w = 0; !rc && w < o->warmup; w++)
 		rc = bench__once(&cmds[i], i, 1, o, fail);
@@ -343,14 +344,14 @@ int bench_run_all(struct bench_command *cmds, size_t n, const struct bench_opts 
 			}
 		}
 		for (size_t i = 0; !rc && i < n; i++)
-			rc = bench__hook(cmds[i].cleanup, "cleanup", o, i, fail);
+			rc = bench__hook(&cmds[i].cleanup, "cleanup", o, i, fail);
 	} else {
 		for (size_t i = 0; !rc && i < n; i++) {
 			rc = bench__start(cmds, i, o, fail);
 			while (!rc && cmds[i].stop == BENCH_STOP_NONE)
 				rc = bench__step(cmds, i, o, st, fail);
 			if (!rc)
-				rc = bench__hook(cmds[i].cleanup, "cleanup", o, i, fail);
+				rc = bench__hook(&cmds[i].cleanup, "cleanup", o, i, fail);
 		}
 	}
 	free(st);
@@ -361,26 +362,36 @@ int bench_run_all(struct bench_command *cmds, size_t n, const struct bench_opts 
 
 int bench_calibrate_shell(struct bench_opts *o, const char *shell, unsigned runs)
 {
-	char *argv[] = { (char *)shell, "-c", "", NULL };
-	struct run_spec spec = { .argv = argv, .stdin_fd = -1, .output = RUN_OUT_NULL, .stdout_fd = -1 };
+	struct run_spec spec = { .stdin_fd = -1, .output = RUN_OUT_NULL, .stdout_fd = -1 };
 	struct run_result r;
+	char **argv = bench_shell_argv(shell, "");
 	double w = 0, u = 0, s = 0;
-	int rc;
+	int rc = 0;
 
-	for (unsigned i = 0; i < runs; i++) {
+	if (!argv)
+		return -1;
+	spec.argv = argv;
+	/* run 0 is a warmup: the first exec of the shell reads it from disk */
+	for (unsigned i = 0; i <= runs && !rc; i++) {
 		rc = runner_run(&spec, &r);
 		if (rc < 0)
-			return pe_error("cannot use the shell '%s': %s", shell, pe_errmsg());
-		if (r.status == RUN_INTERRUPTED)
-			return pe_error("interrupted while measuring the shell");
-		if (bench__failed(&r))
-			return pe_error("the shell '%s' fails to run an empty command", shell);
-		w += (double)r.wall_ns / 1e9;
-		u += (double)r.user_ns / 1e9;
-		s += (double)r.sys_ns / 1e9;
+			rc = pe_error("cannot use the shell '%s': %s", shell, pe_errmsg());
+		else if (r.status == RUN_INTERRUPTED)
+			rc = pe_error("interrupted while measuring the shell");
+		else if (bench__failed(&r))
+			rc = pe_error("the shell '%s' fails to run an empty command", shell);
+		else if (i > 0) {
+			w += (double)r.wall_ns / 1e9;
+			u += (double)r.user_ns / 1e9;
+			s += (double)r.sys_ns / 1e9;
+		}
 	}
+	argv_free(argv);
+	if (rc < 0)
+		return rc;
 	o->shell_wall = w / runs;
 	o->shell_user = u / runs;
 	o->shell_sys = s / runs;
+	o->shell_runs = runs;
 	return 0;
 }

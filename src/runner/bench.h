@@ -23,8 +23,8 @@ struct bench_param {
 /* One run of one command, as measured. */
 struct bench_run {
 	double wall, user, sys;		/* seconds; shell spawn time subtracted when a shell is used */
-	long maxrss_kb;			/* -1: at most maxrss_floor_kb, see struct run_result */
-	long maxrss_floor_kb;
+	long maxrss_kb;			/* the command's own peak; -1: at most maxrss_at_most_kb, see struct run_result */
+	long maxrss_at_most_kb;
 	long minflt, majflt, nvcsw, nivcsw;
 	int exit_code;			/* -1 when killed by a signal or timed out */
 	int signal;			/* 0, or the signal that ended it */
@@ -44,12 +44,18 @@ enum bench_stop {
 	BENCH_STOP_FAILED,	/* a run failed and failures are not ignored */
 };
 
+/* A --setup, --prepare, --conclude or --cleanup command: both NULL when not given. */
+struct bench_hook {
+	char *text;			/* as the user wrote it, after substitution: for messages */
+	char **argv;			/* what is executed */
+};
+
 struct bench_command {
 	/* Set by the caller; owned by the bench_command (freed by bench_command_release). */
 	char *name;			/* shown to the user */
 	char *command;			/* the command string after substitution */
 	char **argv;			/* what is executed */
-	char **setup, **prepare, **conclude, **cleanup;	/* NULL when not given */
+	struct bench_hook setup, prepare, conclude, cleanup;
 	struct bench_param *params;
 	size_t nparams;
 
@@ -78,6 +84,7 @@ struct bench_opts {
 	int stdout_fd;
 	struct counters *counters;	/* NULL: none */
 	double shell_wall, shell_user, shell_sys;	/* subtracted from each run */
+	unsigned shell_runs;		/* the runs of `shell -c ''` they are the mean of */
 
 	/* Called after every timing run, for a progress display; may be NULL. */
 	void (*progress)(void *ctx, const struct bench_command *c, size_t index,
@@ -104,8 +111,9 @@ int bench_run_all(struct bench_command *cmds, size_t n, const struct bench_opts 
 		  struct bench_failure *fail);
 
 /*
- * Measures the spawn cost of `shell -c ''` (runs times) into o->shell_*.
- * Returns 0, or -1 with pe_error() set.
+ * Measures the start-up cost of `SHELL -c ''` into o->shell_*: the mean of
+ * runs runs after one warmup. shell is a command line ("bash --norc"), split
+ * as argv_split does. Returns 0, or -1 with pe_error() set.
  */
 int bench_calibrate_shell(struct bench_opts *o, const char *shell, unsigned runs);
 

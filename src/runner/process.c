@@ -9,6 +9,13 @@
  * faults that follow cost the parent and the child (about 170 us a run of
  * `true` here, a fifth of it).
  *
+ * The child's max RSS: exec records the peak RSS of the memory it leaves,
+ * after vfork perfeng's own, as the child's maximum, so wait4's ru_maxrss is
+ * max(that, the command's own peak). Before each spawn perfeng resets its
+ * peak to its current resident set (clear_refs "5", Linux 4.0) and reads
+ * it: that small floor, not perfeng's lifetime peak, is what the kernel
+ * folds in, and a figure above it is the command's own (see rss_floor_kb).
+ *
  * Counters are opened once on perfeng itself and inherited by each child,
  * enabled at its exec (counters_open); runner_run reads them just before the
  * child starts and just after it is reaped, and on return their value[] and
@@ -21,6 +28,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -47,6 +55,13 @@
 #define WAIT_MAX_NS (250 * NS_PER_MS)
 /* Without pidfd_open (Linux < 5.3) the wait polls wait4, backing off to this. */
 #define FALLBACK_MAX_NS (10 * NS_PER_MS)
+/*
+ * The kernel counts RSS in per-CPU batches and reads it approximately, so
+ * the floor it folds in may differ from the one read just before by a few
+ * pages per CPU: a figure must pass the floor by this much to be the
+ * command's own.
+ */
+#define RSS_SLACK_KB 512	/* a batch of 128 pages: the kernel's for up to 64 CPUs */
 /* How long a killed group may take to die before we stop reaping it. */
 #define GROUP_REAP_NS (2 * NS_PER_SEC)
 
@@ -527,17 +542,56 @@ static void result_fill(struct run_result *res, int st, int status, const struct
 	res->user_ns = timeval_ns(ru->ru_utime);
 	res->sys_ns = timeval_ns(ru->ru_stime);
 	/*
-	 * A vfork child's exec records the peak RSS of the memory it borrowed,
-	 * ours, as its own maximum: a value at or below our peak says nothing
-	 * about the command, one above it is the command's own.
+	 * A vfork child's exec records the RSS of the memory it borrowed, ours,
+	 * as its own maximum: a figure at the floor says only that the command
+	 * peaked at most there; one above it (by more than the kernel's per-CPU
+	 * slack in counting RSS) is the command's own.
 	 */
-	res->maxrss_kb = ru->ru_maxrss > rss_floor ? ru->ru_maxrss : -1;
-	res->maxrss_floor_kb = rss_floor;
+	res->maxrss_kb = ru->ru_maxrss > rss_floor + RSS_SLACK_KB ? ru->ru_maxrss : -1;
+	res->maxrss_at_most_kb = ru->ru_maxrss > rss_floor ? ru->ru_maxrss : rss_floor;
 	res->minflt = ru->ru_minflt;
 	res->majflt = ru->ru_majflt;
 	res->nvcsw = ru->ru_nvcsw;
 	res->nivcsw = ru->ru_nivcsw;
 	res->err_tail[res->err_len] = '\0';
+}
+
+/*
+ * Resets this process's peak RSS to its current resident set and returns it
+ * in KiB: what exec will fold into a vfork child's maximum. Without
+ * /proc/self/clear_refs (CONFIG_PROC_PAGE_MONITOR) the peak stays, and
+ * VmHWM, the peak of this memory alone, is the floor. Both files stay open
+ * (close-on-exec) from the first run on: a run costs a write and a read.
+ * Returns 0 when neither can be read: every figure is then the kernel's.
+ */
+static long rss_floor_kb(void)
+{
+	static int clear_fd = -2, statm_fd = -2, status_fd = -2;
+	char buf[2048];
+	ssize_t n;
+
+	if (clear_fd == -2) {
+		clear_fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+		statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+		status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	}
+	if (clear_fd >= 0 && statm_fd >= 0 && write(clear_fd, "5", 1) == 1 &&
+	    (n = pread(statm_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		unsigned long size, resident;
+
+		buf[n] = '\0';
+		if (sscanf(buf, "%lu %lu", &size, &resident) == 2)
+			return (long)(resident * (unsigned long)sysconf(_SC_PAGESIZE) / 1024);
+	}
+	if (status_fd >= 0 && (n = pread(status_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		const char *hwm;
+
+		buf[n] = '\0';
+		hwm = strstr(buf, "\nVmHWM:");
+		if (hwm)
+			return strtol(hwm + 7, NULL, 10);
+	}
+	return 0;
 }
 
 /* Children started so far: tells a counter snapshot still current from a stale one. */
@@ -550,7 +604,7 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 	struct child_report rep;
 	struct counters_snap before, after;
 	struct spawn sp;
-	struct rusage ru = { 0 }, self_ru;
+	struct rusage ru = { 0 };
 	long rss_floor = 0;
 	uint64_t start, end = 0;
 	int status = 0, rc = 0;
@@ -590,8 +644,7 @@ int runner_run(const struct run_spec *spec, struct run_result *res)
 			counters_snapshot(ctr, &before);
 	}
 	runner_spawns++;
-	if (getrusage(RUSAGE_SELF, &self_ru) == 0)
-		rss_floor = self_ru.ru_maxrss;
+	rss_floor = rss_floor_kb();
 	start = clock_now_ns();
 	sp.pid = spawn_start(spec, &sp);
 	if (sp.pid < 0) {

@@ -56,12 +56,13 @@ struct run_result {
 	uint64_t wall_ns;	/* from just before exec was released to the reap */
 	uint64_t user_ns, sys_ns;
 	/*
-	 * The child's peak RSS, or -1 when it is at or below maxrss_floor_kb,
-	 * perfeng's own peak: vfork+exec folds that into the child's maximum, so
-	 * a smaller peak cannot be told (see result_fill).
+	 * The child's own peak RSS in KiB, or -1 when it is not above perfeng's
+	 * own resident set at the spawn: vfork+exec folds that into the child's
+	 * maximum, so a smaller peak cannot be told. maxrss_at_most_kb is then
+	 * the bound, the kernel's figure (see process.c).
 	 */
 	long maxrss_kb;
-	long maxrss_floor_kb;
+	long maxrss_at_most_kb;
 	long minflt, majflt;
 	long nvcsw, nivcsw;
 	/*

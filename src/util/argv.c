@@ -62,7 +62,7 @@ int argv_split(const char *cmd, char ***argvp, int *argcp)
 				} else if (*p == '$' || *p == '`') {
 					/* a shell expands these even inside double quotes */
 					pe_error("command '%s' uses '%c' inside double quotes, which "
-						 "needs a shell; escape it, or run with --shell=sh", cmd, *p);
+						 "needs a shell; escape it, or leave out -N / --shell=none", cmd, *p);
 					goto fail;
 				} else {
 					strbuf_addch(&word, *p++);
@@ -86,7 +86,7 @@ int argv_split(const char *cmd, char ***argvp, int *argcp)
 			p += 2;
 		} else if (argv__needs_shell(c) || (c == '~' && !in_word)) {
 			pe_error("command '%s' uses '%c', which needs a shell; "
-				 "quote it, or run with --shell=sh", cmd, c);
+				 "quote it, or leave out -N / --shell=none", cmd, c);
 			goto fail;
 		} else {
 			strbuf_addch(&word, c);

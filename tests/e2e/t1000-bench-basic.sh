@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # --- -r 5: JSON, --json and the text ------------------------------------------
-run_pe bench -r 5 --export-json "$T/r.json" "$H/pe-exit 0"
+run_pe bench -N -r 5 --export-json "$T/r.json" "$H/pe-exit 0"
 rc_is 0 "-r 5 on pe-exit 0 exits 0"
 J=$T/r.json
 jq_is "$J" '.results|length' 1 "one result"
@@ -23,7 +23,7 @@ jq_is "$J" '.results[0].perfeng.stop_reason' '"runs"' "stop_reason is runs"
 jq_is "$J" '.results[0].perfeng.command_line' "\"$H/pe-exit 0\"" "perfeng.command_line is the command"
 jq_is "$J" '.perfeng.interrupted' false "perfeng.interrupted is false"
 jq_is "$J" '.perfeng.reference' null "no reference with one command"
-jq_is "$J" '.perfeng.shell' null "no shell by default"
+jq_is "$J" '.perfeng.shell' null "-N: no shell"
 like "$(jqr "$J" '.perfeng.version')" '^0\.1\.0 \(' "perfeng.version is 0.1.0 (commit)"
 
 # The statistics against a computation from the times (jq works in doubles).
@@ -88,7 +88,7 @@ run_pe bench -q -M 4 --export-json "$T/m4.json" "$H/pe-exit 0"
 jq_is "$T/m4.json" '.results[0].perfeng|[.runs, .stop_reason]' '[4,"max-runs"]' "-M 4 alone (below the default --min-runs 10): 4 runs, max-runs"
 
 # The default mode: at least 10 runs and 3 s. pe-sleep 1 takes about 1 ms.
-run_pe bench -q --export-json "$T/d.json" "$H/pe-sleep 1"
+run_pe bench -N -q --export-json "$T/d.json" "$H/pe-sleep 1"
 rc_is 0 "the default mode exits 0"
 jq_is "$T/d.json" '.results[0].perfeng.stop_reason' '"min-time"' "the default mode stops with min-time"
 num_ok "$(jqr "$T/d.json" '.results[0].perfeng.runs')" '>=' 10 "the default mode makes at least 10 runs"

@@ -58,9 +58,12 @@ for hook in setup conclude cleanup; do
 	like "$PE_ERR" "$hook-broke" "the $hook's standard error is shown"
 done
 
+run_pe bench -N -q -r 2 -p "no-such-hook-$$" "$H/pe-exit 0"
+rc_is 3 "-N: a --prepare that does not exist: exit 3"
+like "$PE_ERR" "prepare command: command not found: 'no-such-hook-$$'" "-N: the message says the prepare hook's command is not found"
 run_pe bench -q -r 2 -p "no-such-hook-$$" "$H/pe-exit 0"
-rc_is 3 "a --prepare that does not exist: exit 3"
-like "$PE_ERR" "prepare command: command not found: 'no-such-hook-$$'" "the message says the prepare hook's command is not found"
+rc_is 3 "through the shell: a --prepare that does not exist: exit 3"
+like "$PE_ERR" "prepare command 'no-such-hook-$$' failed with exit code 127" "through the shell: the message names the hook as given, and the shell's 127"
 
 run_pe bench -q -r 2 -i -p "$H/pe-exit 1" "$H/pe-exit 0"
 rc_is 3 "-i does not excuse a failing hook"

@@ -32,7 +32,7 @@ unlike "$PE_OUT" 'abcdefghij' "--output pipe: the output is discarded"
 
 run_pe bench -q -r 2 --output inherit "$H/pe-stdout 26"
 rc_is 0 "--output inherit: exit 0"
-like "$PE_OUT" '^abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzBenchmark 1:' \
+like "$PE_OUT" "^abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzShell: 'sh -c'" \
 	"--output inherit: the command's output reaches perfeng's stdout, once per run, before the report"
 
 run_pe bench -q -r 2 --output inherit "$H/pe-stderr to-stderr 0"

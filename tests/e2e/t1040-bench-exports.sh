@@ -1,6 +1,6 @@
 #!/bin/bash
-# perfeng bench --export-csv, --export-markdown, --export-json with two
-# commands; the JSON read as hyperfine's (same keys, same types as
+# perfeng bench --export-csv, --export-markdown, --export-asciidoc,
+# --export-orgmode, --export-json with two commands; the JSON read as hyperfine's (same keys, same types as
 # `hyperfine -N --export-json` writes for the same command).
 . "$(dirname "$0")/lib.sh"
 
@@ -37,6 +37,63 @@ like "$(sed -n 4p "$T/r.md")" "^\| \`$B\` \| .* \| 1\.00 \| .* \| reference \|$"
 # --sort mean-time orders the tables by mean.
 run_pe bench -q -r 3 --sort mean-time --export-markdown "$T/s.md" --export-csv "$T/s.csv" "$A" "$B"
 like "$(sed -n 3p "$T/s.md")" "^\| \`$B\` " "--sort mean-time: the fastest first in Markdown"
+
+# --- AsciiDoc and org-mode: the Markdown table's cells, in hyperfine's layouts --------
+run_pe bench -q -N -r 6 -u millisecond --export-json "$T/t.json" --export-markdown "$T/t.md" \
+	--export-asciidoc "$T/t.adoc" --export-orgmode "$T/t.org" "$A" "$B"
+rc_is 0 "--export-asciidoc and --export-orgmode with the other exports: exit 0"
+# each table as TSV, one line per row, the command without its code marks
+awk 'NR > 2 { sub(/^\| /, ""); sub(/ \|$/, ""); n = split($0, c, / \| /); gsub(/`/, "", c[1])
+	s = c[1]; for (i = 2; i <= n; i++) s = s "\t" c[i]; print s }' "$T/t.md" >"$T/md.tsv"
+awk 'function flush() { if (row != "") print row; row = "" }
+	/^\|===$/ { if (++bars == 2) flush(); next }
+	/^$/ { if (hdr) flush(); hdr = 1; next }
+	hdr && /^\| / { c = substr($0, 3); sub(/ $/, "", c); gsub(/`/, "", c); row = row == "" ? c : row "\t" c }' \
+	"$T/t.adoc" >"$T/adoc.tsv"
+awk -F'|' 'NR > 2 { s = ""; for (i = 2; i < NF; i++) { c = $i; gsub(/^ +| +$/, "", c); if (i == 2) gsub(/^=|=$/, "", c)
+	s = i == 2 ? c : s "\t" c } print s }' "$T/t.org" >"$T/org.tsv"
+is "$(lines "$T/adoc.tsv")" 2 "the AsciiDoc table has one row per command"
+is "$(cat "$T/adoc.tsv")" "$(cat "$T/md.tsv")" "the AsciiDoc rows are the Markdown rows, cell for cell"
+is "$(cat "$T/org.tsv")" "$(cat "$T/md.tsv")" "the org-mode rows are the Markdown rows, cell for cell"
+# the cells against the JSON export: each number within half a unit of its last decimal
+jq_cells='def near($cell; $v): ($cell | tonumber) as $x | (($cell | split(".")[1] // "") | length) as $d
+		| (($x - $v) | fabs) <= 0.5 * pow(10; -$d) + 1e-9;
+	($rows | split("\n") | map(select(length > 0) | split("\t"))) as $rows
+	| [.results[] as $r | $rows[] | select(.[0] == $r.command) | . as $c
+	   | ($c[1] | split(" ± ")) as $ms | ($c[5] | split(" (")) as $med
+	   | ($med[1] | rtrimstr(")") | split("–")) as $mci
+	   | near($ms[0]; $r.mean * 1e3) and near($ms[1]; $r.stddev * 1e3)
+	     and near($c[2]; $r.min * 1e3) and near($c[3]; $r.max * 1e3)
+	     and near($med[0]; $r.median * 1e3)
+	     and near($mci[0]; $r.perfeng.wall.median_ci95[0] * 1e3) and near($mci[1]; $r.perfeng.wall.median_ci95[1] * 1e3)
+	     and (if $r.perfeng.comparison then ($c[4] | split(" (")) as $rel | ($rel[1] | rtrimstr(")") | split("–")) as $rci
+		  | near($rel[0]; $r.perfeng.comparison.ratio) and near($rci[0]; $r.perfeng.comparison.ratio_ci95[0])
+		    and near($rci[1]; $r.perfeng.comparison.ratio_ci95[1]) and $c[6] == $r.perfeng.comparison.verdict
+		  else $c[4] == "1.00" and $c[6] == "reference" end)]
+	| length == 2 and all'
+ok "every AsciiDoc cell is the JSON's value (mean ± σ, min, max, ratio and CI, median and CI, verdict)" \
+	jq -e --rawfile rows "$T/adoc.tsv" "$jq_cells" "$T/t.json"
+is "$(sed -n 1,2p "$T/t.adoc")" $'[cols="<,>,>,>,>,>,<"]\n|===' "AsciiDoc: the column spec and the table's opening"
+is "$(tail -n 1 "$T/t.adoc")" '|===' "AsciiDoc: the table's closing"
+like "$(sed -n 2p "$T/t.org")" '^\|--(\+--){6}\|$' "org-mode: the rule under the header, 7 columns"
+if command -v hyperfine >/dev/null 2>&1; then
+	timeout -k 5 "$PE_TIMEOUT" hyperfine -N -r 3 -u millisecond --export-asciidoc "$T/hf.adoc" --export-orgmode "$T/hf.org" \
+		"$A" "$B" </dev/null >/dev/null 2>&1
+	# hyperfine's five columns come first, framed as hyperfine frames them
+	is "$(sed -n 3,7p "$T/t.adoc")" "$(sed -n 3,7p "$T/hf.adoc")" "AsciiDoc: the header's first five cells are hyperfine's, line for line"
+	is "$(sed -n 1p "$T/t.adoc" | cut -c1-16)" "$(sed -n 1p "$T/hf.adoc" | cut -c1-16)" "AsciiDoc: the first five column specs are hyperfine's"
+	is "$(sed -n 1p "$T/t.org" | cut -d'|' -f1-6)" "$(sed -n 1p "$T/hf.org" | cut -d'|' -f1-6)" "org-mode: the header's first five cells are hyperfine's"
+	is "$(sed -n 3p "$T/t.org" | cut -d'|' -f2)" "$(sed -n 3p "$T/hf.org" | cut -d'|' -f2)" "org-mode: the command cell is written as hyperfine writes it"
+	is "$(sed -n 2p "$T/t.org" | cut -c1-13)" "$(sed -n 2p "$T/hf.org" | cut -c1-13)" "org-mode: the rule as hyperfine's"
+else
+	skip "the AsciiDoc and org-mode layouts are hyperfine's" "hyperfine is not installed (scripts/install-deps.sh installs it)"
+fi
+# What would end a cell or the code in a command's name is escaped.
+run_pe bench -q -r 1 --export-asciidoc "$T/e.adoc" --export-orgmode "$T/e.org" --export-markdown "$T/e.md" 'echo "a|b`c`"'
+rc_is 0 "a command with | and backticks: exit 0"
+is "$(grep -c '^| `echo "a\\|b'"'"'c'"'"'"` $' "$T/e.adoc")" 1 "AsciiDoc: | is \\| and a backtick is ' inside the code"
+is "$(grep -c '^| echo "a\\vert{}b`c`"  |' "$T/e.org")" 1 "org-mode: a name with | is text with \\vert{}, not =code="
+is "$(grep -c '^| `echo "a\\|b'"'"'c'"'"'"` |' "$T/e.md")" 1 "Markdown: the same escapes as AsciiDoc"
 
 # --- JSON comparison ------------------------------------------------------------------
 J=$T/r.json

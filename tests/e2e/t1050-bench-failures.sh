@@ -5,20 +5,32 @@
 . "$(dirname "$0")/lib.sh"
 
 # --- commands that cannot run -------------------------------------------------------
-run_pe bench -r 2 "no-such-command-$$ arg"
-rc_is 3 "a command that does not exist: exit 3"
-like "$PE_ERR" "command not found: 'no-such-command-$$'" "stderr names the command not found"
-unlike "$PE_ERR" 'ignore-failure' "no --ignore-failure advice (it cannot make the command exist)"
-is "$PE_OUT" "" "nothing on stdout"
+# Without a shell (-N) perfeng's own exec finds out.
+run_pe bench -N -r 2 "no-such-command-$$ arg"
+rc_is 3 "-N: a command that does not exist: exit 3"
+like "$PE_ERR" "command not found: 'no-such-command-$$'" "-N: stderr names the command not found"
+unlike "$PE_ERR" 'ignore-failure' "-N: no --ignore-failure advice (it cannot make the command exist)"
+is "$PE_OUT" "" "-N: nothing on stdout"
 
-run_pe bench -r 2 -i "no-such-command-$$"
-rc_is 3 "-i does not excuse a command that does not exist"
+run_pe bench -N -r 2 -i "no-such-command-$$"
+rc_is 3 "-N: -i does not excuse a command that does not exist"
 
 printf '#!/bin/sh\nexit 0\n' >"$T/not-executable"
 chmod 644 "$T/not-executable"
+run_pe bench -N -r 2 "$T/not-executable"
+rc_is 3 "-N: a file that is not executable: exit 3"
+like "$PE_ERR" "cannot execute '$T/not-executable': permission denied" "-N: stderr says permission denied and names it"
+
+# Through the shell (the default) the shell finds out, and says so with 127 or 126.
+run_pe bench -r 2 "no-such-command-$$ arg"
+rc_is 3 "shell: a command that does not exist: exit 3"
+like "$PE_ERR" "'no-such-command-$$ arg' failed with exit code 127" "shell: the message gives the shell's exit code 127"
+like "$PE_ERR" "no-such-command-$$: not found" "shell: the shell's own message is shown"
+like "$PE_ERR" "127 is the shell's code for a command not found" "shell: perfeng says what 127 means"
+unlike "$PE_ERR" 'ignore-failure' "shell: no --ignore-failure advice"
 run_pe bench -r 2 "$T/not-executable"
-rc_is 3 "a file that is not executable: exit 3"
-like "$PE_ERR" "cannot execute '$T/not-executable': permission denied" "stderr says permission denied and names it"
+rc_is 3 "shell: a file that is not executable: exit 3"
+like "$PE_ERR" "126 is the shell's code for a command that cannot be executed" "shell: perfeng says what 126 means"
 
 # --- runs that fail -----------------------------------------------------------------------
 run_pe bench -r 3 --export-json "$T/fail.json" "$H/pe-stderr boom 3"
@@ -53,12 +65,13 @@ jq_is "$T/i.json" '.results[0].exit_codes' '[3,3,3]' "the JSON has exit_codes 3,
 jq_is "$T/i.json" '.results[0].times|length' 3 "the failed runs are measured"
 like "$PE_ERR" '3 of 3 runs failed' "stderr warns that 3 of 3 runs failed"
 
-run_pe bench -r 2 "$H/pe-kill-self 9"
+# -N: the signal reaches perfeng as the command's; a shell would report 128+N.
+run_pe bench -N -r 2 "$H/pe-kill-self 9"
 rc_is 3 "a command killed by SIGKILL: exit 3"
 like "$PE_ERR" 'was killed by signal 9 \(Killed\)' "stderr names the signal"
 like "$PE_ERR" '--ignore-failure' "and mentions --ignore-failure"
 
-run_pe bench -r 2 -i --export-json "$T/k.json" "$H/pe-kill-self 15"
+run_pe bench -N -r 2 -i --export-json "$T/k.json" "$H/pe-kill-self 15"
 rc_is 0 "-i with a command killed by SIGTERM: exit 0"
 jq_is "$T/k.json" '.results[0].exit_codes' '[null,null]' "exit_codes are null for runs killed by a signal"
 
@@ -157,9 +170,10 @@ usage_error "--timeout 5x" "option '--timeout': '5x' is not a duration" --timeou
 usage_error "--noise 150%" "--noise must be between 0% and 100%" --noise 150% "$C"
 usage_error "--precision 2" "--precision must be between 0% and 100%" --precision 2 "$C"
 usage_error "more -n names than commands" "2 command names for 1 command" -n one -n two "$C"
-usage_error "an unquoted | without --shell" "uses '\|', which needs a shell; quote it, or run with --shell=sh" "$C | cat"
-usage_error "\$VAR without --shell" "uses '\\$', which needs a shell" "$C \$HOME"
-usage_error "an unterminated quote" "unterminated ' in command" "$C 'oops"
+usage_error "-N: an unquoted |" "uses '\|', which needs a shell; quote it, or leave out -N / --shell=none" -N "$C | cat"
+usage_error "-N: \$VAR" "uses '\\$', which needs a shell" -N "$C \$HOME"
+usage_error "-N: an unterminated quote" "unterminated ' in command" -N "$C 'oops"
+usage_error "an empty command with the shell" "empty command" -r 3 " "
 is "$(lines "$T/ran")" 0 "no usage error ran the command"
 
 # --- warnings --------------------------------------------------------------------------------

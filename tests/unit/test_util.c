@@ -288,20 +288,20 @@ static void test_argv_errors(void **state)
 	/* a shell expands $ and ` inside double quotes: refuse rather than differ */
 	check_split_error("echo \"$HOME\"",
 			  "command 'echo \"$HOME\"' uses '$' inside double quotes, which needs a shell; "
-			  "escape it, or run with --shell=sh");
+			  "escape it, or leave out -N / --shell=none");
 	check_split_error("echo \"`id`\"",
 			  "command 'echo \"`id`\"' uses '`' inside double quotes, which needs a shell; "
-			  "escape it, or run with --shell=sh");
+			  "escape it, or leave out -N / --shell=none");
 	for (const char *c = shell_chars; *c; c++) {
 		snprintf(cmd, sizeof(cmd), "ls x%cy", *c);
 		snprintf(msg, sizeof(msg), "command 'ls x%cy' uses '%c', which needs a shell; "
-			 "quote it, or run with --shell=sh", *c, *c);
+			 "quote it, or leave out -N / --shell=none", *c, *c);
 		check_split_error(cmd, msg);
 	}
 	check_split_error("ls ~/src", "command 'ls ~/src' uses '~', which needs a shell; "
-			  "quote it, or run with --shell=sh");
+			  "quote it, or leave out -N / --shell=none");
 	check_split_error("a 'ok' | b", "command 'a 'ok' | b' uses '|', which needs a shell; "
-			  "quote it, or run with --shell=sh");
+			  "quote it, or leave out -N / --shell=none");
 }
 
 static void test_argv_no_argc(void **state)
