@@ -488,3 +488,8 @@ const struct jit_sym *maps_jit_lookup(struct maps *m, struct proc_maps *pm, uint
 	}
 	return jit_find(pm, addr);
 }
+
+int maps_is_file(const struct map *m)
+{
+	return m && m->path[0] == '/' && strncmp(m->path, "//anon", 6) != 0;
+}

@@ -65,6 +65,9 @@ struct proc_maps *maps_find(struct maps *m, pid_t pid);
  */
 void maps_insert(struct maps *m, struct proc_maps *pm, uint64_t start, uint64_t len,
 		 uint64_t pgoff, const char *path);
+/* Whether m maps a file (not anonymous memory, [vdso], [stack]): one symbols can read. */
+int maps_is_file(const struct map *m);
+
 /* The mapping holding addr, or NULL. */
 struct map *maps_lookup(struct proc_maps *pm, uint64_t addr);
 /* exec: the old image is gone. */

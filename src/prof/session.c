@@ -192,11 +192,6 @@ uint64_t session_record_time(const struct session *s, const void *rec, size_t re
 }
 
 /* A mapping of a file we can open, not anonymous memory ("//anon", "[heap]", "[vdso]"). */
-static int map_is_file(const struct map *m)
-{
-	return m && m->path[0] == '/' && strncmp(m->path, "//anon", 6) != 0;
-}
-
 struct lookup_ctx {
 	struct session *s;
 	struct proc_maps *pm;
@@ -208,7 +203,7 @@ static struct dso *lookup_dso(void *ctx, uint64_t addr, uint64_t *vaddr)
 	struct lookup_ctx *lc = ctx;
 	struct map *m = lc->pm ? maps_lookup(lc->pm, addr) : NULL;
 
-	if (!map_is_file(m))
+	if (!maps_is_file(m))
 		return NULL;
 	if (!m->dso)
 		m->dso = symbols_dso(&lc->s->syms, lc->pid, m);
@@ -238,35 +233,7 @@ static struct map *addr_map(struct lookup_ctx *lc, uint64_t look)
 static size_t addr_frames(struct lookup_ctx *lc, uint64_t addr, int is_return, struct map *m,
 			  struct frame *out, size_t max)
 {
-	struct session *s = lc->s;
-	uint64_t look = is_return && addr ? addr - 1 : addr, vaddr;
-	char buf[320];
-	int n;
-
-	if (map_is_file(m)) {
-		struct dso *d = lookup_dso(lc, look, &vaddr);
-
-		return symbols_resolve(&s->syms, d, vaddr, out, max);
-	}
-	if (lc->pm) {
-		const struct jit_sym *j = maps_jit_lookup(&s->maps, lc->pm, look);
-
-		if (j) {
-			out[0] = (struct frame){ .name = profile_intern(s->prof, j->name, strlen(j->name)),
-						 .module = profile_intern(s->prof, "[jit]", 5), .kind = FRAME_JIT };
-			return 1;
-		}
-	}
-	/* [vdso], anonymous memory, or nothing mapped that we know of */
-	if (m && m->path[0] == '[')
-		n = snprintf(buf, sizeof(buf), "%s+0x%llx", m->path, (unsigned long long)(look - m->start));
-	else
-		n = snprintf(buf, sizeof(buf), "[anon]+0x%llx", (unsigned long long)look);
-	out[0] = (struct frame){ .name = profile_intern(s->prof, buf, (size_t)n),
-				 .module = NULL, .kind = FRAME_UNKNOWN };
-	if (m && m->path[0] == '[')
-		out[0].module = profile_intern(s->prof, m->path, strlen(m->path));
-	return 1;
+	return symbols_addr_frames(&lc->s->syms, &lc->s->maps, lc->pm, lc->pid, addr, is_return, m, out, max);
 }
 
 /* The user addresses of the sample, leaf first. */

@@ -443,3 +443,36 @@ size_t symbols_resolve(struct symbols *s, struct dso *d, uint64_t vaddr,
 	memcpy(out, tmp, n * sizeof(*out));
 	return n;
 }
+
+size_t symbols_addr_frames(struct symbols *s, struct maps *maps, struct proc_maps *pm, pid_t pid, uint64_t addr,
+			   int is_return, struct map *m, struct frame *out, size_t max)
+{
+	uint64_t look = is_return && addr ? addr - 1 : addr;
+	char buf[320];
+	int n;
+
+	if (maps_is_file(m)) {
+		if (!m->dso)
+			m->dso = symbols_dso(s, pid, m);
+		return symbols_resolve(s, m->dso, symbols_vaddr(m->dso, m, look), out, max);
+	}
+	if (pm) {
+		const struct jit_sym *j = maps_jit_lookup(maps, pm, look);
+
+		if (j) {
+			out[0] = (struct frame){ .name = profile_intern(s->prof, j->name, strlen(j->name)),
+						 .module = profile_intern(s->prof, "[jit]", 5), .kind = FRAME_JIT };
+			return 1;
+		}
+	}
+	/* [vdso], anonymous memory, or nothing mapped that we know of */
+	if (m && m->path[0] == '[')
+		n = snprintf(buf, sizeof(buf), "%s+0x%llx", m->path, (unsigned long long)(look - m->start));
+	else
+		n = snprintf(buf, sizeof(buf), "[anon]+0x%llx", (unsigned long long)look);
+	out[0] = (struct frame){ .name = profile_intern(s->prof, buf, (size_t)n), .module = NULL,
+				 .kind = FRAME_UNKNOWN };
+	if (m && m->path[0] == '[')
+		out[0].module = profile_intern(s->prof, m->path, strlen(m->path));
+	return 1;
+}

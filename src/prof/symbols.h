@@ -58,6 +58,17 @@ size_t symbols_resolve(struct symbols *s, struct dso *d, uint64_t vaddr,
 		       struct frame *out, size_t max);
 
 /*
+ * The frames of process address addr (in mapping m of pm, NULL when none
+ * holds it), outermost first, into out; returns the count (>= 1). A return
+ * address (is_return) is looked up one byte back, in its call instruction.
+ * Addresses outside files are named by JIT maps (pm's perf-PID.map), by
+ * their mapping ("[vdso]+0x10"), or "[anon]+0xADDR". The profiler and heap
+ * both name frames here.
+ */
+size_t symbols_addr_frames(struct symbols *s, struct maps *maps, struct proc_maps *pm, pid_t pid, uint64_t addr,
+			   int is_return, struct map *m, struct frame *out, size_t max);
+
+/*
  * The call-frame information of d for the unwinder: *cfi and *bias are set
  * (cfi_vaddr = vaddr + bias). Returns 0, or -1 when d has none.
  */
