@@ -52,7 +52,10 @@ endif
 
 # Everything under src/ but main.c goes into one static library that the
 # binary, the unit tests and the fuzz targets link.
-LIB_SRC := $(sort $(wildcard src/*/*.c))
+# src/preload/ is not in it: those are the interposers preloaded into traced
+# programs (libperfeng-heap.so), each a shared object of its own.
+LIB_SRC := $(sort $(filter-out src/preload/%,$(wildcard src/*/*.c)))
+PRELOAD_SO := $(if $(filter obj,$(O)),libperfeng-heap.so,$(O)/libperfeng-heap.so)
 MAIN_SRC := src/main.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -77,7 +80,7 @@ FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -fno-sa
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(O)/fuzz/%.o)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/tests/fuzz/%)
 
-all: $(PERFENG)
+all: $(PERFENG) $(PRELOAD_SO)
 
 # --- version: rebuilt only when `git describe` changes -----------------------
 $(O)/VERSION: FORCE
@@ -98,6 +101,12 @@ $(O)/libperfeng.a: $(LIB_OBJ)
 
 $(PERFENG): $(O)/src/main.o $(O)/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# The heap interposer, found next to the perfeng binary (or $PERFENG_HEAP_LIB).
+# -fvisibility=hidden: only the interposed functions are exported.
+$(PRELOAD_SO): src/preload/heap.c src/preload/heap_events.h
+	$(QUIET_LINK)$(CC) -std=gnu11 $(CFLAGS) $(WARN) -Isrc -D_GNU_SOURCE -fPIC -shared -fvisibility=hidden \
+		-fno-omit-frame-pointer -o $@ $< -ldl -lpthread
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LIBS) $(TEST_LIBS)
@@ -154,7 +163,7 @@ TEST_ENV = CMOCKA_MESSAGE_OUTPUT=TAP PERFENG_BIN=$(abspath $(PERFENG)) PERFENG_B
 deps:
 	$(Q)scripts/install-deps.sh
 
-build-tests: $(PERFENG) $(UNIT_BIN) $(HELPER_SO) $(HELPER_BIN) $(EXAMPLE_BIN)
+build-tests: $(PERFENG) $(PRELOAD_SO) $(UNIT_BIN) $(HELPER_SO) $(HELPER_BIN) $(EXAMPLE_BIN)
 
 test: build-tests
 	$(Q)$(TEST_ENV) prove -j2 $(PROVE_FLAGS) $(UNIT_BIN) $(E2E_TESTS)
@@ -188,7 +197,7 @@ demo: deps $(PERFENG) $(EXAMPLE_BIN)
 	$(Q)scripts/demo.sh
 
 clean:
-	rm -rf $(O) perfeng
+	rm -rf $(O) perfeng libperfeng-heap.so
 
 .PHONY: all deps build-tests test test-asan fuzz check check-source demo clean FORCE
 .SECONDARY:

@@ -1,0 +1,44 @@
+/*
+ * The event stream between libperfeng-heap.so (src/preload/heap.c, inside
+ * the traced program) and `perfeng heap` (src/prof/heap.c): fixed-size
+ * records appended to one file, each thread's in whole buffers, so a
+ * record is never split. Native byte order: writer and reader are on one
+ * machine. Shared by both sides; nothing else in src/ includes it.
+ */
+#ifndef PE_PRELOAD_HEAP_EVENTS_H
+#define PE_PRELOAD_HEAP_EVENTS_H
+
+#include <stdint.h>
+
+#define HEAP_MAGIC 0x5045484541503031ULL	/* "PEHEAP01" */
+#define HEAP_MAX_FRAMES 64
+
+enum heap_event_type {
+	HEAP_EV_ALLOC = 1,	/* ptr of size bytes, from the stack that follows */
+	HEAP_EV_FREE = 2,	/* ptr (an allocation, or not one of ours: ignored) */
+	HEAP_EV_MAPS = 3,	/* size bytes of /proc/self/maps text follow (padded to 8) */
+	HEAP_EV_START = 4,	/* a process starts recording: magic in ptr */
+	HEAP_EV_LOST = 5,	/* size events could not be written (a full disk, a failed write) */
+};
+
+/* How memory was asked for: malloc's family, C++'s operator new, or anonymous mmap. */
+enum heap_kind {
+	HEAP_KIND_MALLOC = 0,
+	HEAP_KIND_NEW = 1,
+	HEAP_KIND_MMAP = 2,
+};
+
+struct heap_event {
+	uint8_t type;
+	uint8_t kind;
+	uint8_t nframes;	/* return addresses after the record (ALLOC) */
+	uint8_t pad;
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t pad2;
+	uint64_t ts_ns;		/* CLOCK_MONOTONIC */
+	uint64_t ptr;
+	uint64_t size;
+};
+
+#endif
