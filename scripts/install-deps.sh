@@ -8,7 +8,8 @@ pkgs="make gcc clang libclang-rt-14-dev pkg-config libjansson-dev libcmocka-dev
       libsqlite3-dev libpq-dev postgresql sqlite3 zlib1g-dev
       libdw-dev libelf-dev libssl-dev openssl elfutils binutils
       perl git hyperfine jq procps bsdextrautils bc libxml2-utils curl wrk
-      nginx-light sysstat linux-perf python3-prometheus-client prometheus"
+      nginx-light sysstat linux-perf python3-prometheus-client prometheus
+      valgrind heaptrack g++ file"
 
 missing=""
 for p in $pkgs; do

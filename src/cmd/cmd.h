@@ -12,6 +12,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
+int cmd_heap(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
@@ -38,6 +39,7 @@ enum cmd_env {
 	CMD_ENV_STORE = 1 << 0,	/* PERFENG_STORE, XDG_DATA_HOME: where the results store is */
 	CMD_ENV_JIT = 1 << 1,	/* PERFENG_JIT_DIR: the perf-PID.map files of JIT code */
 	CMD_ENV_NVML = 1 << 2,	/* PERFENG_NVML_LIB: the NVML library for GPUs */
+	CMD_ENV_HEAP = 1 << 3,	/* PERFENG_HEAP_LIB: the heap interposer */
 };
 
 /*

@@ -41,6 +41,7 @@ void cmd_usage_env(FILE *f, unsigned which)
 						  "(default ~/.local/share)" },
 		{ CMD_ENV_JIT, "PERFENG_JIT_DIR", "directory of the perf-PID.map files of JIT code (default /tmp)" },
 		{ CMD_ENV_NVML, "PERFENG_NVML_LIB", "the NVML library to load for GPUs (default libnvidia-ml.so.1)" },
+		{ CMD_ENV_HEAP, "PERFENG_HEAP_LIB", "the heap interposer to preload (default libperfeng-heap.so beside perfeng)" },
 	};
 
 	if (options_help_json())

@@ -161,9 +161,12 @@ static void sample_type_of(const struct profile *p, const char **type, const cha
 		*type = !strcmp(ev, "off-cpu") ? "off-cpu" : !strncmp(ev, "cpu-clock", 9) ||
 			!strncmp(ev, "task-clock", 10) ? "cpu" : ev;
 		*unit = "nanoseconds";
-	} else if (p->unit && !strcmp(p->unit, "events")) {
+	} else if (p->unit && (!strcmp(p->unit, "events") || !strcmp(p->unit, "allocations"))) {
 		*type = ev;
 		*unit = "count";
+	} else if (p->unit && !strcmp(p->unit, "bytes")) {
+		*type = ev;	/* heap: alloc_space, inuse_space, ... as pprof names them */
+		*unit = "bytes";
 	} else {
 		*type = "samples";
 		*unit = "count";

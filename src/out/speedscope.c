@@ -26,6 +26,8 @@ static json_t *name_json(const char *s)
 
 static const char *unit_of(const struct profile *p)
 {
+	if (p->unit && !strcmp(p->unit, "bytes"))
+		return "bytes";
 	return p->unit && !strcmp(p->unit, "nanoseconds") ? "nanoseconds" : "none";
 }
 

@@ -15,8 +15,9 @@
  * libraries built without frame pointers (glibc itself, most of Debian)
  * are walked through; frame pointers alone would stop there.
  *
- * The program's memory map (/proc/self/maps) is appended at exit, _exit
- * and exec, for perfeng to symbolize the stacks after the process is gone.
+ * The program's memory map (/proc/self/maps) is appended at exit, _exit,
+ * exec and a fatal signal left at its default action, for perfeng to
+ * symbolize the stacks after the process is gone.
  * Recording stays on in the process perfeng started (a child of the pid in
  * $PERFENG_HEAP_PARENT, and the programs it execs); in its own children
  * only with $PERFENG_HEAP_FOLLOW=1.
@@ -28,6 +29,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -252,6 +254,40 @@ static void finish(void)
 	in_hook--;
 }
 
+/*
+ * A fatal signal the program leaves at its default action (it has not set
+ * a handler when the interposer starts): the buffers and the map are
+ * written, then the signal is raised again with its default action, so the
+ * program ends as it would have. SIGKILL cannot be caught: perfeng says
+ * what that costs.
+ */
+static const int fatal_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+
+static void on_fatal(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	if (!atomic_flag_test_and_set(&reg_lock)) {	/* not while a thread holds the registry */
+		atomic_flag_clear(&reg_lock);
+		finish();
+	}
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
+static void catch_fatal(void)
+{
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
+		struct sigaction old, sa = { .sa_handler = on_fatal, .sa_flags = SA_RESETHAND | SA_NODEFER };
+
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+		    !(old.sa_flags & SA_SIGINFO))
+			sigaction(fatal_signals[i], &sa, NULL);
+	}
+}
+
 static void after_fork_child(void)
 {
 	my_pid = (uint32_t)getpid();
@@ -309,6 +345,7 @@ static void setup(void)
 	if (enabled) {
 		put_direct(HEAP_EV_START, HEAP_MAGIC, NULL, 0);
 		atexit(finish);
+		catch_fatal();
 	}
 }
 

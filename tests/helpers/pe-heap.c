@@ -11,8 +11,11 @@
  * 32000 + 6400 + 10485760 + 3000 + 100 + 400 = 10527660 bytes allocated.
  * The peak is while peak_phase holds its 10 MiB: 10485760 + 32000 (the
  * small ones) + 0 leaked yet = 10517760 bytes live.
+ * Temporary (freed before the thread's next allocation): the 100, and in
+ * grow both the calloc (freed by the realloc) and the realloc's block: 102.
  * With an argument "fork", a child does one malloc(5555) and exits with
- * _exit, leaking it; "exit-signal" ends by SIGKILL after leaky.
+ * _exit, leaking it; "term" ends by SIGTERM, "kill" by SIGKILL, at the end;
+ * "noleak" frees the 3 before it returns (1115 frees, nothing leaked).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -84,7 +87,12 @@ int main(int argc, char **argv)
 		}
 		waitpid(pid, NULL, 0);
 	}
-	if (argc > 1 && !strcmp(argv[1], "exit-signal"))
+	if (argc > 1 && !strcmp(argv[1], "noleak"))
+		for (int i = 0; i < 3; i++)
+			free(leaked[i]);
+	if (argc > 1 && !strcmp(argv[1], "term"))
+		kill(getpid(), SIGTERM);
+	if (argc > 1 && !strcmp(argv[1], "kill"))
 		kill(getpid(), SIGKILL);
 	return 0;
 }
