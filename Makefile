@@ -55,7 +55,8 @@ endif
 # src/preload/ is not in it: those are the interposers preloaded into traced
 # programs (libperfeng-heap.so), each a shared object of its own.
 LIB_SRC := $(sort $(filter-out src/preload/%,$(wildcard src/*/*.c)))
-PRELOAD_SO := $(if $(filter obj,$(O)),libperfeng-heap.so,$(O)/libperfeng-heap.so)
+PRELOAD_DIR := $(if $(filter obj,$(O)),.,$(O))
+PRELOAD_SO := $(PRELOAD_DIR)/libperfeng-heap.so $(PRELOAD_DIR)/libperfeng-locks.so
 MAIN_SRC := src/main.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -102,9 +103,10 @@ $(O)/libperfeng.a: $(LIB_OBJ)
 $(PERFENG): $(O)/src/main.o $(O)/libperfeng.a
 	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-# The heap interposer, found next to the perfeng binary (or $PERFENG_HEAP_LIB).
-# -fvisibility=hidden: only the interposed functions are exported.
-$(PRELOAD_SO): src/preload/heap.c src/preload/heap_events.h
+# The interposers (heap, locks), found next to the perfeng binary (or
+# $PERFENG_HEAP_LIB, $PERFENG_LOCKS_LIB). -fvisibility=hidden: only the
+# interposed functions are exported.
+$(PRELOAD_DIR)/libperfeng-%.so: src/preload/%.c src/preload/stream.h src/preload/heap_events.h
 	$(QUIET_LINK)$(CC) -std=gnu11 $(CFLAGS) $(WARN) -Isrc -D_GNU_SOURCE -fPIC -shared -fvisibility=hidden \
 		-fno-omit-frame-pointer -o $@ $< -ldl -lpthread
 
@@ -197,7 +199,7 @@ demo: deps $(PERFENG) $(EXAMPLE_BIN)
 	$(Q)scripts/demo.sh
 
 clean:
-	rm -rf $(O) perfeng libperfeng-heap.so
+	rm -rf $(O) perfeng libperfeng-heap.so libperfeng-locks.so
 
 .PHONY: all deps build-tests test test-asan fuzz check check-source demo clean FORCE
 .SECONDARY:

@@ -27,6 +27,7 @@ static const struct cmd_struct commands[] = {
 	{ "merge", cmd_merge, "add the HdrHistogram interval logs of load shards into one summary" },
 	{ "profile", cmd_profile, "sample a command or a process: top functions, flame graph, pprof" },
 	{ "heap", cmd_heap, "run a command and say who allocates, what leaks, and what the heap's peak was" },
+	{ "locks", cmd_locks, "run a command and say which locks its threads wait for, and who holds them" },
 	{ "flamegraph", cmd_flamegraph, "folded stacks or perf script text to a flame graph, pprof, speedscope" },
 	{ "diff", cmd_diff, "differential flame graph of two profiles: what grew, what shrank" },
 	{ "observe", cmd_observe, "USE-method system table (CPU, memory, disk, net, cgroup, GPU), live or recorded" },

@@ -16,6 +16,7 @@ int cmd_heap(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_locks(int argc, char **argv);
 int cmd_mcp(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_model(int argc, char **argv);
@@ -40,6 +41,7 @@ enum cmd_env {
 	CMD_ENV_JIT = 1 << 1,	/* PERFENG_JIT_DIR: the perf-PID.map files of JIT code */
 	CMD_ENV_NVML = 1 << 2,	/* PERFENG_NVML_LIB: the NVML library for GPUs */
 	CMD_ENV_HEAP = 1 << 3,	/* PERFENG_HEAP_LIB: the heap interposer */
+	CMD_ENV_LOCKS = 1 << 4,	/* PERFENG_LOCKS_LIB: the lock interposer */
 };
 
 /*
@@ -49,6 +51,15 @@ enum cmd_env {
  * to each other.
  */
 void cmd_usage_env(FILE *f, unsigned which);
+
+struct run_result;
+/*
+ * The warnings after a command traced by an interposer (heap, locks): that
+ * it was killed by SIGKILL (what its threads had buffered is missing),
+ * failed or ended early, that process images ended without their memory
+ * map (frames are addresses), that lost events were not written.
+ */
+void cmd_warn_traced(const struct run_result *res, size_t images_without_maps, unsigned long long lost);
 
 struct store;
 /* Says on stderr where --save put a run: "perfeng: saved as run ID (NAME) in STORE". */

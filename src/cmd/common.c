@@ -1,9 +1,11 @@
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "runner/process.h"
 #include "store/store.h"
 #include "util/options.h"
 
@@ -42,6 +44,7 @@ void cmd_usage_env(FILE *f, unsigned which)
 		{ CMD_ENV_JIT, "PERFENG_JIT_DIR", "directory of the perf-PID.map files of JIT code (default /tmp)" },
 		{ CMD_ENV_NVML, "PERFENG_NVML_LIB", "the NVML library to load for GPUs (default libnvidia-ml.so.1)" },
 		{ CMD_ENV_HEAP, "PERFENG_HEAP_LIB", "the heap interposer to preload (default libperfeng-heap.so beside perfeng)" },
+		{ CMD_ENV_LOCKS, "PERFENG_LOCKS_LIB", "the lock interposer to preload (default libperfeng-locks.so beside perfeng)" },
 	};
 
 	if (options_help_json())
@@ -80,4 +83,19 @@ void cmd_warn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void cmd_warn_traced(const struct run_result *res, size_t images_without_maps, unsigned long long lost)
+{
+	if (res->status == RUN_SIGNALED && res->signal == SIGKILL)
+		cmd_warn("the command was killed by SIGKILL, which cannot be caught: what its threads had not "
+			 "written yet (up to 256 KiB of events each) is missing from the figures");
+	else if (res->status != RUN_EXITED || res->exit_code)
+		cmd_warn("the command %s: the figures are what it did until then",
+			 res->status == RUN_EXITED ? "exited non-zero" : "did not exit normally");
+	if (images_without_maps)
+		cmd_warn("%zu process image%s ended without writing its memory map (killed by a signal?): "
+			 "their frames are addresses", images_without_maps, images_without_maps == 1 ? "" : "s");
+	if (lost)
+		cmd_warn("%llu events were lost (the interposer could not write them): the figures are short", lost);
 }

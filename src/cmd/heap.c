@@ -20,6 +20,7 @@
 #include "out/format.h"
 #include "out/profile_out.h"
 #include "prof/heap.h"
+#include "runner/preload.h"
 #include "runner/process.h"
 #include "store/store.h"
 #include "sys/env.h"
@@ -92,64 +93,6 @@ static int heap_parse(struct heap_cmd *c, int argc, char **argv)
 	if (profile_write_opts_check(&wo, c->outputs.v, c->outputs.n) < 0)
 		return -1;
 	return store_check_save_args(c->save, c->tags.v, c->tags.n, c->store_spec);
-}
-
-/* The interposer: $PERFENG_HEAP_LIB, else next to the perfeng binary. NULL with pe_error(). */
-static char *heap_find_lib(void)
-{
-	const char *env = getenv("PERFENG_HEAP_LIB");
-	char self[PATH_MAX], *slash, *path;
-	ssize_t n;
-
-	if (env && *env) {
-		if (access(env, R_OK))
-			return pe_error("PERFENG_HEAP_LIB '%s': %s", env, strerror(errno)), NULL;
-		return xstrdup(env);
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return pe_error("cannot find perfeng's own binary (/proc/self/exe)"), NULL;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	*slash = '\0';
-	path = xmalloc(strlen(self) + 32);
-	sprintf(path, "%s/libperfeng-heap.so", self);
-	if (access(path, R_OK)) {
-		pe_error("no libperfeng-heap.so next to perfeng (%s): build it with make, or set PERFENG_HEAP_LIB", self);
-		free(path);
-		return NULL;
-	}
-	return path;
-}
-
-/* The environment the command gets: the interposer preloaded (before any LD_PRELOAD it had). */
-static void heap_env(const char *lib, const char *events, int follow, char **old_preload)
-{
-	const char *had = getenv("LD_PRELOAD");
-	char pid[32];
-	size_t n = strlen(lib) + (had ? strlen(had) : 0) + 2;
-	char *preload = xmalloc(n);
-
-	*old_preload = had ? xstrdup(had) : NULL;
-	snprintf(preload, n, "%s%s%s", lib, had && *had ? ":" : "", had ? had : "");
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	setenv("LD_PRELOAD", preload, 1);
-	setenv("PERFENG_HEAP_OUT", events, 1);
-	setenv("PERFENG_HEAP_PARENT", pid, 1);
-	setenv("PERFENG_HEAP_FOLLOW", follow ? "1" : "0", 1);
-	free(preload);
-}
-
-static void heap_env_restore(char *old_preload)
-{
-	if (old_preload)
-		setenv("LD_PRELOAD", old_preload, 1);
-	else
-		unsetenv("LD_PRELOAD");
-	unsetenv("PERFENG_HEAP_OUT");
-	unsetenv("PERFENG_HEAP_PARENT");
-	unsetenv("PERFENG_HEAP_FOLLOW");
-	free(old_preload);
 }
 
 static void heap_text(const struct heap_cmd *c, char **argv, const struct run_result *res,
@@ -252,12 +195,10 @@ int cmd_heap(int argc, char **argv)
 	struct heap_cmd c = { 0 };
 	struct heap_result r;
 	struct run_result res;
-	struct run_spec spec = { .stdin_fd = STDIN_FILENO, .output = RUN_OUT_INHERIT };
+	struct preload_run pr = { .events = "" };
 	struct profile_write_opts wo = { 0 };
-	char events[] = "/tmp/perfeng-heap.XXXXXX", *lib = NULL, *old = NULL;
 	char *invocation = store_command_line(argc, argv);
-	int rc, fd = -1, status = PE_EXIT_OK, analyzed = 0;
-	int64_t started, ended;
+	int rc, status = PE_EXIT_OK, analyzed = 0;
 
 	rc = heap_parse(&c, argc, argv);
 	if (rc == OPT_HELP)
@@ -267,25 +208,12 @@ int cmd_heap(int argc, char **argv)
 		status = PE_EXIT_USAGE;
 		goto out;
 	}
-	lib = heap_find_lib();
-	fd = lib ? mkstemp(events) : -1;
-	if (fd < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", lib ? strerror(errno) : pe_errmsg());
-		goto out;
-	}
-	spec.argv = argv;
-	started = clock_realtime_us();
-	heap_env(lib, events, c.follow, &old);
-	stop_catch();
-	rc = runner_run(&spec, &res);
-	stop_release();
-	heap_env_restore(old);
-	ended = clock_realtime_us();
-	if (rc < 0) {
+	if (preload_run("libperfeng-heap.so", "PERFENG_HEAP_LIB", argv, c.follow, c.json, &pr) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
-	if (heap_analyze(events, NULL, &r) < 0) {
+	res = pr.res;
+	if (heap_analyze(pr.events, NULL, &r) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
@@ -295,22 +223,11 @@ int cmd_heap(int argc, char **argv)
 	else
 		heap_text(&c, argv, &res, &r);
 	fflush(stdout);
-	if (res.status == RUN_SIGNALED && res.signal == SIGKILL)
-		cmd_warn("the command was killed by SIGKILL, which cannot be caught: what its threads had not "
-			 "written yet (up to 256 KiB of events each) is missing from the figures");
-	else if (res.status != RUN_EXITED || res.exit_code)
-		cmd_warn("the command %s: the figures are what it did until then",
-			 res.status == RUN_EXITED ? "exited non-zero" : "did not exit normally");
-	if (r.t.images_without_maps)
-		cmd_warn("%zu process image%s ended without writing its memory map (killed by a signal?): "
-			 "their frames are addresses", r.t.images_without_maps, r.t.images_without_maps == 1 ? "" : "s");
-	if (r.t.lost)
-		cmd_warn("%llu events were lost (the interposer could not write them): the figures are short",
-			 (unsigned long long)r.t.lost);
+	cmd_warn_traced(&res, r.t.images_without_maps, (unsigned long long)r.t.lost);
 	wo.title = c.title;
 	if (c.outputs.n && profile_write_all(&r.prof[c.measure], c.outputs.v, c.outputs.n, &wo) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-	if (c.save && heap_save(&c, &r, started, ended, invocation) < 0)
+	if (c.save && heap_save(&c, &r, pr.started, pr.ended, invocation) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (status == PE_EXIT_OK && c.fail_on && r.t.leaked_bytes)
 		status = PE_EXIT_VERDICT;
@@ -319,11 +236,7 @@ int cmd_heap(int argc, char **argv)
 out:
 	if (analyzed)
 		heap_release(&r);
-	if (fd >= 0) {
-		close(fd);
-		unlink(events);
-	}
-	free(lib);
+	preload_run_done(&pr);
 	free(invocation);
 	free(c.outputs.v);
 	free(c.tags.v);

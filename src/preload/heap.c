@@ -4,53 +4,20 @@
  * posix_memalign, aligned_alloc, memalign, valloc, pvalloc), C++'s operator
  * new and delete (every form, by their mangled names) and anonymous
  * mmap/munmap, and records each allocation with its call stack and each
- * free into per-thread buffers, written whole to the file named by
- * $PERFENG_HEAP_OUT (opened O_APPEND, so buffers from different threads and
- * processes never interleave inside a record). Everything else (pairing
- * frees with allocations, peaks, leaks, symbols) is done by perfeng after
- * the program ends: the cost in the program is a stack walk and a copy.
+ * free into per-thread buffers, written whole to the file perfeng names.
+ * Everything else (pairing frees with allocations, peaks, leaks, symbols)
+ * is done by perfeng after the program ends: the cost in the program is a
+ * stack walk and a copy.
  *
  * Stacks come from glibc's backtrace(), which unwinds by the .eh_frame
  * call-frame information that every x86-64 object carries, so frames of
  * libraries built without frame pointers (glibc itself, most of Debian)
- * are walked through; frame pointers alone would stop there.
- *
- * The program's memory map (/proc/self/maps) is appended at exit, _exit,
- * exec and a fatal signal left at its default action, for perfeng to
- * symbolize the stacks after the process is gone.
- * Recording stays on in the process perfeng started (a child of the pid in
- * $PERFENG_HEAP_PARENT, and the programs it execs); in its own children
- * only with $PERFENG_HEAP_FOLLOW=1.
+ * are walked through; frame pointers alone would stop there. The buffers,
+ * the memory map and when a process records are src/preload/stream.h's.
  *
  * Not part of libperfeng.a: built alone as a shared object.
  */
-#include <dlfcn.h>
-#include <errno.h>
-#include <execinfo.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "preload/heap_events.h"
-
-#define EXPORT __attribute__((visibility("default")))
-#define BUF_SIZE (256 * 1024)
-#define SKIP_FRAMES 2	/* the recorder and the interposed function */
-
-struct tbuf {
-	struct tbuf *next;
-	size_t len;
-	uint64_t events;	/* records in data, for the lost count when a write fails */
-	char data[BUF_SIZE];
-};
+#include "preload/stream.h"
 
 static void *(*real_malloc)(size_t);
 static void *(*real_calloc)(size_t, size_t);
@@ -61,21 +28,6 @@ static void *(*real_aligned_alloc)(size_t, size_t);
 static void *(*real_memalign)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
-static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
-static int (*real_munmap)(void *, size_t);
-static void (*real_exit)(int);
-
-static atomic_int state;	/* 0 not set up, 1 setting up, 2 ready */
-static int enabled, out_fd = -1, follow;
-static uint32_t my_pid;
-static atomic_ulong lost;
-static pthread_key_t key;
-static atomic_flag reg_lock = ATOMIC_FLAG_INIT;
-static struct tbuf *registry;
-
-static __thread int in_hook;
-static __thread struct tbuf *tb;
-static __thread uint32_t my_tid;
 
 /* While dlsym looks the real functions up, it may allocate: from here. */
 static char boot[64 * 1024] __attribute__((aligned(16)));
@@ -98,220 +50,14 @@ static int is_boot(const void *p)
 	return (const char *)p >= boot && (const char *)p < boot + sizeof(boot);
 }
 
-static uint64_t now_ns(void)
+static void stream_drain(struct tbuf *b)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void write_all(const void *p, size_t n, uint64_t events)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(out_fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			atomic_fetch_add(&lost, events);
-			return;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-}
-
-static void flush(struct tbuf *b)
-{
-	if (b && b->len) {
-		write_all(b->data, b->len, b->events);
-		b->len = 0;
-		b->events = 0;
-	}
-}
-
-static void lock_registry(void)
-{
-	while (atomic_flag_test_and_set_explicit(&reg_lock, memory_order_acquire))
-		;
-}
-
-static void unlock_registry(void)
-{
-	atomic_flag_clear_explicit(&reg_lock, memory_order_release);
-}
-
-/* At a thread's end: its buffer out, and back to the system. */
-static void thread_done(void *arg)
-{
-	struct tbuf *b = arg, **pp;
-
-	in_hook++;
-	flush(b);
-	lock_registry();
-	for (pp = &registry; *pp; pp = &(*pp)->next)
-		if (*pp == b) {
-			*pp = b->next;
-			break;
-		}
-	unlock_registry();
-	tb = NULL;
-	real_munmap(b, sizeof(*b));
-	in_hook--;
-}
-
-static struct tbuf *thread_buf(void)
-{
-	struct tbuf *b;
-
-	if (tb)
-		return tb;
-	b = real_mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b == MAP_FAILED)
-		return NULL;
-	b->len = 0;
-	b->events = 0;
-	lock_registry();
-	b->next = registry;
-	registry = b;
-	unlock_registry();
-	tb = b;
-	my_tid = (uint32_t)syscall(SYS_gettid);
-	pthread_setspecific(key, b);
-	return b;
-}
-
-static void put(const struct heap_event *e, void *const *frames, int n)
-{
-	struct tbuf *b = thread_buf();
-	size_t need = sizeof(*e) + (size_t)n * sizeof(uint64_t);
-
-	if (!b) {
-		atomic_fetch_add(&lost, 1);
-		return;
-	}
-	if (b->len + need > sizeof(b->data))
-		flush(b);
-	memcpy(b->data + b->len, e, sizeof(*e));
-	for (int i = 0; i < n; i++) {
-		uint64_t a = (uint64_t)(uintptr_t)frames[i];
-
-		memcpy(b->data + b->len + sizeof(*e) + (size_t)i * 8, &a, 8);
-	}
-	b->len += need;
-	b->events++;
-}
-
-/* The direct write of a record that is not buffered (start, maps, lost). */
-static void put_direct(uint8_t type, uint64_t ptr, const char *text, size_t len)
-{
-	struct heap_event e = { .type = type, .pid = my_pid, .tid = (uint32_t)syscall(SYS_gettid),
-				.ts_ns = now_ns(), .ptr = ptr, .size = len };
-	char pad[8] = { 0 };
-
-	write_all(&e, sizeof(e), 1);
-	if (text) {
-		write_all(text, len, 0);
-		write_all(pad, (8 - len % 8) % 8, 0);
-	}
-}
-
-/* Every thread's buffer, then the memory map: at exit, _exit and exec. */
-static void finish(void)
-{
-	char *maps;
-	size_t len = 0, cap = 1 << 20;
-	int fd;
-	ssize_t n;
-
-	if (!enabled || out_fd < 0)
-		return;
-	in_hook++;
-	lock_registry();
-	for (struct tbuf *b = registry; b; b = b->next)
-		flush(b);
-	unlock_registry();
-	if (atomic_load(&lost)) {
-		struct heap_event e = { .type = HEAP_EV_LOST, .pid = my_pid, .ts_ns = now_ns(), .size = atomic_load(&lost) };
-
-		write_all(&e, sizeof(e), 0);
-		atomic_store(&lost, 0);
-	}
-	maps = real_mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (maps != MAP_FAILED && fd >= 0) {
-		while (len < cap && (n = read(fd, maps + len, cap - len)) > 0)
-			len += (size_t)n;
-		put_direct(HEAP_EV_MAPS, 0, maps, len);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (maps != MAP_FAILED)
-		real_munmap(maps, cap);
-	in_hook--;
-}
-
-/*
- * A fatal signal the program leaves at its default action (it has not set
- * a handler when the interposer starts): the buffers and the map are
- * written, then the signal is raised again with its default action, so the
- * program ends as it would have. SIGKILL cannot be caught: perfeng says
- * what that costs.
- */
-static const int fatal_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
-
-static void on_fatal(int sig)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-
-	if (!atomic_flag_test_and_set(&reg_lock)) {	/* not while a thread holds the registry */
-		atomic_flag_clear(&reg_lock);
-		finish();
-	}
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
-	raise(sig);
-}
-
-static void catch_fatal(void)
-{
-	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
-		struct sigaction old, sa = { .sa_handler = on_fatal, .sa_flags = SA_RESETHAND | SA_NODEFER };
-
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
-		    !(old.sa_flags & SA_SIGINFO))
-			sigaction(fatal_signals[i], &sa, NULL);
-	}
-}
-
-static void after_fork_child(void)
-{
-	my_pid = (uint32_t)getpid();
-	/* the buffers are the parent's copy: its events, which the parent writes */
-	registry = NULL;
-	if (tb) {
-		tb->len = 0;
-		tb->events = 0;
-		tb->next = NULL;
-		registry = tb;
-		my_tid = (uint32_t)syscall(SYS_gettid);
-	}
-	atomic_flag_clear(&reg_lock);
-	if (!follow)
-		enabled = 0;
-	else
-		put_direct(HEAP_EV_START, HEAP_MAGIC, NULL, 0);
+	(void)b;	/* the heap keeps nothing per thread but its buffer */
 }
 
 static void setup(void)
 {
 	int expected = 0;
-	const char *out, *pid;
-	void *warm[4];
 
 	if (!atomic_compare_exchange_strong(&state, &expected, 1))
 		return;
@@ -324,37 +70,8 @@ static void setup(void)
 	real_memalign = dlsym(RTLD_NEXT, "memalign");
 	real_valloc = dlsym(RTLD_NEXT, "valloc");
 	real_pvalloc = dlsym(RTLD_NEXT, "pvalloc");
-	real_mmap = dlsym(RTLD_NEXT, "mmap");
-	real_munmap = dlsym(RTLD_NEXT, "munmap");
-	real_exit = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
-	my_pid = (uint32_t)getpid();
-	out = getenv("PERFENG_HEAP_OUT");
-	pid = getenv("PERFENG_HEAP_PARENT");
-	follow = getenv("PERFENG_HEAP_FOLLOW") && !strcmp(getenv("PERFENG_HEAP_FOLLOW"), "1");
-	/* the command perfeng started is perfeng's child; exec keeps that, a fork does not */
-	if (out && *out && (follow || (pid && (pid_t)strtol(pid, NULL, 10) == getppid()))) {
-		out_fd = open(out, O_WRONLY | O_APPEND | O_CLOEXEC);
-		enabled = out_fd >= 0;
-	}
-	pthread_key_create(&key, thread_done);
-	pthread_atfork(NULL, NULL, after_fork_child);
-	in_hook++;
-	backtrace(warm, 4);	/* its first call loads the unwinder, which allocates */
-	in_hook--;
-	atomic_store(&state, 2);
-	if (enabled) {
-		put_direct(HEAP_EV_START, HEAP_MAGIC, NULL, 0);
-		atexit(finish);
-		catch_fatal();
-	}
-}
-
-static inline int ready(void)
-{
-	if (__builtin_expect(atomic_load_explicit(&state, memory_order_acquire) == 2, 1))
-		return 1;
-	setup();
-	return atomic_load(&state) == 2;
+	stream_resolve();
+	stream_start();
 }
 
 __attribute__((noinline)) static void record_alloc(int kind, void *p, size_t size)
@@ -586,39 +303,3 @@ DELETE(_ZdaPvSt11align_val_t, size_t a) DELETE_BODY(_ZdaPvSt11align_val_t, next(
 DELETE(_ZdlPvmSt11align_val_t, size_t s, size_t a) DELETE_BODY(_ZdlPvmSt11align_val_t, next(p, s, a))
 DELETE(_ZdaPvmSt11align_val_t, size_t s, size_t a) DELETE_BODY(_ZdaPvmSt11align_val_t, next(p, s, a))
 
-/* _exit skips atexit: write what is buffered first. exec replaces the image: the same. */
-EXPORT void _exit(int code)
-{
-	if (ready())
-		finish();
-	real_exit(code);
-	__builtin_unreachable();
-}
-
-EXPORT void _Exit(int code)
-{
-	_exit(code);
-}
-
-#define EXEC(name, ...)								\
-	EXPORT int name(__VA_ARGS__)						\
-	{									\
-		typedef int (*fn)(__VA_ARGS__);					\
-		static fn next;							\
-										\
-		if (ready())							\
-			finish();						\
-		if (!next)							\
-			next = (fn)dlsym(RTLD_NEXT, #name);
-EXEC(execve, const char *path, char *const argv[], char *const envp[])
-	return next(path, argv, envp);
-}
-EXEC(execv, const char *path, char *const argv[])
-	return next(path, argv);
-}
-EXEC(execvp, const char *file, char *const argv[])
-	return next(file, argv);
-}
-EXEC(execvpe, const char *file, char *const argv[], char *const envp[])
-	return next(file, argv, envp);
-}

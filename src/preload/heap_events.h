@@ -1,9 +1,9 @@
 /*
- * The event stream between libperfeng-heap.so (src/preload/heap.c, inside
- * the traced program) and `perfeng heap` (src/prof/heap.c): fixed-size
- * records appended to one file, each thread's in whole buffers, so a
- * record is never split. Native byte order: writer and reader are on one
- * machine. Shared by both sides; nothing else in src/ includes it.
+ * The event stream between perfeng's interposers (src/preload/heap.c and
+ * locks.c, inside the traced program) and perfeng (src/prof/trace.c, read
+ * by heap.c and locks.c): fixed-size records appended to one file, each
+ * thread's in whole buffers, so a record is never split. Native byte
+ * order: writer and reader are on one machine.
  */
 #ifndef PE_PRELOAD_HEAP_EVENTS_H
 #define PE_PRELOAD_HEAP_EVENTS_H
@@ -19,6 +19,19 @@ enum heap_event_type {
 	HEAP_EV_MAPS = 3,	/* size bytes of /proc/self/maps text follow (padded to 8) */
 	HEAP_EV_START = 4,	/* a process starts recording: magic in ptr */
 	HEAP_EV_LOST = 5,	/* size events could not be written (a full disk, a failed write) */
+	LOCK_EV_WAIT = 6,	/* a contended acquisition of lock ptr: size ns waited, the waiter's stack */
+	LOCK_EV_HOLD = 7,	/* lock ptr released after size ns held while others waited: the holder's stack */
+	LOCK_EV_STAT = 8,	/* a thread's acquisitions of lock ptr: count of them, size ns held in all */
+	HEAP_EV_LAST = LOCK_EV_STAT,
+};
+
+/* What was locked: the kind of a lock record. */
+enum lock_kind {
+	LOCK_KIND_MUTEX = 0,
+	LOCK_KIND_RDLOCK = 1,	/* pthread_rwlock_rdlock */
+	LOCK_KIND_WRLOCK = 2,	/* pthread_rwlock_wrlock */
+	LOCK_KIND_SPIN = 3,
+	LOCK_KIND_COND = 4,	/* time in pthread_cond_wait: waiting for a condition, not contention */
 };
 
 /* How memory was asked for: malloc's family, C++'s operator new, or anonymous mmap. */
@@ -35,7 +48,7 @@ struct heap_event {
 	uint8_t pad;
 	uint32_t pid;
 	uint32_t tid;
-	uint32_t pad2;
+	uint32_t count;		/* LOCK_EV_STAT: acquisitions */
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC */
 	uint64_t ptr;
 	uint64_t size;

@@ -24,6 +24,7 @@ const char *store_run_primary_metric(const struct store_run *r)
 		{ "find-max", "max_rate" },
 		{ "profile", "profile" },	/* PROFILE_STORE_METRIC of prof/persist.h */
 		{ "heap", "heap_peak" },
+		{ "locks", "lock_wait" },
 	};
 
 	for (size_t i = 0; i < sizeof(by_kind) / sizeof(by_kind[0]); i++)
