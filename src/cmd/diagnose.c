@@ -20,9 +20,11 @@
 #include "out/diag_report.h"
 #include "out/profile_out.h"
 #include "out/use_table.h"
+#include "prof/locks.h"
 #include "prof/persist.h"
 #include "prof/profile.h"
 #include "prof/sampler.h"
+#include "runner/preload.h"
 #include "runner/process.h"
 #include "store/store.h"
 #include "sys/cgthrottle.h"
@@ -377,7 +379,7 @@ static int diagnose_parse(struct diagnose_cmd *c, int argc, char **argv)
 
 	if (rc == OPT_HELP) {
 		options_usage(stdout, diagnose_usage, opts);
-		cmd_usage_env(stdout, CMD_ENV_STORE | CMD_ENV_JIT | CMD_ENV_NVML);
+		cmd_usage_env(stdout, CMD_ENV_STORE | CMD_ENV_JIT | CMD_ENV_NVML | CMD_ENV_LOCKS);
 		return OPT_HELP;
 	}
 	if (rc < 0)
@@ -467,6 +469,104 @@ static int run_status(const struct run_result *res)
 	return PE_EXIT_OK;
 }
 
+/*
+ * The lock interposer, preloaded into every diagnosed command when it is
+ * there (an uncontended lock costs it a trylock and two clock reads): when
+ * the verdict is lock-contention, the report names the lock and the code
+ * on both sides of it.
+ */
+struct diag_locks {
+	char events[64];
+	struct preload_saved saved;
+	struct locks_result r;
+	int active, analyzed;
+	char note[160];
+};
+
+static void locks_begin(struct diag_locks *l)
+{
+	char *lib = preload_find("libperfeng-locks.so", "PERFENG_LOCKS_LIB");
+	int fd;
+
+	if (!lib) {
+		snprintf(l->note, sizeof(l->note), "not traced: %s", pe_errmsg());
+		return;
+	}
+	snprintf(l->events, sizeof(l->events), "/tmp/perfeng-diagnose-locks.XXXXXX");
+	fd = mkstemp(l->events);
+	if (fd >= 0) {
+		close(fd);
+		preload_env_set(lib, l->events, 1, &l->saved);
+		l->active = 1;
+	} else {
+		l->events[0] = '\0';
+	}
+	free(lib);
+}
+
+static void lock_text(FILE *f, void *arg)
+{
+	const struct lock_info *k = &((struct diag_locks *)arg)->r.locks[0];
+	struct profile_func *w = NULL, *h = NULL;
+
+	fprintf(f, "    0x%llx (%s): %llu acquisitions, %llu contended, %.3f s waited, %.3f s held while others waited\n",
+		(unsigned long long)k->addr, lock_kind_name(k->kind), (unsigned long long)k->acquisitions,
+		(unsigned long long)k->contended, (double)k->wait_ns / 1e9, (double)k->hold_waited_ns / 1e9);
+	if (profile_top(k->waiters, 1, &w) && w[0].self)
+		fprintf(f, "    waited for in %s\n", w[0].name);
+	if (profile_top(k->holders, 1, &h) && h[0].self)
+		fprintf(f, "    held by %s (released there while others waited)\n", h[0].name);
+	free(w);
+	free(h);
+}
+
+static json_t *lock_json(void *arg)
+{
+	const struct lock_info *k = &((struct diag_locks *)arg)->r.locks[0];
+
+	return json_pack("{s:o,s:s,s:I,s:I,s:f,s:f,s:o,s:o}", "address", json_sprintf("0x%llx", (unsigned long long)k->addr),
+			 "kind", lock_kind_name(k->kind), "acquisitions", (json_int_t)k->acquisitions,
+			 "contended", (json_int_t)k->contended, "wait", (double)k->wait_ns / 1e9,
+			 "held_while_waited", (double)k->hold_waited_ns / 1e9, "waiters", profile_top_json(k->waiters, 3),
+			 "holders", profile_top_json(k->holders, 3));
+}
+
+/* After the run: the environment back; with lock-contention, the lock into the report. */
+static void locks_end(struct diag_locks *l, struct diag_report *rep)
+{
+	if (l->active)
+		preload_env_restore(&l->saved);
+	l->active = 0;
+	if (!rep || !rep->rule || rep->rule->verdict != DV_LOCK_CONTENTION)
+		return;
+	rep->lock.missing = l->note;
+	if (!l->events[0])
+		return;
+	if (locks_analyze(l->events, NULL, &l->r) < 0) {
+		snprintf(l->note, sizeof(l->note), "%s", pe_errmsg());
+		return;
+	}
+	l->analyzed = 1;
+	if (!l->r.n || !l->r.locks[0].contended) {
+		snprintf(l->note, sizeof(l->note), "no pthread lock was contended: the waits are on other locks "
+			 "(futexes, glibc's own); perfeng profile --off-cpu shows their stacks");
+		return;
+	}
+	rep->lock.text = lock_text;
+	rep->lock.json = lock_json;
+	rep->lock.arg = l;
+}
+
+static void locks_done(struct diag_locks *l)
+{
+	if (l->active)
+		preload_env_restore(&l->saved);
+	if (l->analyzed)
+		locks_release(&l->r);
+	if (l->events[0])
+		unlink(l->events);
+}
+
 int cmd_diagnose(int argc, char **argv)
 {
 	struct diagnose_cmd c = { .hz = 20, .profile_hz = PROFILE_HZ_DEFAULT, .top = 10 };
@@ -478,6 +578,7 @@ int cmd_diagnose(int argc, char **argv)
 	struct diag_report rep = { 0 };
 	struct diag_system sys = { NAN, NAN, NAN, NAN };
 	struct diag_hot *hot = xcalloc(1, sizeof(*hot));
+	struct diag_locks *locks = xcalloc(1, sizeof(*locks));
 	double m[DM_NR];
 	char **cmdv = NULL;
 	int64_t started;
@@ -516,11 +617,13 @@ int cmd_diagnose(int argc, char **argv)
 		hot_start(hot, &d, c.profile_hz);
 	d.sample_ns = NS_PER_SEC / c.hz;
 	spec.tick_ns = d.smp && d.sample_ns > PROFILE_DRAIN_NS ? PROFILE_DRAIN_NS : d.sample_ns;
+	locks_begin(locks);
 	stop_catch();
 	started = clock_realtime_us();
 	d.start_ns = clock_now_ns();
 	rc = runner_run(&spec, res);
 	stop_release();
+	locks_end(locks, NULL);
 	if (rc < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
@@ -531,6 +634,7 @@ int cmd_diagnose(int argc, char **argv)
 	sys_finish(&d, &sys);
 	hot_stop(hot, &d, &sys);
 	report_fill(&rep, cmdv, res, &d, &sys, m, (unsigned)c.hz, hot);
+	locks_end(locks, &rep);
 
 	/* what the command wrote to stderr is in the tail when it was not passed through */
 	if (spec.output != RUN_OUT_INHERIT && res->err_len &&
@@ -548,6 +652,8 @@ out:
 	diag_run_release(&d);
 	profile_release(&hot->prof);
 	free(hot);
+	locks_done(locks);
+	free(locks);
 	free(c.outputs.v);
 	if (st)
 		store_close(st);

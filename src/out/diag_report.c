@@ -179,6 +179,8 @@ void diag_report_text(FILE *f, const struct diag_report *r)
 	text_decomposition(f, r);
 	text_verdict(f, r);
 	text_section(f, "the system during the run (USE)", &r->use);
+	if (r->lock.text || r->lock.missing)
+		text_section(f, "the contended lock", &r->lock);
 	text_section(f, "hot functions", &r->hot);
 }
 
@@ -252,6 +254,8 @@ json_t *diag_report_json(const struct diag_report *r)
 			  "samples", (json_int_t)r->prof->samples, "lost", (json_int_t)r->prof->lost,
 			  "user_only", r->prof->user_only));
 	json_object_set_new(root, "hot_functions", json_section(&r->hot));
+	if (r->lock.json || r->lock.missing)
+		json_object_set_new(root, "lock", r->lock.json ? json_section(&r->lock) : json_null());
 	json_object_set_new(root, "hot_functions_note",
 			    r->hot.text || !r->hot.missing ? json_null() : json_string(r->hot.missing));
 	return root;

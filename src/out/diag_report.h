@@ -49,6 +49,7 @@ struct diag_report {
 	const struct diag_rule *rule;
 	struct diag_section use;	/* the system during the run */
 	struct diag_section hot;	/* hot functions of the profile */
+	struct diag_section lock;	/* with lock-contention: the lock most waited for */
 	const struct diag_profile *prof;	/* NULL: not profiled */
 };
 

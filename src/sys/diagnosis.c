@@ -45,8 +45,8 @@ const struct diag_rule diag_rules[] = {
 	  "check the disk with perfeng observe -v; look at off-CPU stacks with perfeng profile --off-cpu" },
 	{ DV_LOCK_CONTENTION, "threads wait for a lock that others hold",
 	  { C(DM_CONTENTION, DOP_GE, 0.2), C(DM_THREADS, DOP_GE, 2) }, 2, { DM_LOCK, DM_LOCK_CPU, DM_ON_CPU }, 3,
-	  "find the lock: the hot functions' callers, perfeng profile --off-cpu for the waiting stacks; "
-	  "then shorten the critical section, split the lock, or run fewer threads" },
+	  "the contended lock below (pthread locks; perfeng locks for all of them, with their stacks), or "
+	  "perfeng profile --off-cpu for other waits; then shorten the critical section, split the lock, or run fewer threads" },
 	{ DV_CPU_BOUND, "parallel",
 	  { C(DM_ON_CPU, DOP_GE, 0.5), C(DM_PARALLELISM, DOP_GE, 1.5) }, 2, { DM_USER, DM_SYSTEM }, 2,
 	  "profile with perfeng profile" },

@@ -238,6 +238,12 @@ jq_ok "$T/mutex.json" '.decomposition.lock.share >= 0.5' "over half of their tim
 jq_is "$T/mutex.json" '.threads' 5 "5 threads seen (main and 4 workers)"
 jq_ok "$T/mutex.json" '.decomposition.lock_parked.seconds > 0.9 * .wall and .decomposition.lock_parked.seconds <= 1.01 * .wall' \
 	"main's pthread_join is parked, not a lock wait: one thread's worth of the wall time"
+# the lock interposer, preloaded into the command, names the lock and both sides of it
+jq_is "$T/mutex.json" '[.lock.kind, .lock.waiters[0].function, .lock.holders[0].function]' '["mutex","worker","worker"]' \
+	"the contended lock: a mutex waited for in worker and held by worker"
+jq_ok "$T/mutex.json" '.lock.contended > 0 and .lock.contended <= .lock.acquisitions and .lock.wait > 0' \
+	"with its contended acquisitions and the time waited"
+jq_is "$T/sleep.json" 'has("lock")' false "no lock section when the verdict is not lock contention"
 
 # two threads taking turns at a mutex with a short critical section: the waiting shows as
 # futex sleeps and as system time in futex calls, which the profile puts in lock code
