@@ -46,6 +46,19 @@ const struct mcp_tool mcp_tools[] = {
 	  "system's USE summary and the hot functions. Use it first when a program is slow and the cause is "
 	  "unknown.",
 	  hide_diagnose, 60, 600, NULL },
+	{ "heap", "Heap profile", "heap", NULL, MCP_POS_ARGV, "command",
+	  "the program and its arguments (run directly, no shell)",
+	  "Run a command with perfeng's malloc/new interposer and say where its memory went: allocations, "
+	  "frees, bytes, the peak of the heap and when, what leaked and from which function, temporary "
+	  "allocations, and the top allocating functions. Use it for memory growth, leaks or allocation "
+	  "churn; fail-on leak makes exit_code 1 on any leak.",
+	  hide_none, 60, 600, NULL },
+	{ "locks", "Lock contention", "locks", NULL, MCP_POS_ARGV, "command",
+	  "the program and its arguments (run directly, no shell)",
+	  "Run a command with perfeng's pthread lock interposer and say which locks its threads wait for: "
+	  "per lock the acquisitions, contended ones, time waited and held, where threads waited and the "
+	  "code that held it. Use it when diagnose says lock-contention or threads do not scale.",
+	  hide_none, 60, 600, NULL },
 	{ "observe", "System USE snapshot", "observe", NULL, MCP_POS_OBSERVE, "interval",
 	  "seconds between samples (default 1)",
 	  "Read the machine with the USE method: utilization, saturation and errors of CPUs, memory, disks, "

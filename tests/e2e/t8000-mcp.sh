@@ -40,7 +40,7 @@ no_load_left() {
 	return 1
 }
 
-OUT=$T/o BURN=$H/pe-burn URL=$U/ CSV=$T/spec.csv timeout -k 5 240 node "$JS/drive.mjs" >"$T/drive.out" 2>"$T/drive.err"
+OUT=$T/o BURN=$H/pe-burn HEAP=$H/pe-heap LOCKS=$H/pe-locks URL=$U/ CSV=$T/spec.csv timeout -k 5 240 node "$JS/drive.mjs" >"$T/drive.out" 2>"$T/drive.err"
 is "$?" 0 "the SDK client's session ends normally" || diag "$(tail -20 "$T/drive.err")"
 O=$T/o
 jq_is "$O/steps.json" '[to_entries[] | select(.value != "ok") | .key]' '["unknown_tool"]' "every step but the unknown tool succeeded"
@@ -48,7 +48,7 @@ jq_is "$O/steps.json" '[to_entries[] | select(.value != "ok") | .key]' '["unknow
 # --- connect and tools ----------------------------------------------------------------------------
 jq_is "$O/connect.json" '.server.name' '"perfeng"' "initialize: serverInfo names perfeng"
 jq_ok "$O/connect.json" '.capabilities.tools and .capabilities.resources' "it offers tools and resources"
-jq_is "$O/tools.json" '.names' '["bench","load","profile","diagnose","observe","compare","history","runs_list","run_show","model"]' \
+jq_is "$O/tools.json" '.names' '["bench","load","profile","diagnose","heap","locks","observe","compare","history","runs_list","run_show","model"]' \
 	"tools/list: the tools"
 jq_is "$O/tools.json" '.bad' '[]' "every input and output schema compiles (ajv)"
 # the schemas come from the commands' option tables (--help=json), so they cannot drift
@@ -88,6 +88,8 @@ jq_ok "$O/profile.json" '.result.structuredContent.workload_output | test("^cpu_
 jq_is "$O/profile.json" '.svg_mime' '"image/svg+xml"' "its flame graph is a resource, image/svg+xml"
 like "$(jq -r .svg_start "$O/profile.json")" '^<\?xml' "and reads as an SVG document"
 jq_ok "$O/observe.json" '.structuredContent.result | type == "array" and length >= 2' "observe 2 intervals: its JSON Lines as an array"
+jq_is "$O/heap.json" '.structuredContent.result | [.allocations, .leaked_bytes]' '[1115,3000]' "heap pe-heap: its exact counts"
+jq_is "$O/locks.json" '.structuredContent.result | [.acquisitions, .locks[0].kind]' '[21,"mutex"]' "locks pe-locks 2 10: 21 acquisitions of a mutex"
 jq_is "$O/load.json" '.structuredContent.result.requests' 200 "load -n 200: 200 requests"
 jq_is "$O/load.json" '.structuredContent.result.responses' 200 "and 200 responses"
 

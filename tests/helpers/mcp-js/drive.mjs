@@ -4,7 +4,7 @@
 // load, reads resources, and writes what it saw as JSON files into $OUT for
 // the shell test to assert on. Every step is bounded by a timeout.
 //
-// Environment: PERFENG_BIN, OUT (a directory), BURN (tests/helpers/pe-burn),
+// Environment: PERFENG_BIN, OUT (a directory), BURN, HEAP, LOCKS (tests/helpers/pe-burn, pe-heap, pe-locks),
 // URL (a pe-httpd), CSV (points for model), PERFENG_STORE.
 import { writeFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -68,6 +68,8 @@ await step("profile", async () => {
 	return { result: r, svg_start: svg ? svg.contents[0].text.slice(0, 60) : null, svg_mime: svg ? svg.contents[0].mimeType : null };
 });
 await step("observe", () => call("observe", { interval: "0.2", count: 2 }));
+await step("heap", () => call("heap", { command: [env.HEAP] }));
+await step("locks", () => call("locks", { command: [env.LOCKS, "2", "10"] }));
 
 // progress notifications, then a cancel mid-way through a long load
 await step("cancel", async () => {
