@@ -453,7 +453,8 @@ int cmd_load(int argc, char **argv)
 	const char *label;
 	char label_buf[320];
 	struct load_result res;
-	struct strbuf body = STRBUF_INIT;
+	struct strbuf body = STRBUF_INIT, msg = STRBUF_INIT;
+	char target_buf[320];
 	struct slo *slos = NULL;
 	struct live live = { 0 };
 	struct load_report rep = { 0 };
@@ -676,6 +677,10 @@ int cmd_load(int argc, char **argv)
 		failed += !met;
 	}
 	fflush(stdout);
+	if (load_report_failed_share(&res, &msg))
+		cmd_warn("%s", msg.buf);
+	strbuf_reset(&msg);
+	snprintf(target_buf, sizeof(target_buf), "%s:%s", u.host, u.port);
 	if (st && res.interrupted)
 		cmd_warn("interrupted: nothing saved to the store");
 	else if (st && save_run(st, save, &tags, &shard, invocation, &res, &live, started, clock_realtime_us()) < 0)
@@ -686,11 +691,8 @@ int cmd_load(int argc, char **argv)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: cannot write '%s'; the results are above", hlog_path);
 	else if (res.interrupted)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the results so far are shown");
-	else if (!res.responses && res.errors[LOAD_ERR_TLS] && res.tls_error[0])
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", res.tls_error);
-	else if (!res.responses && (res.errors[LOAD_ERR_CONNECT] || res.errors[LOAD_ERR_TLS]))
-		status = cmd_fail(PE_EXIT_RUNTIME, "cannot connect to %s:%s: every connection attempt failed",
-				  u.host, u.port);
+	else if (load_report_fault(&res, target_buf, &msg))
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", msg.buf);
 	else if (failed)
 		status = cmd_fail(PE_EXIT_VERDICT, "%d of %zu SLOs failed", failed, slos_arg.n);
 done:
@@ -715,5 +717,6 @@ out:
 	free(live.p99_ms);
 	free(live.errors);
 	strbuf_release(&body);
+	strbuf_release(&msg);
 	return status;
 }

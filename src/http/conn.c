@@ -231,7 +231,6 @@ void conn_connect(struct worker *w, struct conn *c, uint64_t now)
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	w->r.connects++;
 	if ((connect(c->fd, (const struct sockaddr *)&o->addr, o->addrlen) < 0 && errno != EINPROGRESS) ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		conn_connect_failed(w, c, LOAD_ERR_CONNECT, now);
@@ -419,7 +418,7 @@ static uint32_t conn_open_events(const struct worker *w)
 	return EPOLLIN | EPOLLRDHUP | (w->sh->o->tls ? 0 : EPOLLET);
 }
 
-/* The connection is ready for requests: count it, wait for responses, send. */
+/* The connection is ready for requests (connected, TLS done): count it, wait for responses, send. */
 static void conn_opened(struct worker *w, struct conn *c, uint64_t now)
 {
 	/* EPOLLOUT only while a write is pending */
@@ -427,6 +426,7 @@ static void conn_opened(struct worker *w, struct conn *c, uint64_t now)
 
 	c->state = C_OPEN;
 	c->out = 0;
+	w->r.connects++;
 	conn_established(w, 1);
 	epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
 	conn_send(w, c, now);

@@ -96,7 +96,7 @@ struct load_result {
 	uint64_t sent, responses, bytes_in, bytes_out;
 	uint64_t errors[LOAD_ERR_NR];
 	uint64_t status[6];		/* by class: [1] 1xx .. [5] 5xx, [0] other */
-	uint64_t connects;		/* connections opened (reconnects included) */
+	uint64_t connects;		/* connections established (reconnects included; failed attempts are errors) */
 	unsigned established;		/* connections open at the same time, at most */
 	uint64_t unfinished;		/* in flight when the run ended */
 	struct hdr latency;		/* from the intended time (corrected), us */

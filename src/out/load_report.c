@@ -17,6 +17,111 @@ uint64_t load_report_errors(const struct load_result *r)
 	return e;
 }
 
+/* The kinds of failure, as the errors line names them, and what each means. */
+#define FAIL_KINDS (LOAD_ERR_NR + 2)
+
+struct fail_kind {
+	const char *name, *why;
+	int err;		/* enum load_err; -1 for a status class */
+	uint64_t n;
+};
+
+static const char *const fail_why[LOAD_ERR_NR] = {
+	[LOAD_ERR_CONNECT] = "refused or timed out",
+	[LOAD_ERR_TIMEOUT] = "no response within --timeout",
+	[LOAD_ERR_READ] = "the server closed the connection mid-response",
+	[LOAD_ERR_WRITE] = "the connection closed while a request was written",
+	[LOAD_ERR_PARSE] = "malformed responses",
+	[LOAD_ERR_TLS] = "TLS handshakes failed",
+};
+
+/* r's failures of each kind, most first (the order of the errors line among equals); returns how many kinds. */
+static size_t fail_kinds(const struct load_result *r, int with_status, struct fail_kind *k)
+{
+	size_t n = 0;
+
+	for (int e = 0; e < LOAD_ERR_NR; e++)
+		k[n++] = (struct fail_kind){ load_err_name(e), fail_why[e], e, r->errors[e] };
+	if (with_status) {
+		k[n++] = (struct fail_kind){ "status 4xx", "client errors", -1, r->status[4] };
+		k[n++] = (struct fail_kind){ "status 5xx", "server errors", -1, r->status[5] };
+	}
+	for (size_t i = 1; i < n; i++)	/* insertion sort, stable: a handful of kinds */
+		for (size_t j = i; j > 0 && k[j].n > k[j - 1].n; j--) {
+			struct fail_kind t = k[j];
+
+			k[j] = k[j - 1];
+			k[j - 1] = t;
+		}
+	while (n && !k[n - 1].n)
+		n--;
+	return n;
+}
+
+/* "read 3, status 5xx 2", with each kind's meaning in brackets when why. */
+static void add_kinds(struct strbuf *out, const struct fail_kind *k, size_t n, int why)
+{
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(out, "%s%s %llu", i ? ", " : "", k[i].name, (unsigned long long)k[i].n);
+		if (why)
+			strbuf_addf(out, " (%s)", k[i].why);
+	}
+}
+
+int load_report_failed_share(const struct load_result *r, struct strbuf *out)
+{
+	struct fail_kind k[FAIL_KINDS];
+	uint64_t failed = load_report_errors(r);
+	size_t n;
+
+	if (!r->sent || !failed || (double)failed / (double)r->sent < LOAD_REPORT_NOTICEABLE)
+		return 0;
+	n = fail_kinds(r, 1, k);
+	strbuf_addf(out, "%llu of %llu requests failed (%.1f%%): ", (unsigned long long)failed,
+		    (unsigned long long)r->sent, 100.0 * (double)failed / (double)r->sent);
+	add_kinds(out, k, n, 0);
+	return 1;
+}
+
+int load_report_fault(const struct load_result *r, const char *target, struct strbuf *out)
+{
+	struct fail_kind k[FAIL_KINDS];
+	size_t n = fail_kinds(r, 0, k);
+
+	if (r->responses && r->status[5] < r->responses)
+		return 0;	/* something succeeded */
+	if (r->responses) {
+		strbuf_addf(out, "every response was 5xx: status 5xx %llu of %llu responses",
+			    (unsigned long long)r->status[5], (unsigned long long)r->responses);
+		if (n) {
+			strbuf_addstr(out, "; the other requests failed: ");
+			add_kinds(out, k, n, 0);
+		}
+		return 1;
+	}
+	if (!r->connects && r->errors[LOAD_ERR_TLS] && r->tls_error[0]) {
+		strbuf_addstr(out, r->tls_error);
+		return 1;
+	}
+	if (!r->connects) {
+		strbuf_addf(out, "cannot connect to %s: no connection could be established (failed attempts: ", target);
+		add_kinds(out, k, n, 0);
+		strbuf_addstr(out, n ? ")" : "no attempt)");
+		return 1;
+	}
+	strbuf_addf(out, "%llu connection%s established but ", (unsigned long long)r->connects,
+		    r->connects == 1 ? "" : "s");
+	if (n == 1 && k[0].err == LOAD_ERR_READ) {
+		strbuf_addf(out, "every request failed on read (%s)", k[0].why);
+		return 1;
+	}
+	strbuf_addstr(out, "no request got a response: ");
+	add_kinds(out, k, n, 1);
+	if (!n)	/* in -d runs, each connection's last request is left in flight */
+		strbuf_addf(out, "%llu still in flight at the end", (unsigned long long)r->unfinished);
+	return 1;
+}
+
 /* One row of percentiles, all in unit u so that the columns line up. */
 static void print_latency_row(const char *label, const struct hdr *h, enum time_unit u)
 {

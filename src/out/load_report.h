@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "http/load.h"
+#include "util/strbuf.h"
 
 struct load_report {
 	const char *url;		/* the target (a label with --requests-file); NULL for merged logs */
@@ -26,6 +27,27 @@ struct load_report {
 
 /* Transport errors and 4xx/5xx responses. */
 uint64_t load_report_errors(const struct load_result *r);
+
+/* Failures at or above this share of the requests sent are worth a warning. */
+#define LOAD_REPORT_NOTICEABLE 0.01
+
+/*
+ * When the failed requests (load_report_errors) are a noticeable share of
+ * those sent: writes "5 of 10 requests failed (50.0%): read 3, status 5xx 2"
+ * (the kinds, most first) to out and returns 1; else 0, nothing added.
+ */
+int load_report_failed_share(const struct load_result *r, struct strbuf *out);
+
+/*
+ * When no request succeeded, no response at all or every response a 5xx:
+ * adds the fault to out as a sentence ("cannot connect to TARGET: no
+ * connection could be established (196 attempts failed)", "6 connections
+ * established but every request failed on read (the server closed the
+ * connection mid-response)", "every response was 5xx: ...") and returns 1;
+ * else 0, nothing added. target is HOST:PORT. A run whose TLS handshakes all
+ * failed returns 1 with r->tls_error, the reason, when it has one.
+ */
+int load_report_fault(const struct load_result *r, const char *target, struct strbuf *out);
 
 /* The summary as text on stdout. */
 void load_report_text(const struct load_report *rep);
