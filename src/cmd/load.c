@@ -618,8 +618,17 @@ int cmd_load(int argc, char **argv)
 	stop_release();
 	if (live.tty)
 		fputs("\r\033[K", stderr);
-	if (live.hlog && hlog_close(&hlog) < 0)
-		live.hlog_failed = 1;
+	if (live.hlog) {
+		struct hlog_counts counts;
+
+		if (rc == 0) {	/* the errors and status counts, for merge */
+			load_report_counts(&res, &counts);
+			if (hlog_counts(&hlog, &counts) < 0)
+				live.hlog_failed = 1;
+		}
+		if (hlog_close(&hlog) < 0)
+			live.hlog_failed = 1;
+	}
 	if (rc < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;

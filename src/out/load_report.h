@@ -2,7 +2,9 @@
  * The summary of a load run, as text and JSON: shared by `load` (one run)
  * and `merge` (the interval logs of several runs, shards of one load), so
  * both read the same. A merged summary knows only what interval logs hold:
- * the latencies (corrected), their count and the time they span.
+ * the latencies (corrected), their count and the time they span, and the
+ * counts of requests, errors, status classes and bytes that load writes in
+ * its log's counts line (hlog.h), when every log has one.
  */
 #ifndef PE_OUT_LOAD_REPORT_H
 #define PE_OUT_LOAD_REPORT_H
@@ -12,6 +14,7 @@
 #include <jansson.h>
 
 #include "http/load.h"
+#include "out/hlog.h"
 #include "util/strbuf.h"
 
 struct load_report {
@@ -23,6 +26,13 @@ struct load_report {
 	int latency_dist;		/* --latency: the whole distribution */
 	unsigned shard_k, shard_n;	/* --shard K/N; 0 without */
 	size_t logs, intervals;		/* merged logs */
+	/*
+	 * Merged logs: those without perfeng's counts line (another tool's, an
+	 * older perfeng's). With any, the errors are unknown (not zero); with
+	 * none, r's counts are the sum of the logs'.
+	 */
+	const char *const *no_counts;
+	size_t nno_counts;
 };
 
 /* Transport errors and 4xx/5xx responses. */
@@ -48,6 +58,20 @@ int load_report_failed_share(const struct load_result *r, struct strbuf *out);
  * failed returns 1 with r->tls_error, the reason, when it has one.
  */
 int load_report_fault(const struct load_result *r, const char *target, struct strbuf *out);
+
+/*
+ * r's counts for the counts line of an interval log (hlog.h): sent, each
+ * error kind by load_err_name(), status_1xx .. status_5xx, status_other,
+ * unfinished, connections_opened, bytes_in and bytes_out.
+ */
+void load_report_counts(const struct load_result *r, struct hlog_counts *c);
+
+/*
+ * Adds the counts line c of the log named log to r: merge sums the
+ * shards'. Returns 0, or -1 with pe_error() naming the first count of
+ * load_report_counts that c lacks (nothing added then).
+ */
+int load_report_add_counts(struct load_result *r, const struct hlog_counts *c, const char *log);
 
 /* The summary as text on stdout. */
 void load_report_text(const struct load_report *rep);
