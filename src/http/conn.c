@@ -126,8 +126,8 @@ static void record_response(struct worker *w, struct conn *c, uint64_t now)
 	int64_t raw = (int64_t)((now - c->sent[i]) / NS_PER_US);
 	int cls = c->parser.status / 100;
 
-	/* into this second's histogram only: each flush adds it to r.latency */
-	hdr_record(&w->interval, us > 0 ? us : 1);
+	/* into this second's slot only: the reporter adds the seconds into the run's */
+	hdr_record(w->iv, us > 0 ? us : 1);
 	if (w->sh->o->rate > 0)	/* closed model: the same as latency, added at the end */
 		hdr_record(&w->r.latency_raw, raw > 0 ? raw : 1);
 	w->r.responses++;

@@ -100,90 +100,6 @@ void load__heap_fix(struct worker *w, size_t i)
 	}
 }
 
-/* dst += a - b, field by field. */
-static void counts_add(struct load_counts *dst, const struct load_counts *a, const struct load_counts *b)
-{
-	dst->sent += a->sent - b->sent;
-	dst->responses += a->responses - b->responses;
-	dst->bytes_in += a->bytes_in - b->bytes_in;
-	dst->bytes_out += a->bytes_out - b->bytes_out;
-	for (int e = 0; e < LOAD_ERR_NR; e++)
-		dst->errors[e] += a->errors[e] - b->errors[e];
-	for (int k = 0; k < 6; k++)
-		dst->status[k] += a->status[k] - b->status[k];
-}
-
-/*
- * Reports every second that all workers have flushed (or that the workers
- * still missing will never flush, having exited), in order. Under the lock.
- */
-static void interval_report(struct shared *sh)
-{
-	for (;;) {
-		unsigned r = sh->reported, last = 0;
-		struct slot *sl = &sh->slots[r % LOAD_SLOTS];
-
-		for (unsigned t = 0; t < sh->nthreads; t++) {
-			if (sh->flushed[t] <= r && !sh->exited[t])
-				return;
-			if (sh->flushed[t] > last)
-				last = sh->flushed[t];
-		}
-		if (r >= last)	/* nobody flushed second r: the run ended before it */
-			return;
-		if (sh->o->interval) {
-			double into = (double)(clock_now_ns() - sh->start) / 1e9 - r;
-
-			sh->o->interval(sh->o->interval_ctx, r, into < 1 ? into : 1, &sl->h,
-					sl->responses, sl->errors);
-		}
-		counts_add(&sh->total, &sl->counts, &(struct load_counts){ 0 });
-		if (sh->o->counts)
-			sh->o->counts(sh->o->interval_ctx, r, &sh->total);
-		hdr_reset(&sl->h);
-		sl->responses = sl->errors = 0;
-		memset(&sl->counts, 0, sizeof(sl->counts));
-		sh->reported++;
-	}
-}
-
-/* Hands this second's interval to the shared slot. */
-static void interval_flush(struct worker *w)
-{
-	struct shared *sh = w->sh;
-	struct slot *sl = &sh->slots[w->iv_second % LOAD_SLOTS];
-	struct load_counts now = {
-		.sent = w->r.sent, .responses = w->r.responses,
-		.bytes_in = w->r.bytes_in, .bytes_out = w->r.bytes_out,
-	};
-
-	memcpy(now.errors, w->r.errors, sizeof(now.errors));
-	memcpy(now.status, w->r.status, sizeof(now.status));
-	pthread_mutex_lock(&sh->lock);
-	counts_add(&sl->counts, &now, &w->iv_flushed);
-	w->iv_flushed = now;
-	hdr_add(&sl->h, &w->interval);
-	sl->responses += w->iv_responses;
-	sl->errors += w->iv_errors;
-	sh->flushed[w->id] = w->iv_second + 1;
-	interval_report(sh);
-	pthread_mutex_unlock(&sh->lock);
-	hdr_add(&w->r.latency, &w->interval);
-	hdr_reset(&w->interval);
-	w->iv_responses = w->iv_errors = 0;
-	w->iv_second++;
-}
-
-/* The worker is done: its last, partial second counts, and no more will come. */
-static void interval_exit(struct worker *w)
-{
-	interval_flush(w);
-	pthread_mutex_lock(&w->sh->lock);
-	w->sh->exited[w->id] = 1;
-	interval_report(w->sh);
-	pthread_mutex_unlock(&w->sh->lock);
-}
-
 /* Whether every connection is finished (-n mode): sent all it had and got all answers. */
 static int worker_finished(const struct worker *w)
 {
@@ -213,7 +129,7 @@ static int wait_events(int epfd, struct epoll_event *evs, uint64_t until, uint64
 /*
  * Until when w may wait for events: the next thing due is a connection's
  * timer (a send of the open model, a timeout about to expire), the end of
- * the run, the end of this second, or a look at the stop flag (every 100
+ * the run, the end of this second (or a retry of its publication), or a look at the stop flag (every 100
  * ms). A connection's timer is the wait's own timeout, returned. The others,
  * all that the closed model has, wake the thread through w's timerfd
  * instead (NEVER returned), re-armed only when it must fire sooner or has
@@ -225,6 +141,9 @@ static int worker_deadline(struct worker *w, uint64_t now, uint64_t *until)
 {
 	uint64_t conn_due = w->nheap ? w->heap[0]->key : NEVER;
 	uint64_t due = (uint64_t)(w->iv_second + 1) * NS_PER_SEC + w->sh->start;
+
+	if (w->retry_at > due)	/* the second ended, but its publication had to wait */
+		due = w->retry_at;
 
 	if (w->end && w->end < due)
 		due = w->end;
@@ -250,7 +169,7 @@ static int worker_deadline(struct worker *w, uint64_t now, uint64_t *until)
 /* w has ended: its last second flushed, its connections closed. */
 static void worker_finish(struct worker *w)
 {
-	interval_exit(w);
+	interval_exit(w, clock_now_ns());
 	for (unsigned i = 0; i < w->nconns; i++) {
 		struct conn *c = &w->conns[i];
 
@@ -271,8 +190,9 @@ static int worker_begin(struct worker *w, uint64_t now)
 
 	if (w->done)
 		return 0;
-	while ((uint64_t)(w->iv_second + 1) * NS_PER_SEC + w->sh->start <= now)
-		interval_flush(w);
+	while ((uint64_t)(w->iv_second + 1) * NS_PER_SEC + w->sh->start <= now && w->retry_at <= now &&
+	       interval_publish(w, now) == 0)
+		;
 	if ((w->end && now >= w->end) || (o->stop && *o->stop) || (o->requests && worker_finished(w))) {
 		worker_finish(w);
 		return 0;
@@ -580,9 +500,8 @@ static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigne
 	w->heap = xcalloc(n ? n : 1, sizeof(*w->heap));
 	w->rbuf = xmalloc(LOAD_READ_BUF);
 	w->io = conn_io_for(o);
-	if (hdr_init(&w->r.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
-	    hdr_init(&w->r.latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
-	    hdr_init(&w->interval, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0)
+	if (hdr_init(&w->r.latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+	    interval_init(w) < 0)
 		return -1;
 	w->end = o->duration_ns ? sh->start + o->duration_ns : 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -620,9 +539,8 @@ static void worker_release(struct worker *w)
 	free(w->heap);
 	free(w->rbuf);
 	tls_sessions_release(&w->tls_sessions);
-	hdr_release(&w->r.latency);
 	hdr_release(&w->r.latency_raw);
-	hdr_release(&w->interval);
+	interval_release(w);
 }
 
 int load_run(const struct load_opts *o, struct load_result *res)
@@ -631,7 +549,7 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	struct worker *ws;
 	struct loop_thread *ts;
 	unsigned nt = o->threads ? o->threads : 1, first = 0, started = 0;
-	int rc = 0;
+	int rc = 0, reporting = 0;
 
 	if (nt > o->connections)
 		nt = o->connections;
@@ -642,13 +560,8 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	if (hdr_init(&res->latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
 	    hdr_init(&res->latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0)
 		return -1;
-	pthread_mutex_init(&sh.lock, NULL);
 	pthread_mutex_init(&sh.decide, NULL);
 	sh.nthreads = nt;
-	sh.flushed = xcalloc(nt, sizeof(*sh.flushed));
-	sh.exited = xcalloc(nt, sizeof(*sh.exited));
-	for (int i = 0; i < LOAD_SLOTS; i++)
-		hdr_init(&sh.slots[i].h, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS);
 	ws = xcalloc(nt, sizeof(*ws));
 	ts = xcalloc(nt, sizeof(*ts));
 	for (unsigned t = 0; t < nt; t++) {	/* released even when an earlier one failed to start */
@@ -681,6 +594,10 @@ int load_run(const struct load_opts *o, struct load_result *res)
 		    epoll_ctl(ws[t].epfd, EPOLL_CTL_ADD, lt->efd, &(struct epoll_event){ .events = EPOLLIN | EPOLLET }) < 0)
 			rc = pe_error("eventfd: %s", strerror(errno));
 	}
+	if (!rc && reporter_start(&sh) == 0)
+		reporting = 1;
+	else
+		rc = -1;
 	for (unsigned t = 0; !rc && t < nt; t++) {
 		if (pthread_create(&ts[t].tid, NULL, thread_main, &ts[t])) {
 			rc = pe_error("cannot start thread %u", t);
@@ -688,13 +605,13 @@ int load_run(const struct load_opts *o, struct load_result *res)
 		}
 		started++;
 	}
-	pthread_mutex_lock(&sh.lock);
 	for (unsigned t = started; t < nt; t++) {
-		sh.exited[t] = 1;	/* never ran: the intervals do not wait for it */
 		ws[t].done = 1;
 		__atomic_sub_fetch(&sh.live, 1, __ATOMIC_ACQ_REL);
+		__atomic_store_n(&ws[t].exited, 1, __ATOMIC_RELEASE);	/* never ran: the reporter does not wait for it */
 	}
-	pthread_mutex_unlock(&sh.lock);
+	if (reporting && started < nt)
+		eventfd_write(sh.report_efd, 1);
 	/* the threads' CPU clocks known, the active count may change from now on (closed model) */
 	for (unsigned t = 0; t < started; t++)
 		if (pthread_getcpuclockid(ts[t].tid, &ts[t].cpu))
@@ -712,6 +629,11 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(ts[t].tid, NULL);
 	res->elapsed_ns = clock_now_ns() - sh.start;
+	if (reporting) {	/* every worker has exited: it reports what is left and ends */
+		reporter_join(&sh);
+		hdr_add(&res->latency, &sh.latency);
+		hdr_release(&sh.latency);
+	}
 	sh.active_ns += (uint64_t)sh.active * (sh.start + res->elapsed_ns - sh.decided_at);
 	res->threads_active = (double)sh.active_ns / (double)res->elapsed_ns;
 	for (unsigned t = 0; t < nt; t++) {
@@ -738,25 +660,20 @@ int load_run(const struct load_opts *o, struct load_result *res)
 			res->errors[e] += w->r.errors[e];
 		for (int s = 0; s < 6; s++)
 			res->status[s] += w->r.status[s];
-		if (w->r.latency.counts) {
-			hdr_add(&res->latency, &w->r.latency);
-			hdr_add(&res->latency_raw, o->rate > 0 ? &w->r.latency_raw : &w->r.latency);
-		}
+		if (o->rate > 0 && w->r.latency_raw.counts)
+			hdr_add(&res->latency_raw, &w->r.latency_raw);
 		worker_release(w);
 	}
+	if (o->rate <= 0)	/* closed model: the same */
+		hdr_add(&res->latency_raw, &res->latency);
 	res->established = sh.established_max;
 	res->interrupted = o->stop && *o->stop;
-	for (int i = 0; i < LOAD_SLOTS; i++)
-		hdr_release(&sh.slots[i].h);
 	for (unsigned t = 0; t < nt; t++) {
 		if (ts[t].efd >= 0)
 			close(ts[t].efd);
 		free(ts[t].due);
 	}
 	free(ts);
-	free(sh.flushed);
-	free(sh.exited);
-	pthread_mutex_destroy(&sh.lock);
 	pthread_mutex_destroy(&sh.decide);
 	free(ws);
 	if (rc) {
