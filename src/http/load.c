@@ -543,13 +543,147 @@ static void worker_release(struct worker *w)
 	interval_release(w);
 }
 
+/*
+ * The run's workers and threads, made (not started): nt of them, the
+ * connections spread exactly. 0, or -1 with pe_error(); run_release frees
+ * what was made either way.
+ */
+static int run_setup(struct shared *sh, unsigned nt)
+{
+	const struct load_opts *o = sh->o;
+	unsigned first = 0;
+
+	pthread_mutex_init(&sh->decide, NULL);
+	sh->nthreads = nt;
+	sh->ws = xcalloc(nt, sizeof(*sh->ws));
+	sh->ts = xcalloc(nt, sizeof(*sh->ts));
+	for (unsigned t = 0; t < nt; t++) {	/* released even when an earlier one failed to start */
+		sh->ws[t].epfd = sh->ws[t].tfd = sh->ts[t].efd = sh->ts[t].cpu = -1;
+		sh->ts[t].sh = sh;
+		sh->ts[t].id = t;
+		sh->ts[t].due = xcalloc(nt, 1);
+	}
+	sh->active = sh->live = nt;
+	sh->next_decision = NEVER;
+	sh->start = clock_now_ns();
+	for (unsigned t = 0; t < nt; t++) {
+		/* the first (c % t) threads take one more */
+		unsigned n = o->connections / nt + (t < o->connections % nt);
+
+		if (worker_init(&sh->ws[t], sh, t, first, n) < 0)
+			return -1;
+		first += n;
+	}
+	/* each thread's eventfd, in its own worker's set, to wake it whether it runs or sleeps */
+	for (unsigned t = 0; t < nt; t++) {
+		struct loop_thread *lt = &sh->ts[t];
+
+		lt->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (lt->efd < 0 || epoll_ctl(sh->ws[t].epfd, EPOLL_CTL_ADD, lt->efd,
+					     &(struct epoll_event){ .events = EPOLLIN | EPOLLET }) < 0)
+			return pe_error("eventfd: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * Runs the load: the reporter and the threads started (none when ok is
+ * 0: the setup failed), until every thread has ended and the reporter has
+ * reported every second. Fills res's elapsed time, run's latency and the
+ * threads' average. Returns 0, or -1 with pe_error() when a thread could
+ * not start.
+ */
+static int run_threads(struct shared *sh, int ok, struct load_result *res)
+{
+	unsigned nt = sh->nthreads, started = 0;
+	int reporting = ok && reporter_start(sh) == 0, rc = ok && reporting ? 0 : -1;
+
+	for (unsigned t = 0; !rc && t < nt; t++) {
+		if (pthread_create(&sh->ts[t].tid, NULL, thread_main, &sh->ts[t])) {
+			rc = pe_error("cannot start thread %u", t);
+			break;
+		}
+		started++;
+	}
+	for (unsigned t = started; t < nt; t++) {
+		sh->ws[t].done = 1;
+		__atomic_sub_fetch(&sh->live, 1, __ATOMIC_ACQ_REL);
+		__atomic_store_n(&sh->ws[t].exited, 1, __ATOMIC_RELEASE);	/* never ran: the reporter does not wait for it */
+	}
+	if (reporting && started < nt)
+		eventfd_write(sh->report_efd, 1);
+	/* the threads' CPU clocks known, the active count may change from now on (closed model) */
+	for (unsigned t = 0; t < started; t++)
+		if (pthread_getcpuclockid(sh->ts[t].tid, &sh->ts[t].cpu))
+			sh->ts[t].cpu = -1;	/* not counted */
+	sh->cpu_then = threads_cpu(sh);
+	sh->decided_at = clock_now_ns();
+	sh->active_ns = (uint64_t)nt * (sh->decided_at - sh->start);
+	/*
+	 * The open model keeps every thread: its sends are due at set times,
+	 * and one thread for all connections is late more often (at -R 20000
+	 * against nginx, p99 0.5 ms against 0.2 ms with two threads).
+	 */
+	if (sh->o->rate <= 0)
+		__atomic_store_n(&sh->next_decision, sh->decided_at + LOAD_DECIDE_NS, __ATOMIC_RELEASE);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(sh->ts[t].tid, NULL);
+	res->elapsed_ns = clock_now_ns() - sh->start;
+	if (reporting) {	/* every worker has exited: it reports what is left and ends */
+		reporter_join(sh);
+		hdr_add(&res->latency, &sh->latency);
+		hdr_release(&sh->latency);
+	}
+	sh->active_ns += (uint64_t)sh->active * (sh->start + res->elapsed_ns - sh->decided_at);
+	res->threads_active = (double)sh->active_ns / (double)res->elapsed_ns;
+	return rc;
+}
+
+/* Adds w's results into res; -1 with pe_error() when w's thread failed. */
+static int run_collect(const struct worker *w, const struct load_opts *o, struct load_result *res)
+{
+	res->sent += w->r.sent;
+	res->responses += w->r.responses;
+	res->bytes_in += w->r.bytes_in;
+	res->bytes_out += w->r.bytes_out;
+	res->connects += w->r.connects;
+	res->unfinished += w->r.unfinished;
+	res->tls_handshakes += w->r.tls_handshakes;
+	res->tls_resumed += w->r.tls_resumed;
+	/* the first thread's first connection, the first failure seen */
+	if (!res->tls_version[0] && w->r.tls_version[0]) {
+		memcpy(res->tls_version, w->r.tls_version, sizeof(res->tls_version));
+		memcpy(res->tls_cipher, w->r.tls_cipher, sizeof(res->tls_cipher));
+	}
+	if (!res->tls_error[0] && w->r.tls_error[0])
+		memcpy(res->tls_error, w->r.tls_error, sizeof(res->tls_error));
+	for (int e = 0; e < LOAD_ERR_NR; e++)
+		res->errors[e] += w->r.errors[e];
+	for (int s = 0; s < 6; s++)
+		res->status[s] += w->r.status[s];
+	if (o->rate > 0 && w->r.latency_raw.counts)
+		hdr_add(&res->latency_raw, &w->r.latency_raw);
+	return w->error ? pe_error("thread %u: %s", w->id, w->errmsg) : 0;
+}
+
+static void run_release(struct shared *sh)
+{
+	for (unsigned t = 0; t < sh->nthreads; t++) {
+		worker_release(&sh->ws[t]);
+		if (sh->ts[t].efd >= 0)
+			close(sh->ts[t].efd);
+		free(sh->ts[t].due);
+	}
+	free(sh->ts);
+	free(sh->ws);
+	pthread_mutex_destroy(&sh->decide);
+}
+
 int load_run(const struct load_opts *o, struct load_result *res)
 {
 	struct shared sh = { .o = o };
-	struct worker *ws;
-	struct loop_thread *ts;
-	unsigned nt = o->threads ? o->threads : 1, first = 0, started = 0;
-	int rc = 0, reporting = 0;
+	unsigned nt = o->threads ? o->threads : 1;
+	int rc;
 
 	if (nt > o->connections)
 		nt = o->connections;
@@ -560,122 +694,16 @@ int load_run(const struct load_opts *o, struct load_result *res)
 	if (hdr_init(&res->latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
 	    hdr_init(&res->latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0)
 		return -1;
-	pthread_mutex_init(&sh.decide, NULL);
-	sh.nthreads = nt;
-	ws = xcalloc(nt, sizeof(*ws));
-	ts = xcalloc(nt, sizeof(*ts));
-	for (unsigned t = 0; t < nt; t++) {	/* released even when an earlier one failed to start */
-		ws[t].epfd = ws[t].tfd = ts[t].efd = ts[t].cpu = -1;
-		ts[t].sh = &sh;
-		ts[t].id = t;
-		ts[t].due = xcalloc(nt, 1);
-	}
-	sh.ws = ws;
-	sh.ts = ts;
-	sh.active = sh.live = nt;
-	sh.next_decision = NEVER;
-	sh.start = clock_now_ns();
-	for (unsigned t = 0; t < nt; t++) {
-		/* connections spread exactly: the first (c % t) threads take one more */
-		unsigned n = o->connections / nt + (t < o->connections % nt);
-
-		if (worker_init(&ws[t], &sh, t, first, n) < 0) {
+	rc = run_setup(&sh, nt);
+	rc = run_threads(&sh, rc == 0, res);
+	for (unsigned t = 0; t < nt; t++)
+		if (run_collect(&sh.ws[t], o, res) < 0 && !rc)
 			rc = -1;
-			break;
-		}
-		first += n;
-	}
-	/* each thread's eventfd, in its own worker's set, to wake it whether it runs or sleeps */
-	for (unsigned t = 0; !rc && t < nt; t++) {
-		struct loop_thread *lt = &ts[t];
-
-		lt->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (lt->efd < 0 ||
-		    epoll_ctl(ws[t].epfd, EPOLL_CTL_ADD, lt->efd, &(struct epoll_event){ .events = EPOLLIN | EPOLLET }) < 0)
-			rc = pe_error("eventfd: %s", strerror(errno));
-	}
-	if (!rc && reporter_start(&sh) == 0)
-		reporting = 1;
-	else
-		rc = -1;
-	for (unsigned t = 0; !rc && t < nt; t++) {
-		if (pthread_create(&ts[t].tid, NULL, thread_main, &ts[t])) {
-			rc = pe_error("cannot start thread %u", t);
-			break;
-		}
-		started++;
-	}
-	for (unsigned t = started; t < nt; t++) {
-		ws[t].done = 1;
-		__atomic_sub_fetch(&sh.live, 1, __ATOMIC_ACQ_REL);
-		__atomic_store_n(&ws[t].exited, 1, __ATOMIC_RELEASE);	/* never ran: the reporter does not wait for it */
-	}
-	if (reporting && started < nt)
-		eventfd_write(sh.report_efd, 1);
-	/* the threads' CPU clocks known, the active count may change from now on (closed model) */
-	for (unsigned t = 0; t < started; t++)
-		if (pthread_getcpuclockid(ts[t].tid, &ts[t].cpu))
-			ts[t].cpu = -1;	/* not counted */
-	sh.cpu_then = threads_cpu(&sh);
-	sh.decided_at = clock_now_ns();
-	sh.active_ns = (uint64_t)nt * (sh.decided_at - sh.start);
-	/*
-	 * The open model keeps every thread: its sends are due at set times,
-	 * and one thread for all connections is late more often (at -R 20000
-	 * against nginx, p99 0.5 ms against 0.2 ms with two threads).
-	 */
-	if (o->rate <= 0)
-		__atomic_store_n(&sh.next_decision, sh.decided_at + LOAD_DECIDE_NS, __ATOMIC_RELEASE);
-	for (unsigned t = 0; t < started; t++)
-		pthread_join(ts[t].tid, NULL);
-	res->elapsed_ns = clock_now_ns() - sh.start;
-	if (reporting) {	/* every worker has exited: it reports what is left and ends */
-		reporter_join(&sh);
-		hdr_add(&res->latency, &sh.latency);
-		hdr_release(&sh.latency);
-	}
-	sh.active_ns += (uint64_t)sh.active * (sh.start + res->elapsed_ns - sh.decided_at);
-	res->threads_active = (double)sh.active_ns / (double)res->elapsed_ns;
-	for (unsigned t = 0; t < nt; t++) {
-		struct worker *w = &ws[t];
-
-		if (!rc && w->error)
-			rc = pe_error("thread %u: %s", t, w->errmsg);
-		res->sent += w->r.sent;
-		res->responses += w->r.responses;
-		res->bytes_in += w->r.bytes_in;
-		res->bytes_out += w->r.bytes_out;
-		res->connects += w->r.connects;
-		res->unfinished += w->r.unfinished;
-		res->tls_handshakes += w->r.tls_handshakes;
-		res->tls_resumed += w->r.tls_resumed;
-		/* the first thread's first connection, the first failure seen */
-		if (!res->tls_version[0] && w->r.tls_version[0]) {
-			memcpy(res->tls_version, w->r.tls_version, sizeof(res->tls_version));
-			memcpy(res->tls_cipher, w->r.tls_cipher, sizeof(res->tls_cipher));
-		}
-		if (!res->tls_error[0] && w->r.tls_error[0])
-			memcpy(res->tls_error, w->r.tls_error, sizeof(res->tls_error));
-		for (int e = 0; e < LOAD_ERR_NR; e++)
-			res->errors[e] += w->r.errors[e];
-		for (int s = 0; s < 6; s++)
-			res->status[s] += w->r.status[s];
-		if (o->rate > 0 && w->r.latency_raw.counts)
-			hdr_add(&res->latency_raw, &w->r.latency_raw);
-		worker_release(w);
-	}
 	if (o->rate <= 0)	/* closed model: the same */
 		hdr_add(&res->latency_raw, &res->latency);
 	res->established = sh.established_max;
 	res->interrupted = o->stop && *o->stop;
-	for (unsigned t = 0; t < nt; t++) {
-		if (ts[t].efd >= 0)
-			close(ts[t].efd);
-		free(ts[t].due);
-	}
-	free(ts);
-	pthread_mutex_destroy(&sh.decide);
-	free(ws);
+	run_release(&sh);
 	if (rc) {
 		hdr_release(&res->latency);
 		hdr_release(&res->latency_raw);
