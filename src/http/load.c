@@ -22,7 +22,6 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 
-#define LOAD_EVENTS 256
 
 const char *load_err_name(enum load_err e)
 {
@@ -252,6 +251,7 @@ static uint64_t threads_awake(struct shared *sh, uint64_t now)
 }
 
 #define LOAD_DECIDE_NS (25 * NS_PER_MS)
+#define LOAD_BUSY_NS NS_PER_MS	/* a worker another thread holds is looked at again after this */
 
 static void threads_wake(struct shared *sh)
 {
@@ -356,10 +356,11 @@ static int is_worker(const struct shared *sh, const void *p)
  * worker's epoll set, until the nearest timer of the workers it runs, and
  * handles its own worker's events as they come; the other workers it runs
  * (nested in that set) are passed through when they have events or a timer
- * due. A worker another thread holds is left to it: it has just been given
- * that one. Returns 0 when t has nothing left to run.
+ * due. A worker another thread holds is left to it for now: that thread
+ * ran it before the active count changed and is ending its pass, or has
+ * just been given it. Returns 0 when t has nothing left to run.
  */
-static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *evs)
+int load__thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *evs)
 {
 	struct shared *sh = t->sh;
 	struct worker *own = &sh->ws[t->id];
@@ -379,8 +380,17 @@ static int thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *ev
 		struct worker *w = &sh->ws[i];
 
 		t->due[i] = 0;
-		if (pthread_mutex_trylock(&w->run))
+		if (pthread_mutex_trylock(&w->run)) {
+			/*
+			 * Not "nothing left": t would park, and when the thread
+			 * that holds w parks too (the count went down, w is t's
+			 * now), no thread would run w again. Look again soon.
+			 */
+			live = 1;
+			if (now + LOAD_BUSY_NS < until)
+				until = now + LOAD_BUSY_NS;
 			continue;
+		}
 		if (worker_begin(w, now)) {
 			u = NEVER;
 			if (worker_deadline(w, now, &u) < 0)
@@ -470,7 +480,7 @@ static void *thread_main(void *arg)
 			thread_park(t, k);
 			continue;
 		}
-		if (!thread_pass(t, k, evs))
+		if (!load__thread_pass(t, k, evs))
 			thread_park(t, k);	/* nothing left to run until the count changes */
 	}
 	threads_wake(sh);	/* the threads asleep see that the run is over */

@@ -19,12 +19,14 @@
 #include "util/clock.h"
 
 #define LOAD_READ_BUF 65536
+#define LOAD_EVENTS 256			/* epoll events taken per wait */
 #define LOAD_RECONNECT_NS (10 * NS_PER_MS)	/* after a failed connect: no busy loop */
 #define NEVER UINT64_MAX
 
 enum conn_state { C_IDLE_CLOSED = 0, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_DONE };
 
 struct conn;
+struct epoll_event;
 
 /*
  * How a connection moves bytes: plain socket calls, or TLS. As read(2) and
@@ -171,6 +173,11 @@ struct shared {
 uint64_t load__schedule_time(const struct shared *sh, double k);
 void load__heap_fix(struct worker *w, size_t i);
 unsigned load__threads_next(unsigned k, double busy, unsigned max);
+/*
+ * One pass of thread t while k threads run: its workers' events and
+ * timers (evs: LOAD_EVENTS entries); 0 when it has none left to run.
+ */
+int load__thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *evs);
 
 /*
  * interval.c: a worker's slots (0, or -1 with pe_error()); the second
