@@ -25,6 +25,7 @@
 #include "http/tls.h"
 #include "http/serve.h"
 #include "http/shard.h"
+#include "http/stages.h"
 #include "http/url.h"
 #include "out/findmax_report.h"
 #include "out/hlog.h"
@@ -161,42 +162,6 @@ static int save_run(struct store *st, const char *name, const struct string_list
 	if (load_save(st, &in, &id) < 0)
 		return -1;
 	cmd_say_saved(st, (long long)id, name);
-	return 0;
-}
-
-/* "10s:100,1m:2000,30s:0": DUR:RATE stages, the rate moving linearly to RATE over DUR. */
-static int parse_stages(const char *arg, struct load_stage **out, size_t *n, uint64_t *total)
-{
-	char *copy = xstrdup(arg), *save = NULL;
-	size_t k = 0;
-
-	*out = NULL;
-	*total = 0;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':');
-		struct load_stage st;
-
-		if (!colon) {
-			pe_error("--stages: '%s' is not DURATION:RATE", tok);
-			free(copy);	/* after the message: tok points into it */
-			return -1;
-		}
-		*colon = '\0';
-		if (parse_duration_ns(tok, &st.duration_ns) < 0 || !st.duration_ns ||
-		    parse_double(colon + 1, &st.rate) < 0 || st.rate < 0) {
-			pe_error("--stages: '%s:%s' is not DURATION:RATE with a duration above 0 "
-				 "and a rate of 0 or more", tok, colon + 1);
-			free(copy);
-			return -1;
-		}
-		*out = xrealloc(*out, (k + 1) * sizeof(**out));
-		(*out)[k++] = st;
-		*total += st.duration_ns;
-	}
-	free(copy);
-	if (!k)
-		return pe_error("--stages: no stage in '%s'", arg);
-	*n = k;
 	return 0;
 }
 
@@ -390,327 +355,420 @@ out:
 	return status;
 }
 
-int cmd_load(int argc, char **argv)
+/* --- the command: options, checks, the run, the summary ------------------------- */
+
+/* What the command line asks for (options), and what load_check makes of it. */
+struct load_cmd {
+	uint64_t connections, threads, requests, duration, pipeline, timeout, connect_timeout;
+	const char *method, *body_arg, *reqfile_path, *cacert, *rate_arg, *stages_arg, *hlog_path;
+	const char *metrics_addr, *shard_arg, *save, *store_spec;
+	struct string_list headers, slos_arg, tags;
+	struct find_max_args fm;
+	int json, latency, insecure;
+	const char *url_arg;		/* the URL given, or NULL */
+	char *invocation;		/* the command line, for --save */
+	/* derived */
+	struct http_url u;
+	struct load_stage *stages;
+	size_t nstages;
+	uint64_t stages_total;
+	double rate, target;		/* -R (a shard's), and the (average) target rate */
+	struct shard shard;
+	struct slo *slos;
+	struct strbuf body;
+	struct load_request *reqs;
+	size_t nreqs;
+	struct tls_client *tls;
+	char label_buf[320];
+	const char *label;		/* the URL for the summary */
+};
+
+static void load_cmd_release(struct load_cmd *c)
 {
-	struct find_max_args fm = { .warmup_ns = NS_PER_SEC, .precision = 0.05 };
-	const char *shard_arg = NULL, *metrics_addr = NULL;
-	struct live_metrics lm = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct serve *server = NULL;
-	struct shard shard = { 0 };
-	uint64_t connections = 10, threads = 0, requests = 0, duration = 0, pipeline = 1;
-	uint64_t timeout = 10 * 1000000000ULL, connect_timeout = 5 * 1000000000ULL;
-	const char *method = NULL, *body_arg = NULL, *reqfile_path = NULL, *cacert = NULL, *rate_arg = NULL, *hlog_path = NULL;
-	const char *save = NULL, *store_spec = NULL, *stages_arg = NULL;
-	struct load_stage *stages = NULL;
-	size_t nstages = 0;
-	uint64_t stages_total = 0;
-	struct string_list tags = { 0 };
-	char *invocation = NULL;
-	int64_t started = 0;
-	int json = 0, latency = 0, insecure = 0, npos, rc, status = PE_EXIT_OK;
-	struct string_list headers = { 0 }, slos_arg = { 0 };
+	for (size_t i = 0; i < c->nreqs; i++)
+		free(c->reqs[i].buf);
+	free(c->reqs);
+	tls_client_free(c->tls);
+	free(c->slos);
+	free(c->headers.v);
+	free(c->slos_arg.v);
+	free(c->tags.v);
+	free(c->invocation);
+	free(c->stages);
+	strbuf_release(&c->body);
+}
+
+/* Parses the options into c; 0, OPT_HELP (the help printed), or -1 with pe_error(). */
+static int load_parse(int argc, char **argv, struct load_cmd *c)
+{
 	struct option opts[] = {
 		OPT_GROUP("Load:"),
-		OPT_UINT('c', "connections", &connections, "<N>", "connections to keep open (default 10)"),
-		OPT_UINT('t', "threads", &threads, "<N>", "threads at most, each with its own event loop; fewer run while fewer keep up (default: cores)"),
-		OPT_DURATION('d', "duration", &duration, "<DUR>", "run for DUR (this or -n is required)"),
-		OPT_UINT('n', "requests", &requests, "<N>", "send exactly N requests in all, then stop"),
-		OPT_STRING('R', "rate", &rate_arg, "<RATE>", "open model: RATE requests/s over all connections, latency from each intended time"),
-		OPT_STRING(0, "stages", &stages_arg, "<DUR:RATE,...>", "open model with a changing rate: from 0, linearly to each RATE over its DUR"),
-		OPT_UINT(0, "pipeline", &pipeline, "<N>", "requests in flight per connection (default 1)"),
-		OPT_DURATION(0, "timeout", &timeout, "<DUR>", "a request without a response after DUR fails (default 10s)"),
-		OPT_DURATION(0, "connect-timeout", &connect_timeout, "<DUR>", "a connect that takes longer fails (default 5s)"),
+		OPT_UINT('c', "connections", &c->connections, "<N>", "connections to keep open (default 10)"),
+		OPT_UINT('t', "threads", &c->threads, "<N>", "threads at most, each with its own event loop; fewer run while fewer keep up (default: cores)"),
+		OPT_DURATION('d', "duration", &c->duration, "<DUR>", "run for DUR (this or -n is required)"),
+		OPT_UINT('n', "requests", &c->requests, "<N>", "send exactly N requests in all, then stop"),
+		OPT_STRING('R', "rate", &c->rate_arg, "<RATE>", "open model: RATE requests/s over all connections, latency from each intended time"),
+		OPT_STRING(0, "stages", &c->stages_arg, "<DUR:RATE,...>", "open model with a changing rate: from 0, linearly to each RATE over its DUR"),
+		OPT_UINT(0, "pipeline", &c->pipeline, "<N>", "requests in flight per connection (default 1)"),
+		OPT_DURATION(0, "timeout", &c->timeout, "<DUR>", "a request without a response after DUR fails (default 10s)"),
+		OPT_DURATION(0, "connect-timeout", &c->connect_timeout, "<DUR>", "a connect that takes longer fails (default 5s)"),
 		OPT_GROUP("Breaking point:"),
-		OPT_FLAG(0, "find-max", &fm.on, "search for the highest open-model rate that meets every --slo"),
-		OPT_STRING(0, "start-rate", &fm.start_rate, "<RATE>", "--find-max: the first rate (default 100 req/s), doubled each step"),
-		OPT_STRING(0, "max-rate", &fm.max_rate, "<RATE>", "--find-max: never above RATE (default 1000000)"),
-		OPT_DURATION(0, "step-duration", &fm.step_ns, "<DUR>", "--find-max: measure each rate for DUR (default 10s)"),
-		OPT_DURATION(0, "warmup", &fm.warmup_ns, "<DUR>", "--find-max: run each rate DUR before measuring, whole seconds (default 1s)"),
-		OPT_PERCENT(0, "precision", &fm.precision, "<PCT>", "--find-max: bisect until the passing and failing rates are within PCT (default 5%)"),
+		OPT_FLAG(0, "find-max", &c->fm.on, "search for the highest open-model rate that meets every --slo"),
+		OPT_STRING(0, "start-rate", &c->fm.start_rate, "<RATE>", "--find-max: the first rate (default 100 req/s), doubled each step"),
+		OPT_STRING(0, "max-rate", &c->fm.max_rate, "<RATE>", "--find-max: never above RATE (default 1000000)"),
+		OPT_DURATION(0, "step-duration", &c->fm.step_ns, "<DUR>", "--find-max: measure each rate for DUR (default 10s)"),
+		OPT_DURATION(0, "warmup", &c->fm.warmup_ns, "<DUR>", "--find-max: run each rate DUR before measuring, whole seconds (default 1s)"),
+		OPT_PERCENT(0, "precision", &c->fm.precision, "<PCT>", "--find-max: bisect until the passing and failing rates are within PCT (default 5%)"),
 		OPT_GROUP("Many nodes:"),
-		OPT_STRING(0, "shard", &shard_arg, "<K/N>", "run slice K of N of the planned load: rates divided by N, -c and -n split exactly"),
+		OPT_STRING(0, "shard", &c->shard_arg, "<K/N>", "run slice K of N of the planned load: rates divided by N, -c and -n split exactly"),
 		OPT_GROUP("Requests:"),
-		OPT_STRING('m', "method", &method, "<METHOD>", "request method (default GET)"),
-		OPT_LIST('H', "header", &headers, "<HEADER>", "'Name: value' header (repeatable)"),
-		OPT_STRING('b', "body", &body_arg, "<BODY|@FILE>", "request body, or @FILE to read it from a file"),
-		OPT_STRING(0, "requests-file", &reqfile_path, "<FILE>", "requests, one a line: METHOD URL [BODY_FILE], used round robin"),
+		OPT_STRING('m', "method", &c->method, "<METHOD>", "request method (default GET)"),
+		OPT_LIST('H', "header", &c->headers, "<HEADER>", "'Name: value' header (repeatable)"),
+		OPT_STRING('b', "body", &c->body_arg, "<BODY|@FILE>", "request body, or @FILE to read it from a file"),
+		OPT_STRING(0, "requests-file", &c->reqfile_path, "<FILE>", "requests, one a line: METHOD URL [BODY_FILE], used round robin"),
 		OPT_GROUP("HTTPS:"),
-		OPT_STRING(0, "cacert", &cacert, "<FILE>", "trust the CA certificates in this PEM file instead of the system's"),
-		OPT_FLAG(0, "insecure", &insecure, "do not verify the server's certificate"),
+		OPT_STRING(0, "cacert", &c->cacert, "<FILE>", "trust the CA certificates in this PEM file instead of the system's"),
+		OPT_FLAG(0, "insecure", &c->insecure, "do not verify the server's certificate"),
 		OPT_GROUP("Results:"),
-		OPT_FLAG(0, "latency", &latency, "print the full latency distribution"),
-		OPT_LIST(0, "slo", &slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails"),
-		OPT_FLAG(0, "json", &json, "print JSON instead of the text"),
-		OPT_STRING(0, "hlog", &hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
-		OPT_STRING(0, "metrics", &metrics_addr, "<ADDR>", "serve Prometheus metrics at http://ADDR/metrics during the run (OpenMetrics or text, by Accept; e.g. 127.0.0.1:9464)"),
+		OPT_FLAG(0, "latency", &c->latency, "print the full latency distribution"),
+		OPT_LIST(0, "slo", &c->slos_arg, "<EXPR>", "objective such as p99<200ms, error_rate<0.1%, rps>1000 (repeatable); exit 1 if one fails"),
+		OPT_FLAG(0, "json", &c->json, "print JSON instead of the text"),
+		OPT_STRING(0, "hlog", &c->hlog_path, "<FILE>", "write an HdrHistogram interval log (one histogram a second)"),
+		OPT_STRING(0, "metrics", &c->metrics_addr, "<ADDR>", "serve Prometheus metrics at http://ADDR/metrics during the run (OpenMetrics or text, by Accept; e.g. 127.0.0.1:9464)"),
 		OPT_GROUP("Results store:"),
-		OPT_STRING(0, "save", &save, "<NAME>", "save the result as a run named NAME"),
-		OPT_LIST(0, "tag", &tags, "<TAG>", "tag the saved run (repeatable)"),
-		OPT_STRING(0, "store", &store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
+		OPT_STRING(0, "save", &c->save, "<NAME>", "save the result as a run named NAME"),
+		OPT_LIST(0, "tag", &c->tags, "<TAG>", "tag the saved run (repeatable)"),
+		OPT_STRING(0, "store", &c->store_spec, "<PATH|URL>", "the results store (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
-	struct http_url u;
-	struct load_opts o;
-	struct load_request *reqs = NULL;
-	size_t nreqs = 0;
-	struct tls_client *tls = NULL;
-	const char *label;
-	char label_buf[320];
-	struct load_result res;
-	struct strbuf body = STRBUF_INIT;
-	struct slo *slos = NULL;
-	struct live live = { 0 };
-	struct load_report rep = { 0 };
-	char head[4200];
-	struct hlog hlog;
-	struct store *st = NULL;
-	double rate = 0, target = 0;
-	int failed = 0;
+	int npos, rc;
 
-	invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
+	memset(c, 0, sizeof(*c));
+	c->connections = 10;
+	c->pipeline = 1;
+	c->timeout = 10 * NS_PER_SEC;
+	c->connect_timeout = 5 * NS_PER_SEC;
+	c->fm.warmup_ns = NS_PER_SEC;
+	c->fm.precision = 0.05;
+	c->invocation = store_command_line(argc, argv);	/* before options_parse reorders argv */
 	rc = options_parse(argc, argv, opts, &npos);
 	if (rc == OPT_HELP) {
 		options_usage(stdout, load_usage, opts);
 		cmd_usage_env(stdout, CMD_ENV_STORE);
-		free(headers.v);
-		free(slos_arg.v);
-		free(tags.v);
-		free(invocation);
-		return PE_EXIT_OK;
+		return OPT_HELP;
 	}
-	if (!rc && !reqfile_path && npos != 1)
+	if (!rc && !c->reqfile_path && npos != 1)
 		rc = pe_error("load needs one URL");
-	if (!rc && reqfile_path && npos > 1)
+	if (!rc && c->reqfile_path && npos > 1)
 		rc = pe_error("load takes at most one URL with --requests-file");
-	if (!rc && reqfile_path && (method || body_arg))
+	c->url_arg = npos ? argv[0] : NULL;
+	return rc;
+}
+
+/*
+ * The options checked against each other, the stages, SLOs, shard and URL
+ * parsed: 0, or -1 with pe_error() (a usage error).
+ */
+static int load_check(struct load_cmd *c)
+{
+	int rc = 0;
+
+	if (c->reqfile_path && (c->method || c->body_arg))
 		rc = pe_error("-m and -b go without --requests-file: its lines give each method and body");
-	if (!rc && stages_arg && (rate_arg || duration || requests))
+	if (!rc && c->stages_arg && (c->rate_arg || c->duration || c->requests))
 		rc = pe_error("--stages sets the rate and the duration: it goes without -R, -d and -n");
-	if (!rc && stages_arg && parse_stages(stages_arg, &stages, &nstages, &stages_total) == 0)
-		duration = stages_total;
-	else if (stages_arg && !rc)
-		rc = -1;
+	if (!rc && c->stages_arg) {
+		rc = stages_parse(c->stages_arg, &c->stages, &c->nstages, &c->stages_total);
+		c->duration = c->stages_total;
+	}
 	if (!rc)
-		rc = find_max_check(&fm, slos_arg.n, rate_arg != NULL, stages_arg || duration || requests,
-				    hlog_path != NULL);
-	if (!rc && !duration && !requests && !fm.on)
+		rc = find_max_check(&c->fm, c->slos_arg.n, c->rate_arg != NULL,
+				    c->stages_arg || c->duration || c->requests, c->hlog_path != NULL);
+	if (!rc && !c->duration && !c->requests && !c->fm.on)
 		rc = pe_error("give -d DURATION or -n REQUESTS: a load test is always bounded");
-	if (!rc && (!connections || connections > 100000))
+	if (!rc && (!c->connections || c->connections > 100000))
 		rc = pe_error("-c must be between 1 and 100000");
-	if (!rc && (pipeline < 1 || pipeline > LOAD_MAX_PIPELINE))
+	if (!rc && (c->pipeline < 1 || c->pipeline > LOAD_MAX_PIPELINE))
 		rc = pe_error("--pipeline must be between 1 and %d", LOAD_MAX_PIPELINE);
-	if (!rc && rate_arg && (parse_double(rate_arg, &rate) < 0 || !(rate > 0)))
-		rc = pe_error("-R: '%s' is not a positive rate", rate_arg);
-	if (!rc && metrics_addr && fm.on)
+	if (!rc && c->rate_arg && (parse_double(c->rate_arg, &c->rate) < 0 || !(c->rate > 0)))
+		rc = pe_error("-R: '%s' is not a positive rate", c->rate_arg);
+	if (!rc && c->metrics_addr && c->fm.on)
 		rc = pe_error("--metrics goes without --find-max");
-	if (!rc && metrics_addr)
-		rc = serve_check_address(metrics_addr);
-	if (!rc && shard_arg)
-		rc = shard_apply(shard_arg, fm.on, &shard, &connections, &requests, &rate, stages, nstages);
-	if (!rc && requests && requests < connections)
-		connections = requests;	/* no connection without a request to send */
+	if (!rc && c->metrics_addr)
+		rc = serve_check_address(c->metrics_addr);
+	if (!rc && c->shard_arg)
+		rc = shard_apply(c->shard_arg, c->fm.on, &c->shard, &c->connections, &c->requests, &c->rate,
+				 c->stages, c->nstages);
+	if (!rc && c->requests && c->requests < c->connections)
+		c->connections = c->requests;	/* no connection without a request to send */
+	c->slos = xcalloc(c->slos_arg.n + 1, sizeof(*c->slos));
+	for (size_t i = 0; !rc && i < c->slos_arg.n; i++)
+		rc = slo_parse(c->slos_arg.v[i], &c->slos[i]);
 	if (!rc)
-		slos = xcalloc(slos_arg.n + 1, sizeof(*slos));
-	for (size_t i = 0; !rc && i < slos_arg.n; i++)
-		rc = slo_parse(slos_arg.v[i], &slos[i]);
-	if (!rc)
-		rc = store_check_save_args(save, tags.v, tags.n, store_spec);
-	if (!rc && npos)
-		rc = http_url_parse(argv[0], &u);
-	if (!rc && body_arg && read_body(body_arg, &body) < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out;
+		rc = store_check_save_args(c->save, c->tags.v, c->tags.n, c->store_spec);
+	if (!rc && c->url_arg)
+		rc = http_url_parse(c->url_arg, &c->u);
+	return rc;
+}
+
+/*
+ * The requests to send, from -m, -H and -b or the requests file: 0,
+ * PE_EXIT_RUNTIME (-b @FILE unreadable) or PE_EXIT_USAGE, with pe_error().
+ */
+static int load_requests(struct load_cmd *c)
+{
+	int rc;
+
+	if (c->body_arg && read_body(c->body_arg, &c->body) < 0)
+		return PE_EXIT_RUNTIME;
+	if (c->reqfile_path) {
+		rc = request_file_build(c->reqfile_path, c->url_arg ? &c->u : NULL, &c->headers, &c->u,
+					&c->reqs, &c->nreqs);
+	} else {
+		c->reqs = xcalloc(1, sizeof(*c->reqs));
+		rc = request_build(&c->u, c->method ? c->method : "GET", &c->headers, &c->body, c->reqs);
+		c->nreqs = !rc;
 	}
-	if (!rc && reqfile_path) {
-		rc = request_file_build(reqfile_path, npos ? &u : NULL, &headers, &u, &reqs, &nreqs);
-	} else if (!rc) {
-		reqs = xcalloc(1, sizeof(*reqs));
-		rc = request_build(&u, method ? method : "GET", &headers, &body, reqs);
-		nreqs = !rc;
-	}
-	if (!rc && (insecure || cacert) && strcmp(u.scheme, "https"))
+	if (!rc && (c->insecure || c->cacert) && strcmp(c->u.scheme, "https"))
 		rc = pe_error("--insecure and --cacert are for https:// URLs");
-	if (rc < 0) {
-		fprintf(stderr, "perfeng load: %s\nsee 'perfeng load --help'\n", pe_errmsg());
-		status = PE_EXIT_USAGE;
-		goto out;
-	}
-	memset(&o, 0, sizeof(o));
-	if (resolve(&u, &o) < 0 ||
-	    (!strcmp(u.scheme, "https") && tls_client_new(u.host, insecure, cacert, &tls) < 0)) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out;
-	}
-	o.tls = tls;
-	snprintf(label_buf, sizeof(label_buf), "%s://%s/", u.scheme, u.host_header);
-	label = npos ? argv[0] : label_buf;
-	if (!threads) {
+	return rc < 0 ? PE_EXIT_USAGE : 0;
+}
+
+/* The engine's options (the callbacks aside): the address resolved, TLS set up. 0, or -1 with pe_error(). */
+static int load_setup(struct load_cmd *c, struct load_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (resolve(&c->u, o) < 0 ||
+	    (!strcmp(c->u.scheme, "https") && tls_client_new(c->u.host, c->insecure, c->cacert, &c->tls) < 0))
+		return -1;
+	o->tls = c->tls;
+	snprintf(c->label_buf, sizeof(c->label_buf), "%s://%s/", c->u.scheme, c->u.host_header);
+	c->label = c->url_arg ? c->url_arg : c->label_buf;
+	if (!c->threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (uint64_t)n : 1;
-	}
-	o.reqs = reqs;
-	o.nreqs = nreqs;
-	o.threads = (unsigned)(threads < connections ? threads : connections);
-	o.connections = (unsigned)connections;
-	o.pipeline = (unsigned)pipeline;
-	o.duration_ns = duration;
-	o.requests = requests;
-	o.rate = stages ? 1 : rate;	/* with stages, any rate > 0 says "open model" */
-	target = rate;
-	if (stages) {	/* the average: the area under the stages over their length */
-		double area = 0, r0 = 0;
 
-		for (size_t i = 0; i < nstages; i++) {
-			area += (r0 + stages[i].rate) / 2 * ((double)stages[i].duration_ns / 1e9);
-			r0 = stages[i].rate;
-		}
-		target = area / ((double)stages_total / 1e9);
+		c->threads = n > 0 ? (uint64_t)n : 1;
 	}
-	o.stages = stages;
-	o.nstages = nstages;
-	o.timeout_ns = timeout;
-	o.connect_timeout_ns = connect_timeout;
-	o.interval = on_interval;
-	o.interval_ctx = &live;
-	o.stop = &stop_signal;
-	/* the store is opened before the load: a bad path or URL fails now */
-	if (save && store_open(store_spec, &st) < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out;
-	}
-	live.tty = isatty(STDERR_FILENO) && !json;
-	live.start = (double)clock_realtime_us() / 1e6;
-	if (hlog_path) {
-		if (hlog_open(&hlog, hlog_path, live.start) < 0) {
-			status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: %s", pe_errmsg());
-			goto out;
-		}
-		live.hlog = &hlog;
-	}
+	o->reqs = c->reqs;
+	o->nreqs = c->nreqs;
+	o->threads = (unsigned)(c->threads < c->connections ? c->threads : c->connections);
+	o->connections = (unsigned)c->connections;
+	o->pipeline = (unsigned)c->pipeline;
+	o->duration_ns = c->duration;
+	o->requests = c->requests;
+	o->rate = c->stages ? 1 : c->rate;	/* with stages, any rate > 0 says "open model" */
+	c->target = c->stages ? stages_average(c->stages, c->nstages) : c->rate;
+	o->stages = c->stages;
+	o->nstages = c->nstages;
+	o->timeout_ns = c->timeout;
+	o->connect_timeout_ns = c->connect_timeout;
+	o->stop = &stop_signal;
+	return 0;
+}
 
-	if (metrics_addr) {
-		char where[96];
+/*
+ * The live outputs set up before the run, into l and o's callbacks: the
+ * live line, --hlog into hlog, --metrics with lm and *server. 0, or -1
+ * with pe_error().
+ */
+static int live_start(struct live *l, struct hlog *hlog, struct live_metrics *lm, struct serve **server,
+		      const struct load_cmd *c, struct load_opts *o)
+{
+	char where[96];
 
-		if (hdr_init(&lm.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
-		    hdr_init(&lm.snap, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
-		    serve_start(&server, metrics_addr, serve_metrics, &lm) < 0) {
-			if (live.hlog)
-				hlog_close(&hlog);
-			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-			goto out;
-		}
-		lm.target = o.rate > 0 ? target : 0;
-		live.m = &lm;
-		o.counts = on_counts;
-		fprintf(stderr, "perfeng: OpenMetrics at http://%s/metrics\n",
-			serve_address(server, where, sizeof(where)));
+	l->tty = isatty(STDERR_FILENO) && !c->json;
+	l->start = (double)clock_realtime_us() / 1e6;
+	o->interval = on_interval;
+	o->interval_ctx = l;
+	if (c->hlog_path) {
+		if (hlog_open(hlog, c->hlog_path, l->start) < 0)
+			return pe_error("--hlog: %s", pe_errmsg());
+		l->hlog = hlog;
 	}
-	stop_catch();
-	signal(SIGPIPE, SIG_IGN);
-	if (fm.on) {
-		struct find_max_save sv = { st, save, invocation, &tags };
+	if (!c->metrics_addr)
+		return 0;
+	if (hdr_init(&lm->latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+	    hdr_init(&lm->snap, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+	    serve_start(server, c->metrics_addr, serve_metrics, lm) < 0) {
+		if (l->hlog)
+			hlog_close(hlog);
+		l->hlog = NULL;
+		return -1;
+	}
+	lm->target = o->rate > 0 ? c->target : 0;
+	l->m = lm;
+	o->counts = on_counts;
+	fprintf(stderr, "perfeng: OpenMetrics at http://%s/metrics\n", serve_address(*server, where, sizeof(where)));
+	return 0;
+}
 
-		status = find_max_run(label, &fm, &o, slos, slos_arg.n, json, &sv);
-		stop_release();
-		goto out;
-	}
-	started = clock_realtime_us();
-	rc = load_run(&o, &res);
-	serve_stop(server);
-	server = NULL;
-	stop_release();
-	if (live.tty)
+/* After the run: the live line cleared, the interval log ended with the run's counts. */
+static void live_end(struct live *l, const struct load_result *res, int ran)
+{
+	struct hlog_counts counts;
+
+	if (l->tty)
 		fputs("\r\033[K", stderr);
-	if (live.hlog && hlog_close(&hlog) < 0)
-		live.hlog_failed = 1;
-	if (rc < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out;
+	if (!l->hlog)
+		return;
+	if (ran) {	/* the errors and status counts, for merge */
+		load_report_counts(res, &counts);
+		if (hlog_counts(l->hlog, &counts) < 0)
+			l->hlog_failed = 1;
 	}
+	if (hlog_close(l->hlog) < 0)
+		l->hlog_failed = 1;
+}
 
-	if (reqfile_path && !json)
-		snprintf(head, sizeof(head), "%s (%zu requests from %s, round robin)", label, nreqs,
-			 reqfile_path);
-	rep.url = reqfile_path && !json ? head : label;
-	rep.requests_file = reqfile_path;
-	rep.o = &o;
-	rep.r = &res;
-	rep.target = target;
-	rep.latency_dist = latency;
-	rep.shard_k = shard.k;
-	rep.shard_n = shard.n;
-	if (json) {
+/* The summary (text or JSON) and the SLO table; returns how many SLOs failed. */
+static int load_render(const struct load_cmd *c, const struct load_opts *o, const struct load_result *res,
+		       const struct live *l)
+{
+	struct load_report rep = {
+		.url = c->label, .requests_file = c->reqfile_path, .o = o, .r = res, .target = c->target,
+		.latency_dist = c->latency, .shard_k = c->shard.k, .shard_n = c->shard.n,
+	};
+	char head[4200];
+	int failed = 0;
+
+	if (c->reqfile_path && !c->json) {
+		snprintf(head, sizeof(head), "%s (%zu requests from %s, round robin)", c->label, c->nreqs,
+			 c->reqfile_path);
+		rep.url = head;
+	}
+	if (c->json) {
 		json_t *root = load_report_json(&rep), *series = json_array(), *sj = json_array();
 
-		for (size_t i = 0; i < live.n; i++)
+		for (size_t i = 0; i < l->n; i++)
 			json_array_append_new(series, json_pack("{s:I,s:f,s:I,s:o}", "second", (json_int_t)i + 1,
-				"rps", live.rps[i], "errors", (json_int_t)live.errors[i], "p99", json_num(live.p99_ms[i] / 1e3)));
-		for (size_t i = 0; i < slos_arg.n; i++) {
-			double v = result_metric(&res, &slos[i]);
-			json_array_append_new(sj, json_pack("{s:s,s:o,s:b}", "slo", slos[i].text, "value", json_num(v),
-							    "met", slo_met(&slos[i], v)));
+				"rps", l->rps[i], "errors", (json_int_t)l->errors[i], "p99", json_num(l->p99_ms[i] / 1e3)));
+		for (size_t i = 0; i < c->slos_arg.n; i++) {
+			double v = result_metric(res, &c->slos[i]);
+			json_array_append_new(sj, json_pack("{s:s,s:o,s:b}", "slo", c->slos[i].text, "value", json_num(v),
+							    "met", slo_met(&c->slos[i], v)));
 		}
 		json_object_set_new(root, "per_second", series);
 		json_object_set_new(root, "slo", sj);
-		json_object_set_new(root, "interrupted", json_boolean(res.interrupted));
+		json_object_set_new(root, "interrupted", json_boolean(res->interrupted));
 		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
 		putchar('\n');
 		json_decref(root);
 	} else {
 		load_report_text(&rep);
 	}
-	if (res.errors[LOAD_ERR_TLS] && res.responses && res.tls_error[0])
+	if (res->errors[LOAD_ERR_TLS] && res->responses && res->tls_error[0])
 		cmd_warn("%llu TLS handshakes failed, the first: %s",
-			 (unsigned long long)res.errors[LOAD_ERR_TLS], res.tls_error);
-	for (size_t i = 0; i < slos_arg.n; i++) {
-		double v = result_metric(&res, &slos[i]);
-		int met = slo_met(&slos[i], v);
+			 (unsigned long long)res->errors[LOAD_ERR_TLS], res->tls_error);
+	for (size_t i = 0; i < c->slos_arg.n; i++) {
+		const struct slo *s = &c->slos[i];
+		double v = result_metric(res, s);
+		int met = slo_met(s, v);
 		char val[48];
 
-		if (!i && !json)
+		if (!i && !c->json)
 			printf("\n  %-24s %12s  %s\n", "SLO", "value", "result");
-		if (slos[i].kind == SLO_TIME)
+		if (s->kind == SLO_TIME)
 			fmt_time(val, sizeof(val), v, TU_AUTO);
-		else if (slos[i].kind == SLO_RATIO)
+		else if (s->kind == SLO_RATIO)
 			snprintf(val, sizeof(val), "%.3f%%", v * 100);
 		else
 			snprintf(val, sizeof(val), "%.1f", v);
-		if (!json)
-			printf("  %-24s %12s  %s\n", slos[i].text, isnan(v) ? "n/a" : val, met ? "pass" : "FAIL");
+		if (!c->json)
+			printf("  %-24s %12s  %s\n", s->text, isnan(v) ? "n/a" : val, met ? "pass" : "FAIL");
 		failed += !met;
 	}
 	fflush(stdout);
-	if (st && res.interrupted)
+	return failed;
+}
+
+/*
+ * After the summary: the failed share warned of, the run saved, and the
+ * exit status: a failed save or --hlog, Ctrl-C, a run where no request
+ * succeeded (its fault named), failed SLOs, in that order.
+ */
+static int load_verdict(const struct load_cmd *c, struct store *st, const struct load_result *res,
+			const struct live *l, int failed, int64_t started)
+{
+	struct strbuf msg = STRBUF_INIT;
+	char target[320];
+	int status = PE_EXIT_OK;
+
+	if (load_report_failed_share(res, &msg))
+		cmd_warn("%s", msg.buf);
+	strbuf_reset(&msg);
+	snprintf(target, sizeof(target), "%s:%s", c->u.host, c->u.port);
+	if (st && res->interrupted)
 		cmd_warn("interrupted: nothing saved to the store");
-	else if (st && save_run(st, save, &tags, &shard, invocation, &res, &live, started, clock_realtime_us()) < 0)
+	else if (st && save_run(st, c->save, &c->tags, &c->shard, c->invocation, res, l, started,
+				clock_realtime_us()) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (status != PE_EXIT_OK)
-		goto done;	/* a failed save is the verdict */
-	if (live.hlog_failed)
-		status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: cannot write '%s'; the results are above", hlog_path);
-	else if (res.interrupted)
+		;	/* a failed save is the verdict */
+	else if (l->hlog_failed)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--hlog: cannot write '%s'; the results are above", c->hlog_path);
+	else if (res->interrupted)
 		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the results so far are shown");
-	else if (!res.responses && res.errors[LOAD_ERR_TLS] && res.tls_error[0])
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", res.tls_error);
-	else if (!res.responses && (res.errors[LOAD_ERR_CONNECT] || res.errors[LOAD_ERR_TLS]))
-		status = cmd_fail(PE_EXIT_RUNTIME, "cannot connect to %s:%s: every connection attempt failed",
-				  u.host, u.port);
+	else if (load_report_fault(res, target, &msg))
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", msg.buf);
 	else if (failed)
-		status = cmd_fail(PE_EXIT_VERDICT, "%d of %zu SLOs failed", failed, slos_arg.n);
-done:
+		status = cmd_fail(PE_EXIT_VERDICT, "%d of %zu SLOs failed", failed, c->slos_arg.n);
+	strbuf_release(&msg);
+	return status;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	struct load_cmd c;
+	struct load_opts o;
+	struct live_metrics lm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct live live = { 0 };
+	struct serve *server = NULL;
+	struct store *st = NULL;
+	struct load_result res;
+	struct hlog hlog;
+	int64_t started;
+	int rc = load_parse(argc, argv, &c), status;
+
+	if (rc == OPT_HELP) {
+		status = PE_EXIT_OK;
+		goto out;
+	}
+	if (!rc)
+		rc = load_check(&c);
+	status = rc < 0 ? PE_EXIT_USAGE : load_requests(&c);
+	if (status == PE_EXIT_USAGE) {
+		fprintf(stderr, "perfeng load: %s\nsee 'perfeng load --help'\n", pe_errmsg());
+		goto out;
+	}
+	/* the store is opened before the load: a bad path or URL fails now */
+	if (status || load_setup(&c, &o) < 0 || (c.save && store_open(c.store_spec, &st) < 0) ||
+	    live_start(&live, &hlog, &lm, &server, &c, &o) < 0) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto out;
+	}
+	stop_catch();
+	signal(SIGPIPE, SIG_IGN);
+	if (c.fm.on) {
+		struct find_max_save sv = { st, c.save, c.invocation, &c.tags };
+
+		status = find_max_run(c.label, &c.fm, &o, c.slos, c.slos_arg.n, c.json, &sv);
+		stop_release();
+		goto out;
+	}
+	started = clock_realtime_us();
+	rc = load_run(&o, &res);
+	serve_stop(server);
+	stop_release();
+	live_end(&live, &res, rc == 0);
+	if (rc < 0) {
+		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+		goto out;
+	}
+	status = load_verdict(&c, st, &res, &live, load_render(&c, &o, &res, &live), started);
 	hdr_release(&res.latency);
 	hdr_release(&res.latency_raw);
 out:
-	for (size_t i = 0; i < nreqs; i++)
-		free(reqs[i].buf);
-	free(reqs);
-	tls_client_free(tls);
-	free(slos);
-	free(headers.v);
-	free(slos_arg.v);
-	free(tags.v);
-	free(invocation);
-	free(stages);
+	load_cmd_release(&c);
 	if (st)
 		store_close(st);
 	hdr_release(&lm.latency);
@@ -718,6 +776,5 @@ out:
 	free(live.rps);
 	free(live.p99_ms);
 	free(live.errors);
-	strbuf_release(&body);
 	return status;
 }

@@ -22,6 +22,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 static const char merge_usage[] = "perfeng merge [options] <file.hlog>...";
@@ -35,6 +36,8 @@ struct merge_acc {
 	double *starts;
 	int64_t *counts;
 	size_t n, alloc;
+	const char **no_counts;	/* the logs without perfeng's counts line */
+	size_t nno_counts;
 };
 
 static int merge_interval(void *ctx, const struct hlog_interval *iv)
@@ -75,6 +78,61 @@ static size_t merge_series(const struct merge_acc *a, double **rps)
 	return secs;
 }
 
+/*
+ * Reads the logs into a and r: the histograms added into r->latency, the
+ * counts lines into r's counts, the logs without one listed in a. Returns
+ * 0, or -1 with pe_error() at the first log that cannot be read or has no
+ * interval.
+ */
+static int merge_logs(struct merge_acc *a, struct load_result *r, char **files, int n)
+{
+	a->total = &r->latency;
+	a->no_counts = xcalloc((size_t)n, sizeof(*a->no_counts));
+	for (int i = 0; i < n; i++) {
+		struct hlog_info info;
+		size_t before = a->intervals;
+
+		if (hlog_read_file(files[i], &info, merge_interval, a) < 0 ||
+		    (info.has_counts && load_report_add_counts(r, &info.counts, files[i]) < 0))
+			return -1;
+		if (a->intervals == before)
+			return pe_error("'%s' has no interval: is it an HdrHistogram interval log?", files[i]);
+		if (!info.has_counts)
+			a->no_counts[a->nno_counts++] = files[i];
+	}
+	r->responses = (uint64_t)r->latency.total;
+	r->elapsed_ns = a->last > a->first ? (uint64_t)((a->last - a->first) * 1e9) : 0;
+	return 0;
+}
+
+/* --save: the merged run, its error rate when every log carried its counts. */
+static int merge_save(struct store *st, const char *name, const struct string_list *tags,
+		      const char *invocation, const struct merge_acc *a, const struct load_result *r)
+{
+	struct load_save in = {
+		.name = name, .tags = tags->v, .ntags = tags->n, .invocation = invocation,
+		.version = perfeng_version, .r = r, .errors_known = !a->nno_counts,
+		.error_rate = r->sent ? (double)load_report_errors(r) / (double)r->sent : NAN,
+		.started = (int64_t)(a->first * 1e6), .ended = (int64_t)(a->last * 1e6),
+	};
+	double *rps = NULL, *p99;
+	int64_t id;
+	int rc;
+
+	in.n = merge_series(a, &rps);
+	p99 = xcalloc(in.n + 1, sizeof(*p99));
+	for (size_t i = 0; i < in.n; i++)
+		p99[i] = NAN;	/* a second's p99 would need its histograms kept: not in the series */
+	in.rps = rps;
+	in.p99_ms = p99;
+	rc = load_save(st, &in, &id);
+	if (!rc)
+		cmd_say_saved(st, (long long)id, name);
+	free(rps);
+	free(p99);
+	return rc;
+}
+
 int cmd_merge(int argc, char **argv)
 {
 	const char *save = NULL, *store_spec = NULL;
@@ -94,8 +152,7 @@ int cmd_merge(int argc, char **argv)
 	struct load_report rep = { 0 };
 	struct store *st = NULL;
 	char *invocation = store_command_line(argc, argv);
-	double *rps = NULL, *p99 = NULL;
-	size_t nsecs;
+	struct strbuf msg = STRBUF_INIT;
 
 	memset(&res, 0, sizeof(res));
 	rc = options_parse(argc, argv, opts, &npos);
@@ -114,35 +171,17 @@ int cmd_merge(int argc, char **argv)
 		goto out;
 	}
 	if (hdr_init(&res.latency, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
-	    hdr_init(&res.latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0) {
+	    hdr_init(&res.latency_raw, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0 ||
+	    merge_logs(&acc, &res, argv, npos) < 0 || (save && store_open(store_spec, &st) < 0)) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
-	acc.total = &res.latency;
-	for (int i = 0; i < npos; i++) {
-		struct hlog_info info;
-		size_t before = acc.intervals;
-
-		if (hlog_read_file(argv[i], &info, merge_interval, &acc) < 0) {
-			status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-			goto out;
-		}
-		if (acc.intervals == before) {
-			status = cmd_fail(PE_EXIT_RUNTIME, "'%s' has no interval: is it an HdrHistogram interval log?",
-					  argv[i]);
-			goto out;
-		}
-	}
-	if (save && store_open(store_spec, &st) < 0) {
-		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-		goto out;
-	}
-	res.responses = (uint64_t)res.latency.total;
-	res.elapsed_ns = acc.last > acc.first ? (uint64_t)((acc.last - acc.first) * 1e9) : 0;
 	rep.r = &res;
 	rep.latency_dist = latency;
 	rep.logs = (size_t)npos;
 	rep.intervals = acc.intervals;
+	rep.no_counts = acc.no_counts;
+	rep.nno_counts = acc.nno_counts;
 	if (json) {
 		json_t *root = load_report_json(&rep), *files = json_array();
 
@@ -160,26 +199,14 @@ int cmd_merge(int argc, char **argv)
 	if (res.latency.overflow)
 		cmd_warn("%lld values above the histogram's range (1 h) were left out",
 			 (long long)res.latency.overflow);
-	if (st) {
-		struct load_save in = {
-			.name = save, .tags = tags.v, .ntags = tags.n, .invocation = invocation,
-			.version = perfeng_version, .r = &res, .errors_known = 0,
-			.started = (int64_t)(acc.first * 1e6), .ended = (int64_t)(acc.last * 1e6),
-		};
-		int64_t id;
-
-		nsecs = merge_series(&acc, &rps);
-		p99 = xcalloc(nsecs + 1, sizeof(*p99));
-		for (size_t i = 0; i < nsecs; i++)
-			p99[i] = NAN;	/* a second's p99 would need its histograms kept: not in the series */
-		in.rps = rps;
-		in.p99_ms = p99;
-		in.n = nsecs;
-		if (load_save(st, &in, &id) < 0)
-			status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
-		else
-			cmd_say_saved(st, (long long)id, save);
-	}
+	if (acc.nno_counts)
+		cmd_warn("%zu of %d logs carry no perfeng counts (%s%s: another tool's, or an older perfeng's): "
+			 "the errors are unknown, not zero", acc.nno_counts, npos, acc.no_counts[0],
+			 acc.nno_counts > 1 ? ", ..." : "");
+	else if (load_report_failed_share(&res, &msg))
+		cmd_warn("%s", msg.buf);
+	if (st && merge_save(st, save, &tags, invocation, &acc, &res) < 0)
+		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 out:
 	hdr_release(&res.latency);
 	hdr_release(&res.latency_raw);
@@ -187,9 +214,9 @@ out:
 		store_close(st);
 	free(acc.starts);
 	free(acc.counts);
-	free(rps);
-	free(p99);
+	free(acc.no_counts);
 	free(tags.v);
 	free(invocation);
+	strbuf_release(&msg);
 	return status;
 }

@@ -126,8 +126,8 @@ static void record_response(struct worker *w, struct conn *c, uint64_t now)
 	int64_t raw = (int64_t)((now - c->sent[i]) / NS_PER_US);
 	int cls = c->parser.status / 100;
 
-	/* into this second's histogram only: each flush adds it to r.latency */
-	hdr_record(&w->interval, us > 0 ? us : 1);
+	/* into this second's slot only: the reporter adds the seconds into the run's */
+	hdr_record(w->iv, us > 0 ? us : 1);
 	if (w->sh->o->rate > 0)	/* closed model: the same as latency, added at the end */
 		hdr_record(&w->r.latency_raw, raw > 0 ? raw : 1);
 	w->r.responses++;
@@ -231,7 +231,6 @@ void conn_connect(struct worker *w, struct conn *c, uint64_t now)
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	w->r.connects++;
 	if ((connect(c->fd, (const struct sockaddr *)&o->addr, o->addrlen) < 0 && errno != EINPROGRESS) ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		conn_connect_failed(w, c, LOAD_ERR_CONNECT, now);
@@ -419,7 +418,7 @@ static uint32_t conn_open_events(const struct worker *w)
 	return EPOLLIN | EPOLLRDHUP | (w->sh->o->tls ? 0 : EPOLLET);
 }
 
-/* The connection is ready for requests: count it, wait for responses, send. */
+/* The connection is ready for requests (connected, TLS done): count it, wait for responses, send. */
 static void conn_opened(struct worker *w, struct conn *c, uint64_t now)
 {
 	/* EPOLLOUT only while a write is pending */
@@ -427,6 +426,7 @@ static void conn_opened(struct worker *w, struct conn *c, uint64_t now)
 
 	c->state = C_OPEN;
 	c->out = 0;
+	w->r.connects++;
 	conn_established(w, 1);
 	epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
 	conn_send(w, c, now);

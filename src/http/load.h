@@ -5,8 +5,9 @@
  * connection sends when it can) or open-loop at a target rate (each request
  * has an intended time, and latency counts from it: coordinated omission
  * corrected, the uncorrected figure kept beside it). Latency goes into
- * per-thread HdrHistograms merged at the end; nothing is allocated per
- * request. It does not parse options nor print.
+ * per-thread HdrHistograms, one a second, which a reporter thread merges
+ * (interval.c); nothing is allocated per request. It does not parse
+ * options nor print.
  */
 #ifndef PE_HTTP_LOAD_H
 #define PE_HTTP_LOAD_H
@@ -75,16 +76,19 @@ struct load_opts {
 	uint64_t timeout_ns;		/* per request */
 	uint64_t connect_timeout_ns;
 	/*
-	 * Called once a second by one thread, under a lock, with the merged
-	 * interval: its number, its length in seconds (1, or less for the last
-	 * one), latencies, responses and errors. May be NULL.
+	 * Called once a second, in order, with the merged interval: its
+	 * number, its length in seconds (1, or less for the last one),
+	 * latencies, responses and errors. May be NULL. It runs on the run's
+	 * reporter thread, never on a load thread: it may take its time (write
+	 * a file, draw a line), which holds back no request; all calls are
+	 * over when load_run returns.
 	 */
 	void (*interval)(void *ctx, unsigned second, double length, const struct hdr *h,
 			 uint64_t responses, uint64_t errors);
 	/*
-	 * Called right after interval (same thread, same lock) with the counts
-	 * of all threads up to the end of that second, from the start of the
-	 * run. May be NULL.
+	 * Called right after interval (same thread) with the counts of all
+	 * threads up to the end of that second, from the start of the run.
+	 * May be NULL.
 	 */
 	void (*counts)(void *ctx, unsigned second, const struct load_counts *total);
 	void *interval_ctx;		/* for interval and counts */
@@ -96,7 +100,7 @@ struct load_result {
 	uint64_t sent, responses, bytes_in, bytes_out;
 	uint64_t errors[LOAD_ERR_NR];
 	uint64_t status[6];		/* by class: [1] 1xx .. [5] 5xx, [0] other */
-	uint64_t connects;		/* connections opened (reconnects included) */
+	uint64_t connects;		/* connections established (reconnects included; failed attempts are errors) */
 	unsigned established;		/* connections open at the same time, at most */
 	uint64_t unfinished;		/* in flight when the run ended */
 	struct hdr latency;		/* from the intended time (corrected), us */

@@ -1,8 +1,9 @@
 /*
  * Inside the load engine: the connection, worker and shared state that
- * load.c (threads, schedule, timers, intervals) and conn.c (one
- * connection's states and I/O, plain or TLS) both work on. Not for use
- * outside src/http/load.c and src/http/conn.c.
+ * load.c (threads, schedule, timers), interval.c (the per-second results,
+ * published by the workers, reported by one thread) and conn.c (one
+ * connection's states and I/O, plain or TLS) work on. Not for use outside
+ * those files (and the engine's unit test).
  */
 #ifndef PE_HTTP_LOAD_IMPL_H
 #define PE_HTTP_LOAD_IMPL_H
@@ -18,12 +19,14 @@
 #include "util/clock.h"
 
 #define LOAD_READ_BUF 65536
+#define LOAD_EVENTS 256			/* epoll events taken per wait */
 #define LOAD_RECONNECT_NS (10 * NS_PER_MS)	/* after a failed connect: no busy loop */
 #define NEVER UINT64_MAX
 
 enum conn_state { C_IDLE_CLOSED = 0, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_DONE };
 
 struct conn;
+struct epoll_event;
 
 /*
  * How a connection moves bytes: plain socket calls, or TLS. As read(2) and
@@ -85,22 +88,33 @@ struct worker {
 	uint64_t end;			/* stop sending at this time (duration) */
 	const struct conn_io *io;
 	struct tls_sessions tls_sessions;	/* https: the last ticket, for resumption */
-	/* results */
+	/* results: the counts in r (its histograms: latency_raw only), the latencies in slots */
 	struct load_result r;
-	struct hdr interval;		/* this second's latencies, flushed each second */
+	/*
+	 * This second's interval and the last ones not yet reported: second s
+	 * is slots[s % LOAD_SLOTS]. The worker records into the current one
+	 * (iv), publishes it when the second ends (published), and the
+	 * reporter thread reads it and frees it (shared.reported); no lock.
+	 */
+	struct slot *slots;
+	struct hdr *iv;			/* &slots[iv_second % LOAD_SLOTS].h */
 	uint64_t iv_responses, iv_errors;
-	struct load_counts iv_flushed;	/* r's counts when last flushed */
+	struct load_counts iv_flushed;	/* r's counts when last published */
 	unsigned iv_second;
+	unsigned published;		/* seconds published (atomic) */
+	int exited;			/* publishes no more (atomic) */
+	uint64_t retry_at;		/* the next slot was still being read: publish at this time; 0: none */
 	int error;
 	char errmsg[256];
 };
 
-/* The per-second intervals from all workers, merged under a lock. */
-#define LOAD_SLOTS 8
+/* A second of one worker's results, as it publishes them. */
+#define LOAD_SLOTS 4
 struct slot {
 	struct hdr h;
 	uint64_t responses, errors;
-	struct load_counts counts;	/* what the workers counted in that second */
+	struct load_counts counts;	/* what the worker counted in that second */
+	uint64_t published_at;		/* when (ns): the end of a last, shorter second */
 };
 
 /*
@@ -138,12 +152,17 @@ struct shared {
 	uint64_t decided_at, cpu_then;	/* the last look: its time, the threads' CPU time then */
 	uint64_t active_ns;		/* the integral of active over time, to the last look */
 	uint64_t start;
-	pthread_mutex_t lock;
-	struct slot slots[LOAD_SLOTS];
 	unsigned nthreads;
-	unsigned *flushed;		/* per worker: seconds flushed so far */
-	int *exited;			/* per worker: it will flush no more */
-	unsigned reported;		/* seconds handed to o->interval so far */
+	/*
+	 * The reporter thread (interval.c): it merges each second the workers
+	 * have published and hands it to o->interval and o->counts, off the
+	 * load threads. Its fields are its own but for those marked atomic.
+	 */
+	pthread_t reporter;
+	int report_efd;			/* eventfd: a worker published or exited */
+	unsigned reported;		/* seconds reported (atomic): their slots are free again */
+	struct hdr merged;		/* the second being reported */
+	struct hdr latency;		/* every second reported, added: the run's */
 	struct load_counts total;	/* the counts of the seconds reported */
 	unsigned established;		/* open connections now, all workers */
 	unsigned established_max;
@@ -154,6 +173,25 @@ struct shared {
 uint64_t load__schedule_time(const struct shared *sh, double k);
 void load__heap_fix(struct worker *w, size_t i);
 unsigned load__threads_next(unsigned k, double busy, unsigned max);
+/*
+ * One pass of thread t while k threads run: its workers' events and
+ * timers (evs: LOAD_EVENTS entries); 0 when it has none left to run.
+ */
+int load__thread_pass(struct loop_thread *t, unsigned k, struct epoll_event *evs);
+
+/*
+ * interval.c: a worker's slots (0, or -1 with pe_error()); the second
+ * ended: publish it (0), or -1 when the next slot is still being read (a
+ * retry is due at w->retry_at); the worker ended: its last second
+ * published, no more to come. The reporter thread: started (0, or -1 with
+ * pe_error()), and joined once every worker has exited.
+ */
+int interval_init(struct worker *w);
+void interval_release(struct worker *w);
+int interval_publish(struct worker *w, uint64_t now);
+void interval_exit(struct worker *w, uint64_t now);
+int reporter_start(struct shared *sh);
+void reporter_join(struct shared *sh);
 
 /* conn.c: the I/O table for this run; a connection's timer came due, or its socket has events. */
 const struct conn_io *conn_io_for(const struct load_opts *o);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,6 +93,42 @@ int hlog_interval(struct hlog *l, double start, double length, const struct hdr 
 		return pe_error("cannot write histogram log '%s': %s", l->path, strerror(errno));
 	strbuf_reset(&l->held);
 	l->wrote = 1;
+	return 0;
+}
+
+void hlog_counts_set(struct hlog_counts *c, const char *name, uint64_t value)
+{
+	struct hlog_count *p = &c->v[c->n++];
+
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->value = value;
+}
+
+int hlog_counts_get(const struct hlog_counts *c, const char *name, uint64_t *value)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (!strcmp(c->v[i].name, name)) {
+			*value = c->v[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void hlog_counts_format(const struct hlog_counts *c, struct strbuf *out)
+{
+	strbuf_addstr(out, HLOG_COUNTS_PREFIX);
+	for (size_t i = 0; i < c->n; i++)
+		strbuf_addf(out, " %s=%llu", c->v[i].name, (unsigned long long)c->v[i].value);
+	strbuf_addstr(out, "]\n");
+}
+
+int hlog_counts(struct hlog *l, const struct hlog_counts *c)
+{
+	strbuf_reset(&l->enc);
+	hlog_counts_format(c, &l->enc);
+	if (fwrite(l->enc.buf, 1, l->enc.len, l->f) != l->enc.len)
+		return pe_error("cannot write histogram log '%s': %s", l->path, strerror(errno));
 	return 0;
 }
 

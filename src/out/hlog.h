@@ -4,7 +4,8 @@
  * then one line per interval with its start, length, max and histogram
  * (V2-compressed, base64), so that HdrHistogram's own tools
  * (HistogramLogProcessor, HdrHistogramVisualizer, hdr-histogram-js) merge
- * and plot what `load` measured. It writes logs; it does not read them.
+ * and plot what `load` measured, and perfeng's counts of the run in a
+ * comment line they skip. It writes logs; hlog_read.h reads them.
  *
  * Units: the histograms hold microseconds; Interval_Max is written in
  * milliseconds (a max value unit ratio of 1000), as wrk2 does. Readers take
@@ -13,6 +14,7 @@
 #ifndef PE_HLOG_H
 #define PE_HLOG_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "stats/hdr.h"
@@ -20,6 +22,39 @@
 
 /* Interval_Max = hdr_max() / HLOG_MAX_UNIT_RATIO: microseconds to milliseconds. */
 #define HLOG_MAX_UNIT_RATIO 1000.0
+
+/*
+ * perfeng's own counts of the run (requests sent, errors by kind, status
+ * classes), which the histograms do not hold, kept in the log as one
+ * comment line that HdrHistogram's readers skip as they skip every line
+ * that starts with '#':
+ *
+ *   #[perfeng counts: sent=1000 connect=0 read=6 ... status_5xx=0]
+ *
+ * NAME=COUNT pairs separated by one space, names of [a-z0-9_] (at most
+ * HLOG_COUNT_NAME - 1 bytes, each once), counts decimal and below 2^64.
+ * The names are the caller's (load_report.h says which load writes).
+ */
+#define HLOG_COUNTS_PREFIX "#[perfeng counts:"
+#define HLOG_COUNTS_MAX 32
+#define HLOG_COUNT_NAME 32
+
+struct hlog_counts {
+	size_t n;
+	struct hlog_count {
+		char name[HLOG_COUNT_NAME];
+		uint64_t value;
+	} v[HLOG_COUNTS_MAX];
+};
+
+/* Appends name=value to c (name as above; at most HLOG_COUNTS_MAX pairs, the caller's to respect). */
+void hlog_counts_set(struct hlog_counts *c, const char *name, uint64_t value);
+
+/* The value of name in c: 0, or -1 when c has no such pair. */
+int hlog_counts_get(const struct hlog_counts *c, const char *name, uint64_t *value);
+
+/* The counts line of c, with its newline, appended to out. */
+void hlog_counts_format(const struct hlog_counts *c, struct strbuf *out);
 
 struct hlog {
 	FILE *f;
@@ -47,6 +82,12 @@ int hlog_open(struct hlog *l, const char *path, double start_unix_seconds);
  * line could not be encoded or written.
  */
 int hlog_interval(struct hlog *l, double start, double length, const struct hdr *h);
+
+/*
+ * Writes the counts line of c (see above), once, after the intervals.
+ * Returns 0, or -1 with pe_error() when it could not be written.
+ */
+int hlog_counts(struct hlog *l, const struct hlog_counts *c);
 
 /*
  * Flushes and closes the file (not stdout) and releases l, whatever the

@@ -45,6 +45,54 @@ static void hlog__header(const char *line, size_t n, const char *key, double *ou
 		*out = NAN;
 }
 
+/*
+ * The counts line "#[perfeng counts: a=1 b=2]" into info; -1 with pe_error()
+ * when it is not that shape, or the log has one already.
+ */
+static int hlog__counts(const char *line, size_t n, const char *name, unsigned lineno,
+			struct hlog_info *info)
+{
+	size_t i = strlen(HLOG_COUNTS_PREFIX);
+
+	if (info->has_counts)
+		return pe_error("%s:%u: a second perfeng counts line", name, lineno);
+	if (line[n - 1] != ']')
+		return pe_error("%s:%u: the perfeng counts line does not end with ']'", name, lineno);
+	n--;
+	info->counts.n = 0;
+	while (i < n) {
+		struct hlog_count *c = &info->counts.v[info->counts.n];
+		size_t k = 0;
+		uint64_t v = 0, d, seen;
+
+		if (info->counts.n == HLOG_COUNTS_MAX)
+			return pe_error("%s:%u: perfeng counts: more than %d", name, lineno, HLOG_COUNTS_MAX);
+		if (line[i++] != ' ')
+			return pe_error("%s:%u: perfeng counts: one space before each NAME=COUNT", name, lineno);
+		while (i < n && k + 1 < HLOG_COUNT_NAME && ((line[i] >= 'a' && line[i] <= 'z') ||
+							 (line[i] >= '0' && line[i] <= '9') || line[i] == '_'))
+			c->name[k++] = line[i++];
+		c->name[k] = '\0';
+		if (!k || i >= n || line[i++] != '=' || i >= n || line[i] < '0' || line[i] > '9')
+			return pe_error("%s:%u: perfeng counts: not NAME=COUNT (names of a-z, 0-9 and _, "
+					"at most %d bytes)", name, lineno, HLOG_COUNT_NAME - 1);
+		for (; i < n && line[i] >= '0' && line[i] <= '9'; i++) {
+			d = (uint64_t)(line[i] - '0');
+			if (v > (UINT64_MAX - d) / 10)
+				return pe_error("%s:%u: perfeng counts: '%s' is 2^64 or more", name, lineno, c->name);
+			v = v * 10 + d;
+		}
+		if (i < n && line[i] != ' ')
+			return pe_error("%s:%u: perfeng counts: '%s' is not a decimal count", name, lineno, c->name);
+		if (hlog_counts_get(&info->counts, c->name, &seen) == 0)
+			return pe_error("%s:%u: perfeng counts: '%s' twice", name, lineno, c->name);
+		c->value = v;
+		info->counts.n++;
+	}
+	info->has_counts = 1;
+	return 0;
+}
+
 static int hlog__line(const char *line, size_t n, const char *name, unsigned lineno,
 		      struct hlog_info *info, int (*fn)(void *, const struct hlog_interval *), void *ctx)
 {
@@ -106,6 +154,8 @@ int hlog_parse(const char *buf, size_t len, const char *name, struct hlog_info *
 
 	info->start_time = info->base_time = NAN;
 	info->intervals = 0;
+	info->has_counts = 0;
+	info->counts.n = 0;
 	while (pos < len) {
 		const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - line) : len - pos;
@@ -116,6 +166,11 @@ int hlog_parse(const char *buf, size_t len, const char *name, struct hlog_info *
 			n--;
 		if (!n)
 			continue;
+		if (n >= strlen(HLOG_COUNTS_PREFIX) && !memcmp(line, HLOG_COUNTS_PREFIX, strlen(HLOG_COUNTS_PREFIX))) {
+			if (hlog__counts(line, n, name, lineno, info) < 0)
+				return -1;
+			continue;
+		}
 		if (line[0] == '#') {
 			hlog__header(line, n, "#[StartTime:", &info->start_time);
 			hlog__header(line, n, "#[BaseTime:", &info->base_time);

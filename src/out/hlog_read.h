@@ -1,8 +1,10 @@
 /*
  * Reads HdrHistogram interval logs (format 1.3, and the 1.2 lines without
  * tags), the counterpart of hlog.h's writer: the "#[StartTime: ...]" and
- * "#[BaseTime: ...]" headers, the legend, and one line per interval
- * ("[Tag=NAME,]start,length,max,base64 of a V2-compressed histogram").
+ * "#[BaseTime: ...]" headers, the legend, one line per interval
+ * ("[Tag=NAME,]start,length,max,base64 of a V2-compressed histogram"),
+ * and perfeng's counts line (hlog.h), at most one; other '#' lines are
+ * comments.
  * It is a parser of outside input (logs from other machines, other tools)
  * and has a libFuzzer target; it hands each interval to a callback and
  * keeps nothing.
@@ -12,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "out/hlog.h"
 #include "stats/hdr.h"
 
 struct hlog_interval {
@@ -26,6 +29,8 @@ struct hlog_interval {
 struct hlog_info {
 	double start_time, base_time;	/* seconds since the epoch; NAN when absent */
 	size_t intervals;
+	int has_counts;			/* the log has perfeng's counts line (hlog.h) */
+	struct hlog_counts counts;	/* what it says */
 };
 
 /*

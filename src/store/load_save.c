@@ -39,6 +39,10 @@ int load_save(struct store *st, const struct load_save *in, int64_t *id)
 			x[k] = in->rps[k] + (double)in->errors[k] > 0 ? (double)in->errors[k] / (in->rps[k] + (double)in->errors[k]) : 0;
 		m = store_run_add_metric(&run, "error_rate", "", 0);
 		store_metric_set_samples(m, x, in->n);
+	} else if (in->errors_known) {
+		m = store_run_add_metric(&run, "error_rate", "", 0);
+		store_metric_set_samples(m, NULL, 0);
+		m->mean = m->median = in->error_rate;
 	}
 	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
 		m = store_run_add_metric(&run, ps[i].name, "s", 0);

@@ -4,7 +4,8 @@
  * the run (one sample a second, so compare can test them), p50..p999 from
  * the corrected histogram, the per-second p99 as samples of p99 and the
  * whole histogram kept as p99's blob. Shared by `load --save` and `merge
- * --save` (whose runs know no errors: they have no error_rate).
+ * --save` (whose error_rate, when its logs carry perfeng's counts, is the
+ * whole merged run's, without per-second samples).
  */
 #ifndef PE_STORE_LOAD_SAVE_H
 #define PE_STORE_LOAD_SAVE_H
@@ -27,6 +28,7 @@ struct load_save {
 	/* the per-second series: responses/s, p99 in ms (NAN: none), errors */
 	const double *rps, *p99_ms;
 	const uint64_t *errors;		/* NULL when unknown */
+	double error_rate;		/* errors known, no series of them: the run's error rate */
 	size_t n;
 	int64_t started, ended;		/* Unix microseconds */
 };

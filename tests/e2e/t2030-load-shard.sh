@@ -55,10 +55,66 @@ is "$(jq -c '.latency | [.count, .p50, .p99, .max] | map(if . < 1 then . * 1e6 |
 	"merged count, p50, p99 and max (us) equal hdr-histogram-js's sum of the same histograms"
 jq_ok "$T/m.json" '.latency.p50 >= 0.001' "the 1 ms delay shows in the merged p50"
 
+is "$(grep -c '^#\[perfeng counts: sent=' "$T/s1.hlog")" 1 "each log ends with perfeng's counts line, which hdr-histogram-js skipped"
+jq_is "$T/m.json" '[.requests, .error_rate, .errors.read, .status["2xx"], .no_counts]' '[1000,0,0,1000,[]]' \
+	"the merged counts: 1000 sent, no error, 1000 2xx"
+
 run_pe merge "$T/s1.hlog" "$T/s2.hlog" "$T/s3.hlog"
 like "$PE_OUT" 'perfeng merge: 3 interval logs' "text: the logs merged"
 like "$PE_OUT" '1000 responses' "text: the count"
 like "$PE_OUT" 'merged +[0-9.]+ +[0-9.]+ +[0-9.]+' "text: the latency row"
+
+# --- two shards with failures: merge's counts are the sum of the shards' ---------------------
+# each connection walks the 4 lines in turn from its own start: 2xx, closed mid-response, 503, 404
+printf 'GET /\nGET /close-mid\nGET /status/503\nGET /status/404\n' >"$T/mix.txt"
+before=$(served)
+for k in 1 2; do
+	run_pe load --shard $k/2 -c 4 -n 103 --requests-file "$T/mix.txt" --hlog "$T/f$k.hlog" --json "$U"
+	echo "$PE_OUT" >"$T/f$k.json"
+	rc_is 0 "shard $k/2 of a load with failures: exit 0 (some requests succeed)"
+done
+is "$(( $(served) - before ))" 103 "the server saw the 103 requests"
+run_pe merge --json "$T/f1.hlog" "$T/f2.hlog"
+rc_is 0 "merge of the two: exit 0"
+echo "$PE_OUT" >"$T/fm.json"
+counts='[.requests, .unfinished, .errors, .status, .bytes_in, .bytes_out, .connections_opened]'
+is "$(jq -c "$counts" "$T/fm.json")" \
+	"$(jq -s -c "map($counts) | transpose | map(if .[0] | type == \"object\" then (.[0] | keys_unsorted) as \$k | [.[0], .[1]] as \$p | reduce \$k[] as \$x ({}; .[\$x] = \$p[0][\$x] + \$p[1][\$x]) else add end)" "$T/f1.json" "$T/f2.json")" \
+	"requests, unfinished, errors by kind, status classes, bytes and connections: the shards' sums"
+# a shard's two connections start at lines 0 and 1: shard 1 sends 26 + 26, 13 2xx, 14 read, 13 5xx,
+# 12 4xx; shard 2 sends 26 + 25 (the 26th of the second, line 2, not): 13 2xx, 14 read, 12 5xx, 12 4xx
+jq_is "$T/fm.json" '[.requests, .responses, .status["2xx"], .errors.read, .errors.status_5xx, .errors.status_4xx]' '[103,75,26,28,25,24]' \
+	"exactly: 103 sent, 75 responses; 26 2xx, 28 read errors, 25 5xx, 24 4xx"
+jq_ok "$T/fm.json" ".error_rate == (77 / 103)" "the merged error rate: 77 of 103"
+like "$PE_ERR" "warning: 77 of 103 requests failed \(74\.8%\): read 28, status 5xx 25, status 4xx 24" \
+	"merge warns of the failed share as load does"
+run_pe merge "$T/f1.hlog" "$T/f2.hlog"
+like "$PE_OUT" 'errors: connect 0, tls 0, timeout 0, read 28, write 0, parse 0; status 4xx 24, 5xx 25' \
+	"text: load's errors line, with the sums"
+like "$PE_OUT" '103 requests sent, 75 responses' "text: requests sent and responses"
+
+# a log without the counts line (another tool's, an older perfeng's): errors unknown, not zero
+grep -v '^#\[perfeng counts:' "$T/f2.hlog" >"$T/old.hlog"
+run_pe merge --json "$T/f1.hlog" "$T/old.hlog"
+rc_is 0 "merge with a log without counts: exit 0"
+echo "$PE_OUT" >"$T/om.json"
+jq_is "$T/om.json" "[.errors, .requests, .error_rate, .no_counts, .responses]" \
+	"[null,null,null,[\"$T/old.hlog\"],75]" "JSON: errors, requests and error rate null, the log named; the latencies merged"
+like "$PE_ERR" "warning: 1 of 2 logs carry no perfeng counts \(.*old\.hlog: .*\): the errors are unknown, not zero" \
+	"stderr: the errors are unknown, not zero"
+run_pe merge "$T/f1.hlog" "$T/old.hlog"
+like "$PE_OUT" 'errors: unknown, not zero: 1 of 2 logs carry no perfeng counts \(.*old\.hlog\)' "text: unknown, not zero"
+unlike "$PE_OUT" 'requests sent' "text: no count of requests sent"
+
+# a counts line that is not one
+{ cat "$T/old.hlog"; echo '#[perfeng counts: sent=x]'; } >"$T/badc.hlog"
+run_pe merge "$T/badc.hlog"
+rc_is 3 "a malformed counts line: exit 3"
+like "$PE_ERR" "badc\.hlog:$(( $(lines "$T/old.hlog") + 1 )): perfeng counts: not NAME=COUNT" "the message names the file and line"
+{ cat "$T/old.hlog"; echo '#[perfeng counts: sent=3]'; } >"$T/part.hlog"
+run_pe merge "$T/part.hlog"
+rc_is 3 "a counts line without load's counts: exit 3"
+like "$PE_ERR" "'.*part\.hlog': its perfeng counts line has no 'connect'" "the message names the first count missing"
 
 # --- open model and stages: rates divided by N ----------------------------------------------
 run_pe load --shard 2/3 -R 300 -c 3 -d 1s --json "$U/"
@@ -81,7 +137,18 @@ run_pe runs list --json
 echo "$PE_OUT" >"$T/runs.json"
 jq_is "$T/runs.json" 'sort_by(.name) | [.[] | [.name, .kind, (.tags | sort)]]' '[["api","load",["shard=1/2"]],["api-all","load",["merged"]]]' \
 	"the shard is a tag of the run; merge saves a run of kind load"
-jq_is "$T/runs.json" '[.[] | select(.name == "api-all") | .metrics[].name]' '["rps","p50","p90","p99","p999"]' "merged: rps and percentiles, no error rate (logs hold none)"
+jq_is "$T/runs.json" '[.[] | select(.name == "api-all") | .metrics[].name]' '["rps","error_rate","p50","p90","p99","p999"]' \
+	"merged: rps, the error rate (from the logs' counts) and percentiles"
+jq_is "$T/runs.json" '[.[] | select(.name == "api-all") | .metrics[] | select(.name == "error_rate") | .mean]' '[0]' \
+	"the saved error rate is the merged one: 0"
+run_pe merge --save api-fail "$T/f1.hlog" "$T/f2.hlog"
+run_pe merge --save api-old "$T/f1.hlog" "$T/old.hlog"
+run_pe runs list --json
+echo "$PE_OUT" >"$T/runs2.json"
+jq_ok "$T/runs2.json" '[.[] | select(.name == "api-fail") | .metrics[] | select(.name == "error_rate") | .mean] == [77 / 103]' \
+	"merge --save of the shards with failures: error rate 77/103"
+jq_is "$T/runs2.json" '[.[] | select(.name == "api-old") | .metrics[].name]' '["rps","p50","p90","p99","p999"]' \
+	"merge --save with a log without counts: no error rate (unknown, not zero)"
 jq_ok "$T/runs.json" "(.[] | select(.name == \"api-all\") | .metrics[] | select(.name == \"p99\") | .mean) == $(jq .latency.p99 "$T/m.json")" "the saved p99 is the merged p99"
 unset PERFENG_STORE
 

@@ -1,17 +1,51 @@
 /*
  * libFuzzer target for what `perfeng load` parses from its command line:
- * URLs (http_url_parse) and SLO expressions (slo_parse). Each either
- * succeeds with fields that fit their buffers and make sense, or fails with
- * a message.
+ * URLs (http_url_parse), SLO expressions (slo_parse) and --stages
+ * (stages_parse). Each either succeeds with fields that fit their buffers
+ * and make sense, or fails with a message.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/stages.h"
 #include "http/url.h"
 #include "stats/slo.h"
 #include "util/error.h"
+
+/* Stages: each above 0 s with a rate of 0 or more, the durations adding up, the average among the rates. */
+static void check_stages(const char *s)
+{
+	struct load_stage *st;
+	size_t n;
+	uint64_t total, sum = 0;
+	double lo = 0, hi = 0, avg;
+	int wrapped = 0;
+
+	pe_error_clear();
+	if (stages_parse(s, &st, &n, &total) < 0) {
+		if (!pe_errmsg()[0] || st)
+			abort();
+		return;
+	}
+	if (!n)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (!st[i].duration_ns || !(st[i].rate >= 0))
+			abort();
+		wrapped |= sum + st[i].duration_ns < sum;
+		sum += st[i].duration_ns;
+		hi = st[i].rate > hi ? st[i].rate : hi;
+	}
+	if (sum != total)
+		abort();
+	avg = stages_average(st, n);
+	/* past 2^64 ns (584 years) the total wraps, and the average means nothing */
+	if (!wrapped && isfinite(hi) && !(avg >= lo && avg <= hi * (1 + 1e-9)))
+		abort();
+	free(st);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!pe_errmsg()[0]) {
 		abort();
 	}
+	check_stages(s);
 	free(s);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * pe-httpd [-6] [-p PORT] [-t THREADS] [-d SECONDS] [-T MAXSECONDS]: the
+ * pe-httpd [-6] [-L] [-p PORT] [-t THREADS] [-d SECONDS] [-T MAXSECONDS]: the
  * HTTP/1.1 server that the load generator's tests run against, on loopback
  * only (127.0.0.1, or ::1 with -6). Its paths misbehave on purpose, so that a
  * test can check how a client counts each kind of fault; and it counts what
@@ -12,6 +12,9 @@
  *               each (or one shared listener where that fails)
  *   -d SECONDS  stop after SECONDS; -T MAXSECONDS: stop after MAXSECONDS in
  *               any case (default 300), a safety net for forgotten servers
+ *   -L          a server that starts late: it binds the port (and prints it)
+ *               but listens only once it gets SIGUSR1, so that until then
+ *               every connect is refused
  *
  * On SIGTERM or SIGINT, or at -d or -T, it prints one JSON line to stdout and
  * exits 0:
@@ -480,7 +483,10 @@ static void worker_release(struct worker *w)
 
 /* --- setup ------------------------------------------------------------------------------ */
 
-/* A listening socket on loopback at port (0: any free one); -1 with errno on failure. */
+/* Bound sockets listen at once, or only on SIGUSR1 with -L. */
+static int listen_late;
+
+/* A listening socket on loopback at port (0: any free one), or only bound with -L; -1 with errno on failure. */
 static int listen_on(int v6, int port, int reuseport)
 {
 	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, e;
@@ -495,7 +501,7 @@ static int listen_on(int v6, int port, int reuseport)
 	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    (v6 ? bind(fd, (struct sockaddr *)&a6, sizeof(a6)) : bind(fd, (struct sockaddr *)&a4, sizeof(a4))) < 0 ||
-	    listen(fd, 4096) < 0) {
+	    (!listen_late && listen(fd, 4096) < 0)) {
 		e = errno;
 		close(fd);
 		errno = e;
@@ -547,6 +553,37 @@ static int server_listen(struct server *s, int v6, int port)
 	return port;
 }
 
+/* -L: the bound sockets start listening. */
+static int server_listen_late(struct server *s)
+{
+	for (int i = 0; i < s->nw; i++) {
+		if ((i && s->w[i].shared) || listen(s->w[i].lfd, 4096) == 0)
+			continue;
+		fprintf(stderr, "pe-httpd: listen: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits until deadline for a signal of set: the signal, or 0 at the deadline. */
+static int wait_signal(const sigset_t *set, uint64_t deadline)
+{
+	struct timespec ts;
+	uint64_t now;
+	int sig;
+
+	for (;;) {
+		now = clock_ns();
+		if (now >= deadline)
+			return 0;
+		ts.tv_sec = (time_t)((deadline - now) / NS_PER_S);
+		ts.tv_nsec = (long)((deadline - now) % NS_PER_S);
+		sig = sigtimedwait(set, NULL, &ts);
+		if (sig > 0)
+			return sig;
+	}
+}
+
 static int server_start(struct server *s)
 {
 	/* tagged with &stop_fd: s itself is also &s->w[0], the first listener's tag */
@@ -575,7 +612,7 @@ static int server_start(struct server *s)
 
 static void usage(void)
 {
-	fputs("usage: pe-httpd [-6] [-p PORT] [-t THREADS] [-d SECONDS] [-T MAXSECONDS]\n", stderr);
+	fputs("usage: pe-httpd [-6] [-L] [-p PORT] [-t THREADS] [-d SECONDS] [-T MAXSECONDS]\n", stderr);
 	exit(2);
 }
 
@@ -610,9 +647,8 @@ int main(int argc, char **argv)
 	static struct server srv;
 	struct server *s = &srv;
 	double run = 0, max_run = 300;
-	uint64_t one = 1, deadline, now;
-	int opt, v6 = 0, want_port = 0, port, i, sig;
-	struct timespec ts;
+	uint64_t one = 1, deadline;
+	int opt, v6 = 0, want_port = 0, port, i, sig, started = 0;
 	char json[3072];
 	sigset_t set;
 
@@ -620,15 +656,17 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	/* a shell ignores SIGINT in the jobs it starts; this server must still hear it */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 
 	s->nw = 2;
-	while ((opt = getopt(argc, argv, "6p:t:d:T:h")) != -1) {
+	while ((opt = getopt(argc, argv, "6Lp:t:d:T:h")) != -1) {
 		switch (opt) {
 		case '6': v6 = 1; break;
+		case 'L': listen_late = 1; break;
 		case 'p': want_port = (int)int_arg("-p", optarg, 0, 65535); break;
 		case 't': s->nw = (int)int_arg("-t", optarg, 1, MAX_THREADS); break;
 		case 'd': run = seconds_arg("-d", optarg); break;
@@ -654,32 +692,30 @@ int main(int argc, char **argv)
 		printf("port %d\n", port);
 		fflush(stdout);
 	}
-	if (server_start(s) < 0)
-		return 1;
 
 	deadline = s->start + (uint64_t)((run > 0 && run < max_run ? run : max_run) * 1e9);
-	for (;;) {
-		now = clock_ns();
-		if (now >= deadline) {
-			if (!(run > 0 && run < max_run))
-				fprintf(stderr, "pe-httpd: stopping after -T %g s\n", max_run);
-			break;
-		}
-		ts.tv_sec = (time_t)((deadline - now) / NS_PER_S);
-		ts.tv_nsec = (long)((deadline - now) % NS_PER_S);
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig > 0)
-			break;
+	/* -L: the workers start with the listening, and a stop before it finds none to stop */
+	sig = listen_late ? wait_signal(&set, deadline) : SIGUSR1;
+	if (sig == SIGUSR1) {
+		if ((listen_late && server_listen_late(s) < 0) || server_start(s) < 0)
+			return 1;
+		started = 1;
+		while ((sig = wait_signal(&set, deadline)) == SIGUSR1)
+			;
 	}
+	if (!sig && !(run > 0 && run < max_run))
+		fprintf(stderr, "pe-httpd: stopping after -T %g s\n", max_run);
 
-	if (write(s->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-		fprintf(stderr, "pe-httpd: eventfd write: %s\n", strerror(errno));
-	for (i = 0; i < s->nw; i++)
-		pthread_join(s->w[i].tid, NULL);
+	if (started) {
+		if (write(s->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+			fprintf(stderr, "pe-httpd: eventfd write: %s\n", strerror(errno));
+		for (i = 0; i < s->nw; i++)
+			pthread_join(s->w[i].tid, NULL);
+	}
 	httpd_stats_json(s, json, sizeof(json));
 	printf("%s\n", json);
 	fflush(stdout);
-	for (i = 0; i < s->nw; i++)
+	for (i = 0; i < s->nw && started; i++)
 		worker_release(&s->w[i]);
 	close(s->stop_fd);
 	return 0;

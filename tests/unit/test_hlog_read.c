@@ -1,6 +1,7 @@
 /*
  * The interval-log reader (src/out/hlog_read.c) against the writer
- * (src/out/hlog.c) and hand-written logs, and hdr_add_values. Reference
+ * (src/out/hlog.c) and hand-written logs, perfeng's counts line, and
+ * hdr_add_values. Reference
  * values: the known intervals of hdr_known.h (worked out in Python):
  * 1..10000 us once each, then 980 x 100 us, 19 x 25 ms and one 3 s; added:
  * total 11000, p50 4523, p99 9911.
@@ -176,6 +177,69 @@ static void test_errors(void **state)
 	expect_error("0,1,1e999,AAAA\n", "b.hlog:1: the start, length and max");
 }
 
+/* perfeng's counts line: written after the intervals, read back, not an interval. */
+static void test_counts(void **state)
+{
+	char path[] = "/tmp/perfeng-test-hlog.XXXXXX";
+	struct hlog_counts c = { 0 };
+	struct hlog_info info;
+	struct hlog l;
+	struct hdr h;
+	struct seen s;
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	uint64_t v;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	hlog_counts_set(&c, "sent", 1000);
+	hlog_counts_set(&c, "read", 6);
+	hlog_counts_set(&c, "status_5xx", UINT64_MAX);
+	assert_int_equal(hdr_init(&h, 1, 3600000000LL, 3), 0);
+	known_interval(&h, 0);
+	assert_int_equal(hlog_open(&l, path, BASE), 0);
+	assert_int_equal(hlog_interval(&l, BASE, 1.0, &h), 0);
+	assert_int_equal(hlog_counts(&l, &c), 0);
+	assert_int_equal(hlog_close(&l), 0);
+	hdr_release(&h);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(sb.buf, "\n#[perfeng counts: sent=1000 read=6 status_5xx=18446744073709551615]\n"));
+	seen_init(&s);
+	assert_int_equal(hlog_parse(sb.buf, sb.len, "c.hlog", &info, on_interval, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(info.has_counts, 1);
+	assert_int_equal(info.counts.n, 3);
+	assert_int_equal(hlog_counts_get(&info.counts, "read", &v), 0);
+	assert_int_equal(v, 6);
+	assert_int_equal(hlog_counts_get(&info.counts, "status_5xx", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(hlog_counts_get(&info.counts, "parse", &v), -1);
+	/* a log without the line has none */
+	assert_int_equal(hlog_parse("#[perfeng other: x=1]\n", 22, "d.hlog", &info, NULL, NULL), 0);
+	assert_int_equal(info.has_counts, 0);
+	hdr_release(&s.sum);
+	strbuf_release(&sb);
+	expect_error("#[perfeng counts: a=1]\n#[perfeng counts: a=1]\n", "b.hlog:2: a second perfeng counts line");
+	expect_error("#[perfeng counts: a=1\n", "b.hlog:1: the perfeng counts line does not end with ']'");
+	expect_error("#[perfeng counts: a=1 a=2]\n", "b.hlog:1: perfeng counts: 'a' twice");
+	expect_error("#[perfeng counts: A=1]\n", "b.hlog:1: perfeng counts: not NAME=COUNT");
+	expect_error("#[perfeng counts: a=]\n", "b.hlog:1: perfeng counts: not NAME=COUNT");
+	expect_error("#[perfeng counts: a=-1]\n", "b.hlog:1: perfeng counts: not NAME=COUNT");
+	expect_error("#[perfeng counts: a=1x]\n", "b.hlog:1: perfeng counts: 'a' is not a decimal count");
+	expect_error("#[perfeng counts:  a=1]\n", "b.hlog:1: perfeng counts: not NAME=COUNT");
+	expect_error("#[perfeng counts: a=18446744073709551616]\n", "b.hlog:1: perfeng counts: 'a' is 2^64 or more");
+	expect_error("#[perfeng counts: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1]\n", "b.hlog:1: perfeng counts: not NAME=COUNT");
+}
+
 /* A histogram of another layout adds by value, at the coarser precision. */
 static void test_add_values(void **state)
 {
@@ -205,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_add_values),
+		cmocka_unit_test(test_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
