@@ -20,6 +20,7 @@
 
 #include "cmd/cmd.h"
 #include "http/findmax.h"
+#include "http/sweep.h"
 #include "http/load.h"
 #include "http/request.h"
 #include "http/tls.h"
@@ -28,6 +29,7 @@
 #include "http/stages.h"
 #include "http/url.h"
 #include "out/findmax_report.h"
+#include "out/sweep_report.h"
 #include "out/hlog.h"
 #include "out/format.h"
 #include "out/json.h"
@@ -36,7 +38,9 @@
 #include "out/openmetrics.h"
 #include "stats/hdr.h"
 #include "stats/slo.h"
+#include "store/findmax_save.h"
 #include "store/load_save.h"
+#include "store/sweep_save.h"
 #include "store/store.h"
 #include "sys/env.h"
 #include "util/clock.h"
@@ -165,55 +169,10 @@ static int save_run(struct store *st, const char *name, const struct string_list
 	return 0;
 }
 
-static int read_body(const char *arg, struct strbuf *body)
-{
-	if (arg[0] != '@') {
-		strbuf_addstr(body, arg);
-		return 0;
-	}
-	return request_read_file("-b", arg + 1, body);
-}
-
-static int resolve(const struct http_url *u, struct load_opts *o)
-{
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
-	int rc = getaddrinfo(u->host, u->port, &hints, &res);
-
-	if (rc)
-		return pe_error("cannot resolve '%s': %s", u->host, gai_strerror(rc));
-	memcpy(&o->addr, res->ai_addr, res->ai_addrlen);
-	o->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
 static double result_metric(const struct load_result *r, const struct slo *s)
 {
 	return slo_value(s, &r->latency, (double)r->elapsed_ns / 1e9, r->sent, r->responses,
 			 load_report_errors(r));
-}
-
-/* --- --shard K/N: this node's slice of the plan (src/http/shard.c) ------------ */
-
-static int shard_apply(const char *arg, int find_max, struct shard *sh, uint64_t *connections,
-		       uint64_t *requests, double *rate, struct load_stage *stages, size_t nstages)
-{
-	if (shard_parse(arg, sh) < 0)
-		return -1;
-	if (find_max)
-		return pe_error("--shard goes without --find-max: search from one node");
-	if (*connections < sh->n)
-		return pe_error("--shard %s: -c %llu cannot be split over %u shards (one connection each at least)",
-				arg, (unsigned long long)*connections, sh->n);
-	if (*requests && *requests < sh->n)
-		return pe_error("--shard %s: -n %llu cannot be split over %u shards (one request each at least)",
-				arg, (unsigned long long)*requests, sh->n);
-	*connections = shard_share(sh, *connections);
-	*requests = *requests ? shard_share(sh, *requests) : 0;
-	*rate /= sh->n;
-	for (size_t i = 0; i < nstages; i++)
-		stages[i].rate /= sh->n;
-	return 0;
 }
 
 /* --- --find-max: a search over open-model rates (engine: src/http/findmax.c) --- */
@@ -227,13 +186,15 @@ struct find_max_args {
 
 /* Checks the --find-max options against the others; 0, or -1 with pe_error(). */
 static int find_max_check(const struct find_max_args *a, size_t nslos, int has_rate, int has_bounds,
-			  int has_hlog)
+			  int has_hlog, int sweep)
 {
+	if (sweep && (a->warmup_ns % NS_PER_SEC || (a->step_ns && a->step_ns < NS_PER_SEC)))
+		return pe_error("--warmup must be whole seconds and --step-duration 1s or more");
 	if (!a->on) {
-		if (a->start_rate || a->max_rate || a->step_ns || a->warmup_ns != NS_PER_SEC ||
-		    a->precision != 0.05)
-			return pe_error("--start-rate, --max-rate, --step-duration, --warmup and "
-					"--precision go with --find-max");
+		if (a->start_rate || a->max_rate || a->precision != 0.05 ||
+		    (!sweep && (a->step_ns || a->warmup_ns != NS_PER_SEC)))
+			return pe_error("--start-rate, --max-rate and --precision go with --find-max; "
+					"--step-duration and --warmup with --find-max or --sweep");
 		return 0;
 	}
 	if (!nslos)
@@ -270,45 +231,11 @@ struct find_max_save {
 	const struct string_list *tags;
 };
 
-/*
- * --find-max --save: a run of kind "find-max" whose metric max_rate is the
- * highest rate that met every SLO (0 when none did) and first_failing the
- * lowest that did not (when one did not), tagged "slo:EXPR" for each SLO:
- * history follows the capacity from run to run.
- */
-static int find_max_save(const struct find_max_save *sv, const struct findmax_opts *fo,
-			 const struct findmax_result *res, int64_t started, int64_t ended)
-{
-	struct store_run run = { 0 };
-	struct store_metric *m;
-	char tag[sizeof(fo->slos[0].text) + 8];
-	int rc;
-
-	env_fill_run(&run, "find-max", sv->name, started, ended, perfeng_version, sv->invocation);
-	for (size_t i = 0; i < fo->nslos; i++) {
-		snprintf(tag, sizeof(tag), "slo:%s", fo->slos[i].text);
-		store_run_add_tag(&run, tag);
-	}
-	for (size_t t = 0; t < sv->tags->n; t++)
-		store_run_add_tag(&run, sv->tags->v[t]);
-	m = store_run_add_metric(&run, "max_rate", "req/s", 1);
-	store_metric_set_samples(m, &res->knee, 1);
-	if (res->first_fail > 0) {
-		m = store_run_add_metric(&run, "first_failing", "req/s", 1);
-		store_metric_set_samples(m, &res->first_fail, 1);
-	}
-	rc = store_save(sv->st, &run);
-	if (!rc)
-		cmd_say_saved(sv->st, (long long)run.id, run.name);
-	store_run_release(&run);
-	return rc;
-}
-
 /* Runs the search with o as the base of each step; returns the exit status. */
 static int find_max_run(const char *url, const struct find_max_args *a, const struct load_opts *o,
 			const struct slo *slos, size_t nslos, int json, const struct find_max_save *sv)
 {
-	int64_t started = clock_realtime_us();
+	int64_t started = clock_realtime_us(), id;
 	struct findmax_opts fo = { .load = *o, .slos = slos, .nslos = nslos };
 	struct findmax_result res;
 	struct find_max_live live = { .o = &fo };
@@ -340,8 +267,11 @@ static int find_max_run(const char *url, const struct find_max_args *a, const st
 	fflush(stdout);
 	if (sv->st && res.end == FINDMAX_INTERRUPTED)
 		cmd_warn("interrupted: nothing saved to the store");
-	else if (sv->st && find_max_save(sv, &fo, &res, started, clock_realtime_us()) < 0)
+	else if (sv->st && findmax_save(sv->st, sv->name, sv->invocation, perfeng_version, sv->tags->v, sv->tags->n,
+					&fo, &res, started, clock_realtime_us(), &id) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
+	else if (sv->st)
+		cmd_say_saved(sv->st, (long long)id, sv->name);
 	if (status != PE_EXIT_OK)	/* the save failed */
 		goto out;
 	if (res.end == FINDMAX_INTERRUPTED)
@@ -364,6 +294,9 @@ struct load_cmd {
 	const char *metrics_addr, *shard_arg, *save, *store_spec;
 	struct string_list headers, slos_arg, tags;
 	struct find_max_args fm;
+	const char *sweep_arg, *sweep_rates_arg;
+	double *levels;			/* --sweep, --sweep-rates */
+	size_t nlevels;
 	int json, latency, insecure;
 	const char *url_arg;		/* the URL given, or NULL */
 	char *invocation;		/* the command line, for --save */
@@ -395,6 +328,7 @@ static void load_cmd_release(struct load_cmd *c)
 	free(c->tags.v);
 	free(c->invocation);
 	free(c->stages);
+	free(c->levels);
 	strbuf_release(&c->body);
 }
 
@@ -416,9 +350,11 @@ static int load_parse(int argc, char **argv, struct load_cmd *c)
 		OPT_FLAG(0, "find-max", &c->fm.on, "search for the highest open-model rate that meets every --slo"),
 		OPT_STRING(0, "start-rate", &c->fm.start_rate, "<RATE>", "--find-max: the first rate (default 100 req/s), doubled each step"),
 		OPT_STRING(0, "max-rate", &c->fm.max_rate, "<RATE>", "--find-max: never above RATE (default 1000000)"),
-		OPT_DURATION(0, "step-duration", &c->fm.step_ns, "<DUR>", "--find-max: measure each rate for DUR (default 10s)"),
-		OPT_DURATION(0, "warmup", &c->fm.warmup_ns, "<DUR>", "--find-max: run each rate DUR before measuring, whole seconds (default 1s)"),
+		OPT_DURATION(0, "step-duration", &c->fm.step_ns, "<DUR>", "--find-max, --sweep: measure each step for DUR (default 10s)"),
+		OPT_DURATION(0, "warmup", &c->fm.warmup_ns, "<DUR>", "--find-max, --sweep: run each step DUR before measuring, whole seconds (default 1s)"),
 		OPT_PERCENT(0, "precision", &c->fm.precision, "<PCT>", "--find-max: bisect until the passing and failing rates are within PCT (default 5%)"),
+		OPT_STRING(0, "sweep", &c->sweep_arg, "<N,...>", "run at each connection count (1,2,4,8 or 1..64x2) for --step-duration, then fit USL, Amdahl and linear scaling"),
+		OPT_STRING(0, "sweep-rates", &c->sweep_rates_arg, "<RATE,...>", "the same over open-model rates; each point's concurrency by Little's law"),
 		OPT_GROUP("Many nodes:"),
 		OPT_STRING(0, "shard", &c->shard_arg, "<K/N>", "run slice K of N of the planned load: rates divided by N, -c and -n split exactly"),
 		OPT_GROUP("Requests:"),
@@ -465,6 +401,76 @@ static int load_parse(int argc, char **argv, struct load_cmd *c)
 	return rc;
 }
 
+/* --- --sweep: one step per concurrency or rate, then a model (src/http/sweep.c) --- */
+
+static int sweep_check(struct load_cmd *c)
+{
+	if (c->sweep_arg && c->sweep_rates_arg)
+		return pe_error("--sweep or --sweep-rates: one of them");
+	if (c->fm.on || c->duration || c->requests || c->stages_arg || c->rate_arg || c->shard_arg ||
+	    c->metrics_addr || c->hlog_path || c->slos_arg.n)
+		return pe_error("--sweep chooses the steps: it goes without --find-max, -d, -n, -R, --stages, "
+				"--shard, --metrics, --hlog and --slo");
+	return sweep_parse(c->sweep_arg ? c->sweep_arg : c->sweep_rates_arg, c->sweep_rates_arg != NULL,
+			   &c->levels, &c->nlevels);
+}
+
+static void sweep_progress(void *ctx, const struct sweep_step *s)
+{
+	size_t *i = ctx;
+
+	sweep_report_row(stderr, 0, (*i)++, s);
+}
+
+/* Runs the sweep with o as the base of each step, shows it and its model; the exit status. */
+static int sweep_cmd(const struct load_cmd *c, const struct load_opts *o, struct store *st)
+{
+	struct sweep_opts so = { .load = *o, .levels = c->levels, .nlevels = c->nlevels,
+				 .open = c->sweep_rates_arg != NULL };
+	struct sweep_result res;
+	struct usl_point *pts;
+	struct usl_fit fits[USL_NKINDS];
+	int64_t started = clock_realtime_us(), id;
+	size_t n, progress = 0;
+	int fitted, status = PE_EXIT_OK;
+
+	so.step_ns = c->fm.step_ns ? c->fm.step_ns : 10 * NS_PER_SEC;
+	so.warmup_s = (unsigned)(c->fm.warmup_ns / NS_PER_SEC);
+	so.step_done = isatty(STDERR_FILENO) && !c->json ? sweep_progress : NULL;
+	so.ctx = &progress;
+	if (sweep_run(&so, &res) < 0)
+		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
+	pts = xcalloc(res.nsteps + 1, sizeof(*pts));
+	n = sweep_points(&res, so.open, pts);
+	fitted = usl_fit_all(pts, n, fits) == 0;
+	if (c->json) {
+		json_t *root = sweep_report_json(c->label, so.open, &res, pts, n, fitted ? fits : NULL, pe_errmsg());
+
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+		putchar('\n');
+		json_decref(root);
+	} else {
+		sweep_report_text(stdout, c->label, so.open, &res, pts, n, fitted ? fits : NULL, pe_errmsg());
+	}
+	fflush(stdout);
+	if (st && !res.interrupted) {
+		struct sweep_save sv = { c->save, c->invocation, perfeng_version, c->tags.v, c->tags.n, pts, n,
+					 started, clock_realtime_us() };
+
+		if (sweep_save(st, &sv, &id) < 0)
+			status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
+		else
+			cmd_say_saved(st, (long long)id, c->save);
+	}
+	if (res.interrupted)
+		status = cmd_fail(PE_EXIT_INTERRUPTED, "interrupted; the steps so far are shown");
+	else if (!n)
+		status = cmd_fail(PE_EXIT_RUNTIME, "no step got a response: is the service up?");
+	free(pts);
+	sweep_result_release(&res);
+	return status;
+}
+
 /*
  * The options checked against each other, the stages, SLOs, shard and URL
  * parsed: 0, or -1 with pe_error() (a usage error).
@@ -483,8 +489,11 @@ static int load_check(struct load_cmd *c)
 	}
 	if (!rc)
 		rc = find_max_check(&c->fm, c->slos_arg.n, c->rate_arg != NULL,
-				    c->stages_arg || c->duration || c->requests, c->hlog_path != NULL);
-	if (!rc && !c->duration && !c->requests && !c->fm.on)
+				    c->stages_arg || c->duration || c->requests, c->hlog_path != NULL,
+				    c->sweep_arg || c->sweep_rates_arg);
+	if (!rc && (c->sweep_arg || c->sweep_rates_arg))
+		rc = sweep_check(c);
+	if (!rc && !c->duration && !c->requests && !c->fm.on && !c->nlevels)
 		rc = pe_error("give -d DURATION or -n REQUESTS: a load test is always bounded");
 	if (!rc && (!c->connections || c->connections > 100000))
 		rc = pe_error("-c must be between 1 and 100000");
@@ -519,7 +528,7 @@ static int load_requests(struct load_cmd *c)
 {
 	int rc;
 
-	if (c->body_arg && read_body(c->body_arg, &c->body) < 0)
+	if (c->body_arg && request_body_arg(c->body_arg, &c->body) < 0)
 		return PE_EXIT_RUNTIME;
 	if (c->reqfile_path) {
 		rc = request_file_build(c->reqfile_path, c->url_arg ? &c->u : NULL, &c->headers, &c->u,
@@ -538,7 +547,7 @@ static int load_requests(struct load_cmd *c)
 static int load_setup(struct load_cmd *c, struct load_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	if (resolve(&c->u, o) < 0 ||
+	if (http_url_resolve(&c->u, &o->addr, &o->addrlen) < 0 ||
 	    (!strcmp(c->u.scheme, "https") && tls_client_new(c->u.host, c->insecure, c->cacert, &c->tls) < 0))
 		return -1;
 	o->tls = c->tls;
@@ -748,6 +757,11 @@ int cmd_load(int argc, char **argv)
 	}
 	stop_catch();
 	signal(SIGPIPE, SIG_IGN);
+	if (c.nlevels) {
+		status = sweep_cmd(&c, &o, st);
+		stop_release();
+		goto out;
+	}
 	if (c.fm.on) {
 		struct find_max_save sv = { st, c.save, c.invocation, &c.tags };
 

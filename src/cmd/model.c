@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -17,6 +18,8 @@
 #include "out/model_report.h"
 #include "stats/usl.h"
 #include "stats/usl_csv.h"
+#include "store/store.h"
+#include "store/sweep_save.h"
 #include "util/error.h"
 #include "util/options.h"
 #include "util/strbuf.h"
@@ -25,11 +28,11 @@
 #define MODEL_MAX_INPUT (64u << 20)
 #define MODEL_MAX_PREDICT 64
 
-static const char model_usage[] = "perfeng model [options] <file.csv | ->";
+static const char model_usage[] = "perfeng model [options] <file.csv | - | run>";
 
 struct model_cmd {
 	int json;
-	const char *svg, *predict_spec, *model_name;
+	const char *svg, *predict_spec, *model_name, *store_spec;
 	double predict[MODEL_MAX_PREDICT];
 	size_t npredict;
 	int forced;		/* --model given: the kind in forced_kind */
@@ -78,17 +81,18 @@ static int model_parse(int argc, char **argv, struct model_cmd *c, int *npos)
 		OPT_STRING(0, "model", &c->model_name, "<MODEL>", "usl, amdahl or linear: use it for the peak and predictions, whatever the data supports"),
 		OPT_FLAG(0, "json", &c->json, "print JSON instead of the text"),
 		OPT_STRING(0, "svg", &c->svg, "<FILE>", "write a plot of the points and the fits as SVG"),
+		OPT_STRING(0, "store", &c->store_spec, "<PATH|URL>", "the results store, for a run saved by load --sweep --save (default $PERFENG_STORE or ~/.local/share/perfeng/results.db)"),
 		OPT_END(),
 	};
 	int rc = options_parse(argc, argv, opts, npos);
 
 	if (rc == OPT_HELP) {
 		options_usage(stdout, model_usage, opts);
-		cmd_usage_env(stdout, 0);
+		cmd_usage_env(stdout, CMD_ENV_STORE);
 		return OPT_HELP;
 	}
 	if (!rc && *npos != 1)
-		rc = pe_error(*npos ? "model takes one file of points" : "model needs a file of points (CSV: concurrency,throughput[,latency]), or - for standard input");
+		rc = pe_error(*npos ? "model takes one file of points or one run" : "model needs a file of points (CSV: concurrency,throughput[,latency]), - for standard input, or a run saved by load --sweep --save");
 	if (!rc && c->predict_spec)
 		rc = model_parse_predict(c);
 	if (!rc && c->model_name)
@@ -109,6 +113,37 @@ static int model_write_svg(const struct model_cmd *c, const struct model_report 
 	return rc;
 }
 
+/*
+ * The points: from a file ("-": standard input) when arg names one, else
+ * from the store's run arg (load --sweep --save). 0, or -1 with pe_error().
+ */
+static int model_points(const struct model_cmd *c, const char *arg, struct strbuf *text, struct usl_point **pts,
+			size_t *n)
+{
+	struct store *st;
+	struct store_run run = { 0 };
+	int64_t id;
+	int rc;
+
+	if (!strcmp(arg, "-") || !access(arg, F_OK))
+		return strbuf_read_file(text, arg, MODEL_MAX_INPUT) < 0 ||
+		       usl_read_csv(strbuf_str(text), text->len, pts, n) < 0 ? -1 : 0;
+	if (strchr(arg, '/') || (!strchr(arg, '@') && strchr(arg, '.')))	/* a path, not a run's name */
+		return strbuf_read_file(text, arg, MODEL_MAX_INPUT);
+	if (store_open(c->store_spec, &st) < 0)
+		return -1;
+	rc = store_resolve(st, arg, &id);
+	if (rc < 0)
+		pe_error("'%s' is neither a file nor a saved run (%s)", arg, pe_errmsg());
+	if (rc == 0)
+		rc = store_get(st, id, &run);
+	if (rc == 0)
+		rc = sweep_points_load(&run, pts, n);
+	store_run_release(&run);
+	store_close(st);
+	return rc < 0 ? -1 : 0;
+}
+
 int cmd_model(int argc, char **argv)
 {
 	struct model_cmd c = { 0 };
@@ -127,8 +162,7 @@ int cmd_model(int argc, char **argv)
 		fprintf(stderr, "perfeng model: %s\nsee 'perfeng model --help'\n", pe_errmsg());
 		return PE_EXIT_USAGE;
 	}
-	if (strbuf_read_file(&text, argv[0], MODEL_MAX_INPUT) < 0 ||
-	    usl_read_csv(strbuf_str(&text), text.len, &pts, &n) < 0) {
+	if (model_points(&c, argv[0], &text, &pts, &n) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}

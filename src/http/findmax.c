@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/step.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/xalloc.h"
@@ -19,97 +20,38 @@ const char *findmax_end_text(enum findmax_end e)
 	}
 }
 
-/* What one step collects from the engine's intervals. */
-struct findmax__window {
-	unsigned warmup_s;
-	struct hdr h;			/* latencies of the measured seconds */
-	struct load_counts at_start;	/* the counts when the warm-up ended */
-	double secs;			/* measured seconds, the last one maybe shorter */
-};
-
-static void findmax__interval(void *ctx, unsigned second, double length, const struct hdr *h,
-			      uint64_t responses, uint64_t errors)
-{
-	struct findmax__window *w = ctx;
-
-	(void)responses;
-	(void)errors;
-	if (second < w->warmup_s)
-		return;
-	hdr_add(&w->h, h);
-	w->secs += length;
-}
-
-static void findmax__counts(void *ctx, unsigned second, const struct load_counts *total)
-{
-	struct findmax__window *w = ctx;
-
-	if (second + 1 == w->warmup_s)
-		w->at_start = *total;
-}
-
-static uint64_t findmax__errors(const struct load_counts *c)
-{
-	uint64_t e = c->status[4] + c->status[5];
-
-	for (int k = 0; k < LOAD_ERR_NR; k++)
-		e += c->errors[k];
-	return e;
-}
-
 /* Runs one step at rate and fills s; 0, or -1 with pe_error(). */
 static int findmax__step(const struct findmax_opts *o, double rate, enum findmax_phase phase,
 			 struct findmax_step *s)
 {
 	struct load_opts lo = o->load;
-	struct findmax__window w = { .warmup_s = o->warmup_s };
-	struct load_result r;
-	struct load_counts end = { 0 };
-	int rc;
+	struct load_step st;
 
 	memset(s, 0, sizeof(*s));
 	s->phase = phase;
 	s->target = rate;
 	s->slo_value = xcalloc(o->nslos ? o->nslos : 1, sizeof(*s->slo_value));
 	s->slo_met = xcalloc(o->nslos ? o->nslos : 1, sizeof(*s->slo_met));
-	if (hdr_init(&w.h, LOAD_HDR_LOWEST, LOAD_HDR_HIGHEST, LOAD_HDR_DIGITS) < 0)
-		return -1;
 	lo.rate = rate;
-	lo.duration_ns = (uint64_t)o->warmup_s * NS_PER_SEC + o->step_ns;
-	lo.requests = 0;
-	lo.stages = NULL;
-	lo.nstages = 0;
-	lo.interval = findmax__interval;
-	lo.counts = findmax__counts;
-	lo.interval_ctx = &w;
-	rc = load_run(&lo, &r);
-	if (rc < 0) {
-		hdr_release(&w.h);
+	if (load_step_run(&lo, o->warmup_s, o->step_ns, &st) < 0)
 		return -1;
-	}
-	end.sent = r.sent;
-	end.responses = r.responses;
-	memcpy(end.errors, r.errors, sizeof(end.errors));
-	memcpy(end.status, r.status, sizeof(end.status));
-	s->sent = end.sent - w.at_start.sent;
-	s->responses = end.responses - w.at_start.responses;
-	s->errors = findmax__errors(&end) - findmax__errors(&w.at_start);
-	s->secs = w.secs > 0 ? w.secs : (double)o->step_ns / 1e9;
-	s->achieved = (double)s->sent / s->secs;
-	s->rps = (double)s->responses / s->secs;
-	s->error_rate = s->sent ? (double)s->errors / (double)s->sent : NAN;
-	s->p50 = w.h.total ? (double)hdr_value_at_percentile(&w.h, 50) / 1e6 : NAN;
-	s->p99 = w.h.total ? (double)hdr_value_at_percentile(&w.h, 99) / 1e6 : NAN;
+	s->sent = st.sent;
+	s->responses = st.responses;
+	s->errors = st.errors;
+	s->secs = st.secs;
+	s->achieved = st.achieved;
+	s->rps = st.rps;
+	s->error_rate = st.error_rate;
+	s->p50 = st.p50;
+	s->p99 = st.p99;
 	s->rate_met = s->achieved >= FINDMAX_MIN_ACHIEVED * rate;
 	s->pass = s->rate_met && s->responses > 0;
 	for (size_t i = 0; i < o->nslos; i++) {
-		s->slo_value[i] = slo_value(&o->slos[i], &w.h, s->secs, s->sent, s->responses, s->errors);
+		s->slo_value[i] = slo_value(&o->slos[i], &st.h, s->secs, s->sent, s->responses, s->errors);
 		s->slo_met[i] = (unsigned char)slo_met(&o->slos[i], s->slo_value[i]);
 		s->pass &= s->slo_met[i];
 	}
-	hdr_release(&w.h);
-	hdr_release(&r.latency);
-	hdr_release(&r.latency_raw);
+	load_step_release(&st);
 	return 0;
 }
 

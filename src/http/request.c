@@ -151,3 +151,12 @@ int request_file_build(const char *path, const struct http_url *base,
 	strbuf_release(&name);
 	return rc;
 }
+
+int request_body_arg(const char *arg, struct strbuf *body)
+{
+	if (arg[0] != '@') {
+		strbuf_addstr(body, arg);
+		return 0;
+	}
+	return request_read_file("-b", arg + 1, body);
+}

@@ -24,6 +24,9 @@ int request_build(const struct http_url *u, const char *method, const struct str
 /* Appends the file at path to sb; what names it in messages ("-b", "reqs.txt:3"). 0 or -1. */
 int request_read_file(const char *what, const char *path, struct strbuf *sb);
 
+/* -b's argument into body: the text itself, or "@FILE" the file's bytes. 0, or -1 with pe_error(). */
+int request_body_arg(const char *arg, struct strbuf *body);
+
 /*
  * --requests-file: builds the file's requests, each with headers, into
  * *reqs (*n of them; the caller frees each buf and the array, also after a

@@ -1,5 +1,7 @@
 #include "http/url.h"
 
+#include <netdb.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,5 +77,18 @@ int http_url_parse(const char *url, struct http_url *u)
 	snprintf(u->host_header, sizeof(u->host_header), "%s%s%s%s%s",
 		 strchr(u->host, ':') ? "[" : "", u->host, strchr(u->host, ':') ? "]" : "",
 		 port ? ":" : "", port ? u->port : "");
+	return 0;
+}
+
+int http_url_resolve(const struct http_url *u, struct sockaddr_storage *addr, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
+	int rc = getaddrinfo(u->host, u->port, &hints, &res);
+
+	if (rc)
+		return pe_error("cannot resolve '%s': %s", u->host, gai_strerror(rc));
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
 	return 0;
 }

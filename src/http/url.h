@@ -17,4 +17,9 @@ struct http_url {
 /* Returns 0, or -1 with pe_error() set. */
 int http_url_parse(const char *url, struct http_url *u);
 
+#include <sys/socket.h>
+
+/* The address of u's host and port (the first getaddrinfo gives). 0, or -1 with pe_error(). */
+int http_url_resolve(const struct http_url *u, struct sockaddr_storage *addr, socklen_t *len);
+
 #endif

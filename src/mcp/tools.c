@@ -28,8 +28,9 @@ const struct mcp_tool mcp_tools[] = {
 	  "Load-test an HTTP service: closed model (connections) or open model (rate, with latency from "
 	  "each request's intended start, so coordinated omission is corrected), latency percentiles from "
 	  "HdrHistograms, errors by kind, SLO verdicts. Use it to measure throughput and tail latency of a "
-	  "service, or find the highest rate that meets an SLO (find-max). Bounded to 5 s unless duration "
-	  "or requests is given.",
+	  "service, find the highest rate that meets an SLO (find-max), or sweep the connections and fit a "
+	  "scalability model (sweep: the peak, the knee). Bounded to 5 s unless duration, requests, "
+	  "find-max or sweep is given.",
 	  hide_load, 30, 300, "duration" },
 	{ "profile", "CPU profile", "profile", NULL, MCP_POS_ARGV, "command",
 	  "the program and its arguments (run directly, no shell), e.g. [\"./server\", \"--port\", \"0\"]",
@@ -420,7 +421,8 @@ int mcp_tool_argv(const struct mcp_tool *t, const json_t *help, const json_t *ar
 		tools__push(call, "-N");
 	if (t->bound_option && !json_object_get(arguments, t->bound_option) &&
 	    !(t->pos == MCP_POS_URL && json_object_get(arguments, "requests")) &&
-	    !(t->pos == MCP_POS_URL && json_object_get(arguments, "find-max")))
+	    !(t->pos == MCP_POS_URL && (json_object_get(arguments, "find-max") || json_object_get(arguments, "sweep") ||
+					 json_object_get(arguments, "sweep-rates"))))
 		tools__push_opt(call, t->bound_option, t->pos == MCP_POS_URL ? "5s" : "10s");
 	return tools__positional_argv(t, arguments, call);
 }

@@ -137,6 +137,9 @@ void model_report_text(FILE *f, const struct model_report *r)
 			pn > hi ? " (beyond the points measured: a prediction)" : "");
 	if (r->chosen != USL_LINEAR && c->p[USL_SIGMA] > 0 && isinf(pn))
 		fprintf(f, "ceiling: X approaches λ/σ = %.6g as N grows\n", c->p[USL_LAMBDA] / c->p[USL_SIGMA]);
+	if (isfinite(usl_knee(c)))
+		fprintf(f, "knee: N = %.4g, where X reaches %.0f%% of its %s (%.6g)\n", usl_knee(c), USL_KNEE * 100,
+			isinf(pn) ? "ceiling" : "peak", usl_predict(c, usl_knee(c)));
 	for (size_t i = 0; i < r->npredict; i++)
 		fprintf(f, "%s N = %g: X = %.6g (%s)\n", i ? "          " : "predicted:", r->predict[i],
 			usl_predict(c, r->predict[i]), usl_kind_name(r->chosen));
@@ -198,6 +201,9 @@ json_t *model_report_json(const struct model_report *r)
 	json_object_set_new(root, "why", json_string(r->why));
 	json_object_set_new(root, "peak", json_pack("{soso}", "concurrency", model_json_num(usl_peak_n(c)),
 						    "throughput", model_json_num(usl_peak_x(c))));
+	json_object_set_new(root, "knee", json_pack("{soso}", "concurrency", model_json_num(usl_knee(c)),
+						    "throughput", model_json_num(isfinite(usl_knee(c)) ?
+										 usl_predict(c, usl_knee(c)) : NAN)));
 	for (size_t i = 0; i < r->npredict; i++)
 		json_array_append_new(pred, json_pack("{sfsf}", "concurrency", r->predict[i], "throughput",
 						      usl_predict(c, r->predict[i])));

@@ -45,6 +45,33 @@ double usl_peak_x(const struct usl_fit *f)
 	return isinf(n) ? INFINITY : usl_predict(f, n);
 }
 
+double usl_knee(const struct usl_fit *f)
+{
+	double top, lo = 1, hi, target;
+
+	if (f->p[USL_KAPPA] > 0) {
+		hi = usl_peak_n(f);
+		top = usl_predict(f, hi);
+	} else if (f->p[USL_SIGMA] > 0) {
+		top = f->p[USL_LAMBDA] / f->p[USL_SIGMA];
+		hi = 1e12;
+	} else {
+		return INFINITY;
+	}
+	target = USL_KNEE * top;
+	if (usl_predict(f, lo) >= target)
+		return lo;
+	for (int i = 0; i < 200 && hi - lo > 1e-9 * hi; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (usl_predict(f, mid) < target)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
 /* Residual sum of squares; INFINITY where the model is not defined (a denominator <= 0). */
 static double usl__rss(const struct usl_point *pts, size_t n, const double *p)
 {
@@ -388,12 +415,6 @@ int usl_fit_all(const struct usl_point *pts, size_t n, struct usl_fit fits[USL_N
 	return 0;
 }
 
-/* Whether a fitted parameter is distinguishable from 0: its 95% interval lies above it. */
-static int usl__above_zero(const struct usl_fit *f, int u)
-{
-	return !f->at_bound[u] && isfinite(f->ci[u][0]) && f->ci[u][0] > 0;
-}
-
 /* The share of the denominator that σ's or κ's term makes at the largest concurrency measured. */
 static double usl__share(const struct usl_fit *f, int u)
 {
@@ -402,30 +423,44 @@ static double usl__share(const struct usl_fit *f, int u)
 	return (u == USL_SIGMA ? sig : kap) / (1 + sig + kap);
 }
 
+/*
+ * The p-value of the F test of a model against the simpler one nested in
+ * it: does the extra parameter lower the residual sum of squares more than
+ * noise would? 1 when it cannot be told (no residual degrees of freedom,
+ * an exact fit of both).
+ */
+static double usl__f_p(const struct usl_fit *simple, const struct usl_fit *full)
+{
+	double f, d2 = full->df;
+
+	if (full->df < 1 || !(full->rss > 0) || !(simple->rss > full->rss))
+		return simple->rss > full->rss && full->rss == 0 && full->df >= 1 ? 0 : 1;
+	f = (simple->rss - full->rss) / (full->rss / d2);
+	/* P(F(1, d2) > f) = I_{d2 / (d2 + f)}(d2 / 2, 1 / 2) */
+	return usl__ibeta(d2 / 2, 0.5, d2 / (d2 + f));
+}
+
 enum usl_kind usl_choose(const struct usl_fit fits[USL_NKINDS], char *why, size_t whylen)
 {
-	const struct usl_fit *u = &fits[USL_USL], *a = &fits[USL_AMDAHL];
-	int kappa = usl__above_zero(u, USL_KAPPA), kappa_matters = usl__share(u, USL_KAPPA) >= USL_PRACTICAL;
-	char k_why[160];
+	const struct usl_fit *u = &fits[USL_USL], *a = &fits[USL_AMDAHL], *l = &fits[USL_LINEAR];
+	double pu = usl__f_p(a, u), pa = usl__f_p(l, a);
+	int kappa_matters = usl__share(u, USL_KAPPA) >= USL_PRACTICAL;
+	int sigma_matters = usl__share(a, USL_SIGMA) >= USL_PRACTICAL;
 
-	if (kappa && kappa_matters) {
-		snprintf(why, whylen, "κ > 0: its 95%% interval [%.3g, %.3g] lies above 0, so throughput peaks",
-			 u->ci[USL_KAPPA][0], u->ci[USL_KAPPA][1]);
+	if (pu < USL_ALPHA && kappa_matters && u->p[USL_KAPPA] > 0) {
+		snprintf(why, whylen, "κ > 0 fits better than Amdahl's law (F test p = %.2g), so throughput peaks", pu);
 		return USL_USL;
 	}
-	if (kappa)
-		snprintf(k_why, sizeof(k_why), "κ's term is %.2g%% of the denominator at N = %g, too small to matter",
-			 100 * usl__share(u, USL_KAPPA), u->n_max);
-	else if (u->at_bound[USL_KAPPA] || !isfinite(u->ci[USL_KAPPA][0]))
-		snprintf(k_why, sizeof(k_why), "κ is 0 or cannot be told from 0 (%s)",
-			 u->df > 0 ? "at its bound" : "no residual degrees of freedom");
-	else
-		snprintf(k_why, sizeof(k_why), "κ is not distinguishable from 0 (95%% interval [%.3g, %.3g])",
-			 u->ci[USL_KAPPA][0], u->ci[USL_KAPPA][1]);
-	if (usl__above_zero(a, USL_SIGMA) && usl__share(a, USL_SIGMA) >= USL_PRACTICAL) {
-		snprintf(why, whylen, "%s and σ > 0: contention without coherency", k_why);
+	if (pa < USL_ALPHA && sigma_matters && a->p[USL_SIGMA] > 0) {
+		if (pu < USL_ALPHA)
+			snprintf(why, whylen, "σ > 0 (F test against linear p = %.2g); κ's term is %.2g%% of the "
+				 "denominator at N = %g, too small to matter", pa, 100 * usl__share(u, USL_KAPPA), u->n_max);
+		else
+			snprintf(why, whylen, "σ > 0 (F test against linear p = %.2g) and κ does not fit better "
+				 "(p = %.2g): contention without coherency", pa, pu);
 		return USL_AMDAHL;
 	}
-	snprintf(why, whylen, "%s, and neither is σ: throughput grows in proportion to N", k_why);
+	snprintf(why, whylen, "neither σ nor κ fits better than throughput in proportion to N "
+		 "(F tests p = %.2g and %.2g)", pa, pu);
 	return USL_LINEAR;
 }

@@ -63,14 +63,25 @@ double usl_peak_n(const struct usl_fit *f);
 double usl_peak_x(const struct usl_fit *f);
 
 /*
- * The model the data supports: the USL when κ's confidence interval lies
- * above 0 and its term is at least USL_PRACTICAL of the denominator at the
- * largest concurrency measured (a κ of 1e-15 that exact data leaves is not
- * coherency); else Amdahl when the same holds for σ; else linear. why gets
- * a sentence saying so (caller's buffer).
+ * The knee: the lowest concurrency at which the model's throughput reaches
+ * USL_KNEE of its most (the peak under the USL, the ceiling λ/σ under
+ * Amdahl): past it, more concurrency buys little. INFINITY for linear
+ * scaling (and a fit without contention).
+ */
+#define USL_KNEE 0.9
+double usl_knee(const struct usl_fit *f);
+
+/*
+ * The model the data supports, by F tests of each model against the
+ * simpler one nested in it (USL against Amdahl, Amdahl against linear) at
+ * USL_ALPHA: the USL when κ lowers the residuals significantly and its term
+ * is at least USL_PRACTICAL of the denominator at the largest concurrency
+ * measured (a κ of 1e-15 that exact data leaves is not coherency); else
+ * Amdahl when the same holds for σ; else linear. why gets a sentence saying
+ * so, with the p-values (caller's buffer).
  */
 #define USL_PRACTICAL 0.01
-
+#define USL_ALPHA 0.05
 enum usl_kind usl_choose(const struct usl_fit fits[USL_NKINDS], char *why, size_t whylen);
 
 const char *usl_kind_name(enum usl_kind k);	/* "linear", "amdahl", "usl" */

@@ -106,6 +106,14 @@ bad 'when,what\n1,2\n' 'line 1: a header needs a concurrency column' "a header w
 run_pe model "$T/nonexistent.csv"
 rc_is 3 "a missing file: exit 3"
 like "$PE_ERR" "cannot open '.*nonexistent\.csv'" "the message names it"
+export PERFENG_STORE=$T/store.db
+run_pe model nosuchrun
+rc_is 3 "neither a file nor a run: exit 3"
+like "$PE_ERR" "'nosuchrun' is neither a file nor a saved run" "the message says so"
+"$PERFENG_BIN" bench -q -N -r 3 --save b true >/dev/null 2>&1
+run_pe model b@latest
+rc_is 3 "a bench run: exit 3"
+like "$PE_ERR" "has no points to fit: save a sweep with load --sweep --save" "it has no points, and the message says how to get some"
 
 # --- usage errors: exit 2 ---------------------------------------------------------------------------
 for a in "--predict 0" "--predict 64," "--predict abc" "--model quadratic"; do

@@ -1,8 +1,10 @@
 /*
  * libFuzzer target for what `perfeng load` parses from its command line:
- * URLs (http_url_parse), SLO expressions (slo_parse) and --stages
- * (stages_parse). Each either succeeds with fields that fit their buffers
- * and make sense, or fails with a message.
+ * URLs (http_url_parse), SLO expressions (slo_parse), --stages
+ * (stages_parse) and --sweep lists (sweep_parse). Each either succeeds with
+ * fields that fit their buffers and make sense (a sweep: 2 to
+ * SWEEP_MAX_STEPS ascending positive levels, whole for connections), or
+ * fails with a message.
  */
 #include <math.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "http/stages.h"
+#include "http/sweep.h"
 #include "http/url.h"
 #include "stats/slo.h"
 #include "util/error.h"
@@ -47,6 +50,25 @@ static void check_stages(const char *s)
 	free(st);
 }
 
+static void check_sweep(const char *s, int rates)
+{
+	double *v = NULL;
+	size_t n;
+
+	pe_error_clear();
+	if (sweep_parse(s, rates, &v, &n) < 0) {
+		if (!pe_errmsg()[0])
+			abort();
+		return;
+	}
+	if (n < 2 || n > SWEEP_MAX_STEPS)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (!(v[i] > 0) || v[i] > SWEEP_MAX_LEVEL || (i && !(v[i] > v[i - 1])) || (!rates && v[i] != floor(v[i])))
+			abort();
+	free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
@@ -55,6 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(s, data, size);
 	s[size] = '\0';
+	check_sweep(s, 0);
+	check_sweep(s, 1);
 	pe_error_clear();
 	if (http_url_parse(s, &u) == 0) {
 		if (u.path[0] != '/' || !u.host[0] || atoi(u.port) < 1 || atoi(u.port) > 65535)

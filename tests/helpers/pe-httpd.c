@@ -55,7 +55,11 @@
  *                   request takes the next free 1/N s slot (first come, first
  *                   served) and waits for it, so past N req/s the queue and
  *                   the latency grow without bound, as a saturated service's do
- * A client that closes while a /delay, /stall or /capacity response waits
+ *   /slots/K/MS     200 "ok" from K servers that each take MS ms a request
+ *                   (K at most 256): a request waits for the server free
+ *                   soonest, so throughput is min(connections, K) * 1000 / MS
+ *                   and past K connections latency grows with the queue
+ * A client that closes while a /delay, /stall, /capacity or /slots response waits
  * gets none (its /capacity slot stays taken).
  * HEAD gets no body on any path whose response is well-formed. Keep-alive
  * and pipelining as HTTP/1.1 says; request bodies (Content-Length) are read
@@ -678,6 +682,7 @@ int main(int argc, char **argv)
 		usage();
 
 	s->start = clock_ns();
+	pthread_mutex_init(&s->slots_lock, NULL);
 	for (i = 0; i < (int)sizeof(s->pattern); i++)
 		s->pattern[i] = (char)('a' + i % 26);
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);

@@ -27,11 +27,12 @@
 #define LINGER_NS (2 * NS_PER_S)	/* a closing connection waits this long for the client's FIN */
 #define FREE_MAX 256		/* closed connections a worker keeps for reuse */
 #define MAX_DELAY_MS (86400 * 1000ull)
+#define SLOTS_MAX 256		/* /slots/K/MS: K at most */
 
 enum path {
 	P_DEFAULT, P_SIZE, P_CHUNKED, P_STATUS, P_DELAY, P_STALL, P_CLOSE_MID,
 	P_BAD_STATUS, P_BAD_HEADER, P_BIG_HEADER, P_BAD_CHUNK, P_NEVER, P_RESET,
-	P_CLOSE, P_HEAD_OK, P_CAPACITY, NPATHS,
+	P_CLOSE, P_HEAD_OK, P_CAPACITY, P_SLOTS, NPATHS,
 	P_STATS = NPATHS
 };
 
@@ -111,6 +112,8 @@ struct server {
 	int nw, stop_fd;
 	uint64_t start;
 	uint64_t cap_next;		/* /capacity/N: when the next request may be served */
+	pthread_mutex_t slots_lock;	/* /slots/K/MS: when each of the K servers is free */
+	uint64_t slot_free[SLOTS_MAX];
 	char pattern[OUT_CAP + 32];	/* "abc...z" repeated: body bytes at any offset */
 };
 

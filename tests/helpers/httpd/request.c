@@ -19,6 +19,7 @@ static const struct route {
 	{ "/bad-header", P_BAD_HEADER, 0 }, { "/bad-chunk", P_BAD_CHUNK, 0 },
 	{ "/never", P_NEVER, 0 }, { "/reset", P_RESET, 0 }, { "/close", P_CLOSE, 0 },
 	{ "/head-ok", P_HEAD_OK, 0 }, { "/stats", P_STATS, 0 }, { "/capacity/", P_CAPACITY, 1 },
+	{ "/slots/", P_SLOTS, 2 },
 };
 
 /* Reads 1 to 15 digits at *s (before end) into *v and moves *s past them. */
@@ -67,6 +68,8 @@ static void route(const char *p, size_t len, struct req *r)
 		if (routes[i].path == P_STATUS && (r->a < 200 || r->a > 599))
 			return;
 		if ((routes[i].path == P_STALL || routes[i].path == P_CAPACITY) && r->a == 0)
+			return;
+		if (routes[i].path == P_SLOTS && (r->a == 0 || r->a > SLOTS_MAX || r->b > MAX_DELAY_MS))
 			return;
 		r->path = routes[i].path;
 		return;
@@ -136,6 +139,26 @@ static uint64_t capacity_slot(struct server *s, uint64_t n, uint64_t now)
 	return at;
 }
 
+/*
+ * /slots/K/MS: the service time of K servers that each take MS ms a
+ * request, first come first served over all workers: the request goes to
+ * the server free soonest, and its response is due MS ms after it starts.
+ */
+static uint64_t slots_due(struct server *s, uint64_t k, uint64_t ms, uint64_t now)
+{
+	uint64_t at;
+	size_t best = 0;
+
+	pthread_mutex_lock(&s->slots_lock);
+	for (size_t i = 1; i < k; i++)
+		if (s->slot_free[i] < s->slot_free[best])
+			best = i;
+	at = s->slot_free[best] > now ? s->slot_free[best] : now;
+	s->slot_free[best] = at + ms * NS_PER_MS;
+	pthread_mutex_unlock(&s->slots_lock);
+	return at + ms * NS_PER_MS;
+}
+
 static void dispatch(struct worker *w, struct conn *c, const struct req *r)
 {
 	uint64_t now, until;
@@ -148,9 +171,12 @@ static void dispatch(struct worker *w, struct conn *c, const struct req *r)
 		return;
 	case P_STALL:
 	case P_CAPACITY:
+	case P_SLOTS:
 		now = clock_ns();
 		if (r->path == P_STALL)
 			until = stall_until(w->srv, r->a, r->b, now);
+		else if (r->path == P_SLOTS)
+			until = slots_due(w->srv, r->a, r->b, now);
 		else
 			until = capacity_slot(w->srv, r->a < NS_PER_S ? r->a : NS_PER_S, now);
 		if (until > now) {

@@ -12,7 +12,7 @@
 const char *const path_names[NPATHS] = {
 	"default", "size", "chunked", "status", "delay", "stall", "close-mid",
 	"bad-status", "bad-header", "big-header", "bad-chunk", "never", "reset",
-	"close", "head-ok", "capacity",
+	"close", "head-ok", "capacity", "slots",
 };
 
 
@@ -212,6 +212,7 @@ void httpd_respond(struct worker *w, struct conn *c, const struct req *r)
 	case P_DELAY:
 	case P_STALL:
 	case P_CAPACITY:
+	case P_SLOTS:
 	case P_CLOSE:
 		if (r->path != P_CLOSE && r->keep && !r->ka10) {
 			/* the load test's hot path: one copy */
