@@ -9,7 +9,9 @@
  * another. A command is sampled as perf_event_open allows any child to be,
  * whoever starts it: the events are opened on perfeng, disabled, the child
  * inherits them at its fork and the kernel enables them at its exec
- * (enable_on_exec), as runner/counters.c counts a benchmark's runs.
+ * (enable_on_exec), as runner/counters.c counts a benchmark's runs. The
+ * command is started by runner/process.c, perfeng's one process starter,
+ * as bench's and diagnose's are.
  */
 #include "prof/sampler.h"
 
@@ -25,11 +27,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "prof/session.h"
+#include "runner/process.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/xalloc.h"
@@ -328,44 +330,6 @@ void sampler_drain(struct sampler *s)
 		session_record(&s->sess, s->buf + s->refs[i].off, s->refs[i].len);
 }
 
-/*
- * Forks the command, which inherits the events sampler_new opened on us and
- * has them enabled by its exec; it runs in its own process group so that
- * stopping it stops what it started. An exec that fails writes its errno to
- * *report_fd; a successful one closes it (CLOEXEC).
- */
-static pid_t spawn(char *const *argv, int *report_fd)
-{
-	int rep[2];
-	pid_t pid;
-
-	if (pipe2(rep, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		int e;
-		static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD };
-
-		close(rep[0]);
-		setpgid(0, 0);
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			signal(sigs[i], SIG_DFL);
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(rep[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(rep[1]);
-	if (pid < 0) {
-		close(rep[0]);
-		return -1;
-	}
-	setpgid(pid, pid);
-	*report_fd = rep[0];
-	return pid;
-}
-
 /* Opens the events on every thread of a running process. */
 static int attach(struct sampler *s, pid_t pid)
 {
@@ -454,25 +418,13 @@ static void sampler_release(struct sampler *s)
 	session_release(&s->sess);
 }
 
-static void wait_status(int st, struct sampler_result *r)
-{
-	r->exited = 1;
-	if (WIFEXITED(st)) {
-		r->exit_code = WEXITSTATUS(st);
-	} else if (WIFSIGNALED(st)) {
-		r->term_signal = WTERMSIG(st);
-		r->exit_code = 128 + r->term_signal;
-	}
-}
-
-/* Polls the rings until the target ends, the duration passes or *stop is set. */
-static void sampler_loop(struct sampler *s, pid_t child, pid_t target, struct sampler_result *r)
+/* Polls the rings until the attached process ends, the duration passes or *stop is set. */
+static void sampler_loop(struct sampler *s, pid_t target, struct sampler_result *r)
 {
 	const struct sampler_opts *o = s->o;
 	uint64_t start = clock_now_ns();
 	struct pollfd *pfd = xcalloc((size_t)s->ncpu, sizeof(*pfd));
 	nfds_t np = 0;
-	int st;
 
 	for (int cpu = 0; cpu < s->ncpu; cpu++)
 		if (s->ring[cpu].fd >= 0)
@@ -493,21 +445,10 @@ static void sampler_loop(struct sampler *s, pid_t child, pid_t target, struct sa
 			timeout = (int)((o->duration_ns - (now - start)) / NS_PER_MS) + 1;
 		poll(pfd, np, timeout);
 		sampler_drain(s);
-		if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
-			wait_status(st, r);
-			break;
-		}
-		if (child <= 0 && target_gone(s, target))
+		if (target_gone(s, target))
 			break;
 	}
 	free(pfd);
-	if (child > 0 && !r->exited) {
-		/* stopped early: the command and what it started go too */
-		kill(-child, SIGKILL);
-		kill(child, SIGKILL);
-		while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-			;
-	}
 }
 
 /*
@@ -606,42 +547,56 @@ void sampler_free(struct sampler *s)
 	free(s);
 }
 
+/* Each tick of the command's run: the rings drained, so that none fills. */
+static void sampler__tick(void *arg, pid_t pid, uint64_t now)
+{
+	(void)pid;
+	(void)now;
+	sampler_drain(arg);
+}
+
+/*
+ * Runs the command with the runner (runner/process.c, the one process
+ * starter: its own process group, stdin and the terminal inherited, the
+ * duration as its timeout, Ctrl-C through stop_signal); it inherits the
+ * events sampler_new opened on us, enabled by its exec.
+ */
+static int sampler__command(struct sampler *s, struct sampler_result *r)
+{
+	const struct sampler_opts *o = s->o;
+	struct run_spec spec = { .argv = o->argv, .stdin_fd = STDIN_FILENO, .output = RUN_OUT_INHERIT,
+				 .timeout_ns = o->duration_ns, .tick = sampler__tick, .tick_arg = s,
+				 .tick_ns = POLL_MS * NS_PER_MS };
+	struct run_result *res = xcalloc(1, sizeof(*res));
+	int rc = runner_run(&spec, res);
+
+	if (rc == 0) {
+		sampler_drain(s);
+		r->exited = res->status == RUN_EXITED || res->status == RUN_SIGNALED;
+		r->exit_code = res->status == RUN_EXITED ? res->exit_code : 128 + res->signal;
+		r->term_signal = res->status == RUN_SIGNALED ? res->signal : 0;
+		r->timed_out = res->status == RUN_TIMED_OUT;
+		r->interrupted = res->status == RUN_INTERRUPTED;
+	}
+	free(res);
+	return rc;
+}
+
 int sampler_run(const struct sampler_opts *o, struct profile *p, struct sampler_result *r)
 {
 	struct sampler *s;
-	pid_t child = -1;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	rc = sampler_new(o, p, &s);
 	if (rc < 0)
 		return rc;
-	if (o->argv) {
-		int err = 0, report = -1;
-		ssize_t n;
-
-		child = spawn(o->argv, &report);
-		if (child < 0) {
-			rc = pe_error("cannot start '%s': %s", o->argv[0], strerror(errno));
-			goto out;
-		}
-		while ((n = read(report, &err, sizeof(err))) < 0 && errno == EINTR)
-			;
-		close(report);
-		if (n == (ssize_t)sizeof(err)) {
-			waitpid(child, NULL, 0);
-			if (err == ENOENT)
-				rc = (pe_error("command not found: '%s'", o->argv[0]), -ENOENT);
-			else if (err == EACCES)
-				rc = (pe_error("cannot execute '%s': permission denied", o->argv[0]), -EACCES);
-			else
-				rc = (pe_error("cannot execute '%s': %s", o->argv[0], strerror(err)), -err);
-			goto out;
-		}
-	}
-	sampler_loop(s, child, o->pid, r);
-	sampler_finish(s, r);
-out:
+	if (o->argv)
+		rc = sampler__command(s, r);
+	else
+		sampler_loop(s, o->pid, r);
+	if (rc == 0)
+		sampler_finish(s, r);
 	sampler_free(s);
 	return rc;
 }
