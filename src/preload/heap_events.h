@@ -21,8 +21,17 @@ enum heap_event_type {
 	HEAP_EV_LOST = 5,	/* size events could not be written (a full disk, a failed write) */
 	LOCK_EV_WAIT = 6,	/* a contended acquisition of lock ptr: size ns waited, the waiter's stack */
 	LOCK_EV_HOLD = 7,	/* lock ptr released after size ns held while others waited: the holder's stack */
-	LOCK_EV_STAT = 8,	/* a thread's acquisitions of lock ptr: count of them, size ns held in all */
+	LOCK_EV_STAT = 8,	/* a thread's counts of lock ptr, one record per field (enum lock_stat_field) */
 	HEAP_EV_LAST = LOCK_EV_STAT,
+};
+
+/* The fields of a thread's LOCK_EV_STAT records: what size and count hold. */
+enum lock_stat_field {
+	LOCK_STAT_HELD = 0,		/* count: acquisitions; size: ns held in all */
+	LOCK_STAT_WAITED = 1,		/* count: contended acquisitions; size: ns waited in all */
+	LOCK_STAT_MAX_WAIT = 2,		/* size: the longest wait, ns */
+	LOCK_STAT_HELD_WAITED = 3,	/* size: ns held while others waited */
+	LOCK_STAT_NFIELDS
 };
 
 /* What was locked: the kind of a lock record. */
@@ -45,7 +54,7 @@ struct heap_event {
 	uint8_t type;
 	uint8_t kind;
 	uint8_t nframes;	/* return addresses after the record (ALLOC) */
-	uint8_t pad;
+	uint8_t field;		/* LOCK_EV_STAT: which count (enum lock_stat_field) */
 	uint32_t pid;
 	uint32_t tid;
 	uint32_t count;		/* LOCK_EV_STAT: acquisitions */

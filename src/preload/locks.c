@@ -7,12 +7,13 @@
  *   the acquisition is counted, with the time it is held, in a per-thread
  *   table written at the thread's end): an uncontended lock costs a
  *   trylock, two clock reads and a table update;
- * - when it is taken, the wait is timed and recorded with the waiter's
- *   stack (LOCK_EV_WAIT), and the lock's waiter count is raised in a shared
- *   table while it waits;
+ * - when it is taken, the wait is timed and counted, recorded with the
+ *   waiter's stack (LOCK_EV_WAIT: all of a thread's first 64, then one in
+ *   16), and the lock's waiter count is raised in a shared table while it
+ *   waits;
  * - at the release of a lock that others are waiting for, the hold time is
- *   recorded with the holder's stack (LOCK_EV_HOLD): the code that holds
- *   the lock the others want;
+ *   counted and recorded with the holder's stack (LOCK_EV_HOLD, sampled the
+ *   same way): the code that holds the lock the others want;
  * - time in pthread_cond_wait is recorded apart (kind cond): waiting for a
  *   condition is not contention, but it is where the threads are.
  *
@@ -56,10 +57,27 @@ struct held {
 
 struct lock_count {
 	uintptr_t lock;
-	uint32_t count;
+	uint32_t count, contended;
 	uint8_t kind;
-	uint64_t held_ns;
+	uint64_t held_ns, wait_ns, max_wait_ns, held_waited_ns;
 };
+
+/*
+ * Stacks are sampled, the counts are not: a contended acquisition costs a
+ * stack walk (a microsecond or two through libgcc's unwinder), which under
+ * heavy contention would become the program's hot path and change what is
+ * measured. Each thread walks the stacks of its first STACKS_ALL events,
+ * then of one in STACKS_EVERY; the times and counts of all are counted.
+ */
+#define STACKS_ALL 64
+#define STACKS_EVERY 16
+static __thread uint64_t stack_events;
+
+static int stack_due(void)
+{
+	stack_events++;
+	return stack_events <= STACKS_ALL || stack_events % STACKS_EVERY == 0;
+}
 
 static __thread struct held held[HELD_MAX];
 static __thread int nheld;
@@ -81,17 +99,59 @@ static atomic_int *waiters_of(uintptr_t lock)
 	return NULL;	/* the table is full: this lock's holders are not told apart */
 }
 
-/* The thread's counts out as LOCK_EV_STAT records (at its end, and at the process's). */
+/* The thread's counts out as LOCK_EV_STAT records, one per field (at its end, and at the process's). */
 static void drain_stats(void)
 {
 	for (int i = 0; i < nstats; i++) {
-		struct heap_event e = { .type = LOCK_EV_STAT, .kind = stats[i].kind, .pid = my_pid, .tid = my_tid,
-					.ts_ns = now_ns(), .ptr = stats[i].lock, .size = stats[i].held_ns,
-					.count = stats[i].count };
+		const uint64_t sizes[LOCK_STAT_NFIELDS] = { stats[i].held_ns, stats[i].wait_ns, stats[i].max_wait_ns,
+							    stats[i].held_waited_ns };
+		const uint32_t counts[LOCK_STAT_NFIELDS] = { stats[i].count, stats[i].contended, 0, 0 };
 
-		put(&e, NULL, 0);
+		for (int k = 0; k < LOCK_STAT_NFIELDS; k++) {
+			struct heap_event e = { .type = LOCK_EV_STAT, .kind = stats[i].kind, .field = (uint8_t)k,
+						.pid = my_pid, .tid = my_tid, .ts_ns = now_ns(), .ptr = stats[i].lock,
+						.size = sizes[k], .count = counts[k] };
+
+			put(&e, NULL, 0);
+		}
 	}
 	nstats = 0;
+}
+
+/* The thread's count of lock, made when new; NULL when its table is full. */
+static struct lock_count *count_of(uintptr_t lock, uint8_t kind)
+{
+	int i;
+
+	for (i = 0; i < nstats && stats[i].lock != lock; i++)
+		;
+	if (i == nstats) {
+		if (nstats == STATS_MAX)
+			return NULL;
+		stats[nstats++] = (struct lock_count){ .lock = lock, .kind = kind };
+	}
+	return &stats[i];
+}
+
+static void record(uint8_t type, uint8_t kind, uintptr_t lock, uint64_t ns);
+
+/*
+ * A contended acquisition that took ns: counted, and its stack when one is
+ * due. Always inlined, as released() is: the stack walk skips SKIP_FRAMES,
+ * the recorder and the interposed pthread function.
+ */
+static inline __attribute__((always_inline)) void waited(uint8_t kind, uintptr_t lock, uint64_t ns)
+{
+	struct lock_count *c = count_of(lock, kind);
+
+	if (c) {
+		c->contended++;
+		c->wait_ns += ns;
+		if (ns > c->max_wait_ns)
+			c->max_wait_ns = ns;
+	}
+	if (stack_due())
+		record(LOCK_EV_WAIT, kind, lock, ns);
 }
 
 __attribute__((noinline)) static void record(uint8_t type, uint8_t kind, uintptr_t lock, uint64_t ns)
@@ -123,9 +183,10 @@ static void acquired(uintptr_t lock, uint8_t kind)
 }
 
 /* The release of lock: its hold counted; recorded with the stack when others wait for it. */
-static void released(uintptr_t lock)
+static inline __attribute__((always_inline)) void released(uintptr_t lock)
 {
 	uint64_t now = now_ns(), ns = 0;
+	struct lock_count *c;
 	atomic_int *w;
 	uint8_t kind;
 	int i;
@@ -137,17 +198,18 @@ static void released(uintptr_t lock)
 	ns = now - held[i].since;
 	kind = held[i].kind;
 	held[i] = held[--nheld];
-	for (i = 0; i < nstats && stats[i].lock != lock; i++)
-		;
-	if (i == nstats && nstats < STATS_MAX)
-		stats[nstats++] = (struct lock_count){ .lock = lock, .kind = kind };
-	if (i < nstats) {
-		stats[i].count++;
-		stats[i].held_ns += ns;
+	c = count_of(lock, kind);
+	if (c) {
+		c->count++;
+		c->held_ns += ns;
 	}
 	w = waiters_of(lock);
-	if (w && atomic_load_explicit(w, memory_order_relaxed) > 0)
-		record(LOCK_EV_HOLD, kind, lock, ns);
+	if (w && atomic_load_explicit(w, memory_order_relaxed) > 0) {
+		if (c)
+			c->held_waited_ns += ns;
+		if (stack_due())
+			record(LOCK_EV_HOLD, kind, lock, ns);
+	}
 }
 
 static inline int on(void)
@@ -168,7 +230,7 @@ static inline int on(void)
 		if (w)								\
 			atomic_fetch_sub(w, 1);					\
 		if (!rc) {							\
-			record(LOCK_EV_WAIT, kind, (uintptr_t)(lockp), now_ns() - t0); \
+			waited(kind, (uintptr_t)(lockp), now_ns() - t0);	\
 			acquired((uintptr_t)(lockp), kind);			\
 		}								\
 		return rc;							\
@@ -300,7 +362,7 @@ EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 	released((uintptr_t)m);
 	t0 = now_ns();
 	rc = real_cond_wait(c, m);
-	record(LOCK_EV_WAIT, LOCK_KIND_COND, (uintptr_t)c, now_ns() - t0);
+	waited(LOCK_KIND_COND, (uintptr_t)c, now_ns() - t0);
 	acquired((uintptr_t)m, LOCK_KIND_MUTEX);
 	return rc;
 }
@@ -315,7 +377,7 @@ EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const s
 	released((uintptr_t)m);
 	t0 = now_ns();
 	rc = real_cond_timedwait(c, m, abstime);
-	record(LOCK_EV_WAIT, LOCK_KIND_COND, (uintptr_t)c, now_ns() - t0);
+	waited(LOCK_KIND_COND, (uintptr_t)c, now_ns() - t0);
 	acquired((uintptr_t)m, LOCK_KIND_MUTEX);
 	return rc;
 }

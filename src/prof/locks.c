@@ -65,18 +65,17 @@ static int locks__record(void *ctx, struct trace *t, const struct heap_event *e,
 	if (e->size > (1ull << 50))
 		return pe_error("lock events: a time of %llu ns, longer than a run can be", (unsigned long long)e->size);
 	i = locks__find(c, e->pid, e->ptr, e->kind);
-	if (e->type == LOCK_EV_STAT) {
-		c->v[i].acquisitions += e->count;
-		c->v[i].hold_ns += e->size;
+	if (e->type == LOCK_EV_STAT) {	/* the exact counts; the events below are the stacks' samples */
+		struct lock_info *l = &c->v[i];
+
+		switch (e->field) {
+		case LOCK_STAT_HELD: l->acquisitions += e->count; l->hold_ns += e->size; break;
+		case LOCK_STAT_WAITED: l->contended += e->count; l->wait_ns += e->size; break;
+		case LOCK_STAT_MAX_WAIT: l->max_wait_ns = e->size > l->max_wait_ns ? e->size : l->max_wait_ns; break;
+		case LOCK_STAT_HELD_WAITED: l->hold_waited_ns += e->size; break;
+		default: return pe_error("lock events: an unknown count %u", e->field);
+		}
 		return 0;
-	}
-	if (e->type == LOCK_EV_WAIT) {
-		c->v[i].contended++;
-		c->v[i].wait_ns += e->size;
-		if (e->size > c->v[i].max_wait_ns)
-			c->v[i].max_wait_ns = e->size;
-	} else {
-		c->v[i].hold_waited_ns += e->size;
 	}
 	if (stack != UINT32_MAX) {
 		if (c->nrecs == c->arecs) {

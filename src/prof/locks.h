@@ -24,8 +24,8 @@ struct lock_info {
 	uint64_t hold_ns;		/* held in all */
 	uint64_t hold_waited_ns;	/* held while others waited */
 	/* by pointer: a profile's nodes point at its root, so it never moves */
-	struct profile *waiters;	/* where it was waited for: nanoseconds */
-	struct profile *holders;	/* the code holding it while others waited: nanoseconds */
+	struct profile *waiters;	/* where it was waited for: nanoseconds of the sampled waits */
+	struct profile *holders;	/* the code holding it while others waited: nanoseconds, sampled */
 };
 
 struct locks_result {
