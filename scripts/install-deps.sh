@@ -9,7 +9,7 @@ pkgs="make gcc clang libclang-rt-14-dev pkg-config libjansson-dev libcmocka-dev
       libdw-dev libelf-dev libssl-dev openssl elfutils binutils
       perl git hyperfine jq procps bsdextrautils bc libxml2-utils curl wrk
       nginx-light sysstat linux-perf python3-prometheus-client prometheus
-      valgrind heaptrack g++ file"
+      valgrind heaptrack g++ file chromium"
 
 missing=""
 for p in $pkgs; do

@@ -36,6 +36,7 @@ static const struct cmd_struct commands[] = {
 	{ "history", cmd_history, "a benchmark's series over time, with change points" },
 	{ "model", cmd_model, "fit USL, Amdahl and linear scaling to throughput by concurrency: the peak, predictions" },
 	{ "mcp", cmd_mcp, "serve perfeng's commands as tools to AI agents (Model Context Protocol, stdio)" },
+	{ "report", cmd_report, "saved runs as one self-contained HTML page, or Markdown for a pull request" },
 	{ "runs", cmd_runs, "the results store: list, show, tag, rm" },
 	{ "import", cmd_import, "bring hyperfine or perfeng JSON into the results store" },
 };

@@ -22,6 +22,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_observe(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 
 /* Prints "perfeng: error: <msg>" to stderr and returns code, for `return die_code(...)`. */

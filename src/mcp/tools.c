@@ -87,6 +87,12 @@ const struct mcp_tool mcp_tools[] = {
 	  "a run id, NAME (its latest run), NAME@latest~N or NAME@TAG",
 	  "One saved run in full: its host, git state, tags and every metric with its samples.",
 	  hide_none, 30, 60, NULL },
+	{ "report", "Report of saved runs", "report", NULL, MCP_POS_STRINGS, "runs",
+	  "the runs: ids, NAME (its latest run), NAME@latest~N, NAME@TAG",
+	  "Saved runs as a report: the result holds it as Markdown (tables, the bench comparison, the "
+	  "profile's top functions), and with output the self-contained HTML page (charts, flame graphs) is "
+	  "written to that file.",
+	  hide_none, 30, 120, NULL },
 	{ "model", "Scalability model", "model", NULL, MCP_POS_ONE, "file",
 	  "a CSV file of concurrency,throughput[,latency] points",
 	  "Fit the Universal Scalability Law, Amdahl's law and linear scaling to throughput measured at "

@@ -71,8 +71,12 @@ int out_series_svg(FILE *f, const struct series_plot *p)
 	fprintf(f, "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" text-anchor=\"middle\">",
 		(T + H - B) / 2, (T + H - B) / 2);
 	xml_escape(f, p->ylabel ? p->ylabel : "", 0);
-	fprintf(f, "</text>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">run (oldest to newest, %zu runs)</text>\n",
-		(L + W - R) / 2, H - 12, n);
+	fprintf(f, "</text>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (L + W - R) / 2, H - 12);
+	if (p->xlabel)
+		xml_escape(f, p->xlabel, 0);
+	else
+		fprintf(f, "run (oldest to newest, %zu runs)", n);
+	fputs("</text>\n", f);
 	/* segments' medians as a step line */
 	for (size_t s = 0; p->seg_level && s <= p->nchange; s++) {
 		size_t from = s ? p->change[s - 1] : 0, to = s < p->nchange ? p->change[s] : n;

@@ -14,6 +14,7 @@ void out_sparkline(FILE *f, const double *v, size_t n, size_t width);
 struct series_plot {
 	const char *title;
 	const char *ylabel;		/* "wall median (ms)" */
+	const char *xlabel;		/* NULL: "run (oldest to newest, N runs)" */
 	double yscale;			/* values are multiplied by this for the axis */
 	const double *v;
 	size_t n;

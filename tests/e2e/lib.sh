@@ -268,3 +268,21 @@ httpd_start() {
 	PORT=$(sed -n '1s/^port //p' "$T/httpd.out")
 	U=http://127.0.0.1:$PORT
 }
+
+# js_deps DIR PACKAGE: the locked npm packages of tests/helpers/DIR installed
+# once (npm ci) when PACKAGE is not there yet; bails out the test when that
+# fails. Sets JS to the directory.
+js_deps() {
+	JS=$(cd "$(dirname "$0")/../helpers/$1" && pwd)
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		fail "node and npm are installed (make deps)"
+		done_testing
+		exit 1
+	fi
+	[ -f "$JS/node_modules/$2/package.json" ] && return 0
+	if ! (cd "$JS" && npm ci --no-audit --no-fund) >"$T/npm.log" 2>&1; then
+		fail "npm ci installs $2 in tests/helpers/$1" "$(tail -20 "$T/npm.log")"
+		done_testing
+		exit 1
+	fi
+}

@@ -9,21 +9,9 @@
 # version negotiation, malformed messages and a client that goes away.
 . "$(dirname "$0")/lib.sh"
 
-JS=$(cd "$(dirname "$0")/../helpers/mcp-js" && pwd)
 HTTPD=$H/pe-httpd
 [ -x "$HTTPD" ] || { echo "Bail out! no $HTTPD (make build-tests)"; exit 1; }
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-	fail "node and npm are installed (make deps)"
-	done_testing
-	exit 1
-fi
-if [ ! -f "$JS/node_modules/@modelcontextprotocol/sdk/package.json" ]; then
-	if ! (cd "$JS" && npm ci --no-audit --no-fund) >"$T/npm.log" 2>&1; then
-		fail "npm ci installs @modelcontextprotocol/sdk in tests/helpers/mcp-js" "$(tail -20 "$T/npm.log")"
-		done_testing
-		exit 1
-	fi
-fi
+js_deps mcp-js @modelcontextprotocol/sdk
 SPID=
 trap '_rc=$?; [ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null; (exit $_rc); _tap_exit' EXIT
 httpd_start
@@ -48,7 +36,7 @@ jq_is "$O/steps.json" '[to_entries[] | select(.value != "ok") | .key]' '["unknow
 # --- connect and tools ----------------------------------------------------------------------------
 jq_is "$O/connect.json" '.server.name' '"perfeng"' "initialize: serverInfo names perfeng"
 jq_ok "$O/connect.json" '.capabilities.tools and .capabilities.resources' "it offers tools and resources"
-jq_is "$O/tools.json" '.names' '["bench","load","profile","diagnose","heap","locks","observe","compare","history","runs_list","run_show","model"]' \
+jq_is "$O/tools.json" '.names' '["bench","load","profile","diagnose","heap","locks","observe","compare","history","runs_list","run_show","report","model"]' \
 	"tools/list: the tools"
 jq_is "$O/tools.json" '.bad' '[]' "every input and output schema compiles (ajv)"
 # the schemas come from the commands' option tables (--help=json), so they cannot drift
