@@ -241,6 +241,41 @@ static void report__flamegraph(FILE *f, const struct profile *prof, const char *
 	free(buf);
 }
 
+/* diagnose: the verdict (its tag) and where the threads' time went, as one stacked bar. */
+static void report__diagnose_html(FILE *f, const struct store_run *r)
+{
+	static const char *const parts[][2] = {
+		{ "on_cpu", "#264653" }, { "runq", "#e9c46a" }, { "io", "#f4a261" }, { "lock", "#e76f51" },
+		{ "sleep", "#8ab17d" }, { "net", "#2a9d8f" }, { "other", "#999" },
+	};
+	double x = 0;
+
+	for (size_t t = 0; t < r->ntags; t++)
+		if (!strncmp(r->tags[t], "verdict:", 8)) {
+			fputs("<p class=\"verdict\">verdict: <b>", f);
+			xml_escape(f, r->tags[t] + 8, 0);
+			fputs("</b></p>\n", f);
+		}
+	fputs("<svg class=\"chart breakdown\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 64\" width=\"720\" "
+	      "height=\"64\" font-family=\"sans-serif\" font-size=\"12\"><rect class=\"bg\" width=\"100%\" height=\"100%\" "
+	      "fill=\"white\"/>\n", f);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const struct store_metric *m = report__metric(r, parts[i][0]);
+		double share = m && m->nsamples && isfinite(m->median) && m->median > 0 ? m->median : 0, w = share * 700;
+
+		if (!(share > 0))
+			continue;
+		fprintf(f, "<rect class=\"part\" data-part=\"%s\" x=\"%.1f\" y=\"10\" width=\"%.1f\" height=\"24\" "
+			   "fill=\"%s\"><title>%s: %.1f%%</title></rect>\n", parts[i][0], 10 + x, w, parts[i][1], parts[i][0],
+			share * 100);
+		if (w > 50)
+			fprintf(f, "<text x=\"%.1f\" y=\"52\">%s %.0f%%</text>\n", 12 + x, parts[i][0], share * 100);
+		x += w;
+	}
+	fputs("</svg>\n<p class=\"meta\">the threads' time by state (the system's USE table is not kept with a "
+	      "saved run: perfeng diagnose prints it)</p>\n", f);
+}
+
 static void report__run_html(FILE *f, const struct report_run *rr)
 {
 	const struct store_run *r = rr->run;
@@ -270,6 +305,8 @@ static void report__run_html(FILE *f, const struct report_run *rr)
 	}
 	if (!strcmp(r->kind, "sweep"))
 		report__sweep_svg(f, r);
+	if (!strcmp(r->kind, "diagnose"))
+		report__diagnose_html(f, r);
 	if (rr->prof)
 		report__flamegraph(f, rr->prof, r->name);
 	if (strcmp(r->kind, "profile"))

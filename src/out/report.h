@@ -10,7 +10,8 @@
  *   load     responses/s and p99 over the seconds, the percentiles
  *   sweep    the points and the fitted scalability model (out/model_report.c)
  *   profile  the flame graph, interactive (in a sandboxed frame of its own)
- *   others   their metrics (heap, locks, diagnose, find-max, ...)
+ *   diagnose the verdict and the threads' time by state, as a stacked bar
+ *   all      their metrics (heap, locks, find-max, ... have only these)
  */
 #ifndef PE_OUT_REPORT_H
 #define PE_OUT_REPORT_H

@@ -1,6 +1,6 @@
 #!/bin/bash
 # perfeng report: saved runs (two bench runs, a load run, a sweep, a
-# profile) as one HTML page, opened in Debian's headless Chromium through
+# profile, a diagnose) as one HTML page, opened in Debian's headless Chromium through
 # playwright-core (tests/helpers/report-js, npm ci): no console error, no
 # request leaving the file, a section per run, each chart with the points
 # its run holds, the flame graph zooming on a click, laid out on a phone's
@@ -24,10 +24,11 @@ export PERFENG_STORE=$T/store.db CHROMIUM
 "$PERFENG_BIN" load -c 2 -d 3s --save api "$U/" >/dev/null 2>&1
 "$PERFENG_BIN" load --sweep 1,2,4,8 --step-duration 1s --warmup 0s -t 2 --save sw "$U/slots/8/20" >/dev/null 2>&1
 "$PERFENG_BIN" profile --save pr -- "$H/pe-burn" 1 300 >/dev/null 2>&1
+"$PERFENG_BIN" diagnose --save dg -- "$H/pe-sleep" 300 >/dev/null 2>&1
 secs=$("$PERFENG_BIN" runs show api --json | jq '[.metrics[] | select(.name == "rps") | .samples | length] | .[0]')
 
-run_pe report -o "$T/r.html" --title "a report" 'a@latest~1' a@latest api sw pr
-rc_is 0 "report of five runs: exit 0"
+run_pe report -o "$T/r.html" --title "a report" 'a@latest~1' a@latest api sw pr dg
+rc_is 0 "report of six runs: exit 0"
 is "$PE_OUT" "" "-o: nothing on standard output"
 ok "the page is well-formed enough for xmllint's HTML parser" xmllint --html --noout "$T/r.html"
 is "$(grep -cE '<script[^>]* src=|<link |@import|url\(|src="https?:|href="https?:' "$T/r.html")" 0 \
@@ -37,7 +38,9 @@ is "$?" 0 "Chromium opened it" || diag "$(tail -5 "$T/c.err")"
 jq_is "$T/c.json" '.console_errors' '[]' "no console errors"
 jq_is "$T/c.json" '.requests' '[]' "no request leaves the file (no CDN, no font, no script from elsewhere)"
 jq_is "$T/c.json" '.title' '"a report"' "--title"
-jq_is "$T/c.json" '.sections' '["bench","bench","load","sweep","profile"]' "a section per run, in order"
+jq_is "$T/c.json" '.sections' '["bench","bench","load","sweep","profile","diagnose"]' "a section per run, in order"
+jq_is "$T/c.json" '.verdicts' '["off-cpu-bound"]' "the diagnose run's verdict"
+jq_ok "$T/c.json" '(.breakdown_parts | index("sleep")) != null' "and its threads' time by state, sleep among it"
 jq_is "$T/c.json" '.bench_points' '[7,9]' "the bench charts: a point per run of each"
 jq_is "$T/c.json" '.comparisons' 1 "the second bench run against the first"
 jq_is "$T/c.json" ".series_points[0]" "$secs" "the load's responses/s: a point per second ($secs)"

@@ -28,6 +28,8 @@ try {
 		s.map((x) => x.getAttribute("points").trim().split(/\s+/).length));
 	out.sweep_points = await page.$$eval("section[data-kind=sweep] circle.point", (s) => s.length);
 	out.comparisons = await page.$$eval("section.comparison tr", (s) => s.length - 1);
+	out.verdicts = await page.$$eval("p.verdict b", (s) => s.map((x) => x.textContent));
+	out.breakdown_parts = await page.$$eval("svg.breakdown rect.part", (s) => s.map((x) => x.dataset.part));
 	const frame_el = await page.$("iframe.flamegraph");
 	if (frame_el) {
 		const frame = await frame_el.contentFrame();
