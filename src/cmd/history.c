@@ -117,32 +117,6 @@ static int order_by_commit(struct store_series *se, size_t *dropped)
 	return 0;
 }
 
-/*
- * Drops the runs whose value is not a number: a metric saved without
- * samples (hyperfine's user and system) has a mean only, and one that could
- * not be measured (max_rss on some systems) has no value at all. Returns
- * how many were dropped.
- */
-static size_t drop_nonfinite(struct store_series *se)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < se->n; i++) {
-		if (!isfinite(se->value[i])) {
-			free(se->commit[i]);
-			continue;
-		}
-		se->id[k] = se->id[i];
-		se->started[k] = se->started[i];
-		se->commit[k] = se->commit[i];
-		se->value[k] = se->value[i];
-		k++;
-	}
-	k = se->n - k;
-	se->n -= k;
-	return k;
-}
-
 static char *fmt_val(char *buf, size_t n, double v, int is_time)
 {
 	return is_time ? fmt_time(buf, n, v, TU_AUTO) : fmt_count(buf, n, v);
@@ -232,15 +206,14 @@ out:
 static int history_load(struct store *st, const struct history_args *a, struct history *h)
 {
 	struct store_series *se = &h->se;
-	struct cp_options cpo;
-	size_t dropped, ncp = 0, k = 0;
+	size_t dropped;
 
 	if (store_series_get(st, a->name, a->metric, a->stat, se) < 0)
 		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 	if (!se->n)
 		return cmd_fail(PE_EXIT_RUNTIME, "no run named '%s' has a metric '%s' in %s", a->name,
 				a->metric, store_location(st));
-	if ((dropped = drop_nonfinite(se)) && !se->n)
+	if ((dropped = store_series_drop_nonfinite(se)) && !se->n)
 		return cmd_fail(PE_EXIT_RUNTIME, "no run of '%s' has a %s of '%s': the metric has no "
 				"samples%s", a->name, a->stat, a->metric,
 				strcmp(a->stat, "mean") && (!strcmp(a->metric, "user") || !strcmp(a->metric, "system")) ?
@@ -255,22 +228,8 @@ static int history_load(struct store *st, const struct history_args *a, struct h
 	if (dropped)
 		cmd_warn("%zu run%s of '%s' left out: %s commit is not in the history of HEAD",
 			 dropped, dropped == 1 ? "" : "s", a->name, dropped == 1 ? "its" : "their");
-	cp_options_init(&cpo);
-	cpo.alpha = a->alpha;
-	/* enough permutations to resolve p-values well below alpha */
-	if (cpo.permutations < (unsigned)ceil(10 / a->alpha))
-		cpo.permutations = (unsigned)ceil(10 / a->alpha);
-	if (cp_detect(se->value, se->n, &cpo, &h->cps, &ncp) < 0)
+	if (cp_detect_gated(se->value, se->n, a->alpha, a->min_change, &h->cps, &h->ncp, &h->nsmall) < 0)
 		return cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-	/* a change too small to act on is not reported, nor can it fail the gate */
-	for (size_t c = 0; c < ncp; c++) {
-		if (isfinite(h->cps[c].change) && fabs(h->cps[c].change) < a->min_change) {
-			h->nsmall++;
-			continue;
-		}
-		h->cps[k++] = h->cps[c];
-	}
-	h->ncp = k;
 	h->higher_is_better = metric_higher_is_better(st, a->name, a->metric);
 	/* times in seconds: bench's wall/user/system, load's percentiles */
 	h->is_time = !strcmp(a->metric, "wall") || !strcmp(a->metric, "user") || !strcmp(a->metric, "system") ||
@@ -371,48 +330,10 @@ static void history_text(const struct history_args *a, const struct history *h)
 
 static int history_svg(FILE *f, const struct history_args *a, const struct history *h)
 {
-	const struct store_series *se = &h->se;
-	size_t ncp = h->ncp, *idx = xcalloc(ncp + 1, sizeof(*idx));
-	char **labels = xcalloc(ncp + 1, sizeof(*labels));
-	double *level = xcalloc(ncp + 1, sizeof(*level));
-	char title[256], ylabel[128];
-	struct series_plot p = { 0 };
-	double scale = 1;
-	const char *unit = "";
-	int rc;
+	char title[256];
 
-	if (h->is_time) {
-		enum time_unit u = time_unit_for(stats_median(se->value, se->n));
-		scale = time_unit_scale(u);
-		unit = time_unit_ascii(u);
-	}
-	for (size_t c = 0; c < ncp; c++) {
-		idx[c] = h->cps[c].index;
-		labels[c] = isfinite(h->cps[c].change) ? xasprintf("%+.1f%%", h->cps[c].change * 100)
-						       : xstrdup("change");
-	}
-	for (size_t s = 0; s <= ncp; s++) {
-		size_t from = s ? idx[s - 1] : 0, to = s < ncp ? idx[s] : se->n;
-		level[s] = stats_median(se->value + from, to - from);
-	}
 	snprintf(title, sizeof(title), "%s: %s of %s", a->name, a->stat, a->metric);
-	snprintf(ylabel, sizeof(ylabel), "%s%s%s%s", a->stat, *unit ? " (" : "", unit, *unit ? ")" : "");
-	p.title = title;
-	p.ylabel = ylabel;
-	p.yscale = scale;
-	p.v = se->value;
-	p.n = se->n;
-	p.change = idx;
-	p.change_label = (const char *const *)labels;
-	p.nchange = ncp;
-	p.seg_level = level;
-	rc = out_series_svg(f, &p);
-	for (size_t c = 0; c < ncp; c++)
-		free(labels[c]);
-	free(labels);
-	free(idx);
-	free(level);
-	return rc;
+	return out_series_cp_svg(f, title, a->stat, h->is_time, h->se.value, h->se.n, h->cps, h->ncp);
 }
 
 int cmd_history(int argc, char **argv)

@@ -314,23 +314,64 @@ static void report__run_html(FILE *f, const struct report_run *rr)
 	fputs("</section>\n", f);
 }
 
-int report_html(FILE *f, const char *title, const struct report_run *runs, size_t n)
+/* A history: the series with its change points, and a table of them. */
+static void report__history_html(FILE *f, const struct report_history *h)
 {
+	char title[256], *buf = NULL, *p;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	fputs("<section class=\"history\"><h2>history: ", f);
+	xml_escape(f, h->name, 0);
+	fputs(" <small>(", f);
+	xml_escape(f, h->metric, 0);
+	fprintf(f, ", %zu runs, %zu change point%s)</small></h2>\n", h->se->n, h->ncp, h->ncp == 1 ? "" : "s");
+	snprintf(title, sizeof(title), "%s: median of %s", h->name, h->metric);
+	if (m) {
+		out_series_cp_svg(m, title, "median", h->is_time, h->se->value, h->se->n, h->cps, h->ncp);
+		fclose(m);
+		if ((p = strstr(buf, "<svg")))
+			fprintf(f, "<div class=\"series\">%s</div>\n", p);
+		free(buf);
+	}
+	if (h->ncp)
+		fputs("<table><tr><th>first run after</th><th>before</th><th>after</th><th>change</th><th>p</th></tr>\n", f);
+	for (size_t c = 0; c < h->ncp; c++)
+		fprintf(f, "<tr><td>%lld</td><td>%.6g</td><td>%.6g</td><td>%+.2f%%</td><td>%.3g</td></tr>\n",
+			(long long)h->se->id[h->cps[c].index], h->cps[c].before_median, h->cps[c].after_median,
+			h->cps[c].change * 100, h->cps[c].p);
+	if (h->ncp)
+		fputs("</table>\n", f);
+	fputs("</section>\n", f);
+}
+
+int report_html(FILE *f, const struct report_input *in)
+{
+	const char *title = in->title;
+	const struct report_run *runs = in->runs;
+	size_t n = in->n;
+
 	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
 	xml_escape(f, title, 0);
 	fprintf(f, "</title>\n<style>\n%s</style></head>\n<body>\n<h1>", report_css);
 	xml_escape(f, title, 0);
-	fprintf(f, "</h1>\n<p class=\"meta\">%zu run%s, made by perfeng report</p>\n", n, n == 1 ? "" : "s");
+	fprintf(f, "</h1>\n<p class=\"meta\">%zu run%s%s, made by perfeng report</p>\n", n, n == 1 ? "" : "s",
+		in->nhist ? " and their histories" : "");
 	report__bench_compare_html(f, runs, n);
 	for (size_t i = 0; i < n; i++)
 		report__run_html(f, &runs[i]);
+	for (size_t i = 0; i < in->nhist; i++)
+		report__history_html(f, &in->hist[i]);
 	fputs("</body></html>\n", f);
 	return ferror(f) ? pe_error("cannot write the report") : 0;
 }
 
-int report_markdown(FILE *f, const char *title, const struct report_run *runs, size_t n)
+int report_markdown(FILE *f, const struct report_input *in)
 {
+	const char *title = in->title;
+	const struct report_run *runs = in->runs;
+	size_t n = in->n;
 	const struct store_metric *ref = NULL;
 	char when[64];
 
@@ -377,6 +418,20 @@ int report_markdown(FILE *f, const char *title, const struct report_run *runs, s
 			report__num(f, "| ", x->max, " ");
 			fprintf(f, "| %zu |\n", x->nsamples);
 		}
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < in->nhist; i++) {
+		const struct report_history *h = &in->hist[i];
+
+		fprintf(f, "### history: %s (%s, %zu runs)\n\n", h->name, h->metric, h->se->n);
+		if (!h->ncp) {
+			fputs("No change point.\n\n", f);
+			continue;
+		}
+		fputs("| first run after | before | after | change | p |\n|---|---|---|---|---|\n", f);
+		for (size_t c = 0; c < h->ncp; c++)
+			fprintf(f, "| %lld | %.6g | %.6g | %+.2f%% | %.3g |\n", (long long)h->se->id[h->cps[c].index],
+				h->cps[c].before_median, h->cps[c].after_median, h->cps[c].change * 100, h->cps[c].p);
 		fputc('\n', f);
 	}
 	return ferror(f) ? pe_error("cannot write the report") : 0;

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/format.h"
 #include "out/xml.h"
+#include "stats/describe.h"
 #include "util/error.h"
 #include "util/xalloc.h"
 
@@ -109,4 +111,49 @@ int out_series_svg(FILE *f, const struct series_plot *p)
 	if (ferror(f))
 		return pe_error("cannot write the SVG");
 	return 0;
+}
+
+int out_series_cp_svg(FILE *f, const char *title, const char *what, int is_time, const double *v, size_t n,
+		      const struct change_point *cps, size_t ncp)
+{
+	size_t *idx = xcalloc(ncp + 1, sizeof(*idx));
+	char **labels = xcalloc(ncp + 1, sizeof(*labels));
+	double *level = xcalloc(ncp + 1, sizeof(*level));
+	char ylabel[128];
+	struct series_plot p = { 0 };
+	double scale = 1;
+	const char *unit = "";
+	int rc;
+
+	if (is_time && n) {
+		enum time_unit u = time_unit_for(stats_median(v, n));
+		scale = time_unit_scale(u);
+		unit = time_unit_ascii(u);
+	}
+	for (size_t c = 0; c < ncp; c++) {
+		idx[c] = cps[c].index;
+		labels[c] = isfinite(cps[c].change) ? xasprintf("%+.1f%%", cps[c].change * 100) : xstrdup("change");
+	}
+	for (size_t s = 0; s <= ncp; s++) {
+		size_t from = s ? idx[s - 1] : 0, to = s < ncp ? idx[s] : n;
+
+		level[s] = to > from ? stats_median(v + from, to - from) : NAN;
+	}
+	snprintf(ylabel, sizeof(ylabel), "%s%s%s%s", what, *unit ? " (" : "", unit, *unit ? ")" : "");
+	p.title = title;
+	p.ylabel = ylabel;
+	p.yscale = scale;
+	p.v = v;
+	p.n = n;
+	p.change = idx;
+	p.change_label = (const char *const *)labels;
+	p.nchange = ncp;
+	p.seg_level = level;
+	rc = out_series_svg(f, &p);
+	for (size_t c = 0; c < ncp; c++)
+		free(labels[c]);
+	free(labels);
+	free(idx);
+	free(level);
+	return rc;
 }

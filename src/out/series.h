@@ -27,4 +27,15 @@ struct series_plot {
 /* Writes the SVG; returns 0 or -1 with pe_error() set. */
 int out_series_svg(FILE *f, const struct series_plot *p);
 
+#include "stats/changepoint.h"
+
+/*
+ * A series with its change points as out_series_svg draws it: each change
+ * labelled "+12.3%", each segment's median as a step; values in seconds
+ * when is_time (the axis then in the unit that suits their median), the
+ * axis named by what ("median", "mean"). history --svg and report draw it.
+ */
+int out_series_cp_svg(FILE *f, const char *title, const char *what, int is_time, const double *v, size_t n,
+		      const struct change_point *cps, size_t ncp);
+
 #endif

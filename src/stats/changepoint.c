@@ -356,3 +356,28 @@ int cp_detect(const double *x, size_t n, const struct cp_options *o,
 	free(sc.fen);
 	return 0;
 }
+
+int cp_detect_gated(const double *x, size_t n, double alpha, double min_change, struct change_point **cps,
+		    size_t *ncp, size_t *nsmall)
+{
+	struct cp_options o;
+	size_t k = 0, all = 0;
+
+	*nsmall = 0;
+	cp_options_init(&o);
+	o.alpha = alpha;
+	if (alpha > 0 && o.permutations < (unsigned)ceil(10 / alpha))
+		o.permutations = (unsigned)ceil(10 / alpha);
+	if (cp_detect(x, n, &o, cps, &all) < 0)
+		return -1;
+	/* a change too small to act on is not reported, nor can it fail a gate */
+	for (size_t c = 0; c < all; c++) {
+		if (isfinite((*cps)[c].change) && fabs((*cps)[c].change) < min_change) {
+			(*nsmall)++;
+			continue;
+		}
+		(*cps)[k++] = (*cps)[c];
+	}
+	*ncp = k;
+	return 0;
+}

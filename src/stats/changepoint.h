@@ -43,4 +43,13 @@ struct change_point {
 int cp_detect(const double *x, size_t n, const struct cp_options *o,
 	      struct change_point **cps, size_t *ncp);
 
+/*
+ * history's change points: cp_detect at significance alpha (with enough
+ * permutations to resolve p-values well below it), then those smaller
+ * than min_change (relative) left out, counted in *nsmall. Same returns as
+ * cp_detect. `perfeng history` and `perfeng report` both call it.
+ */
+int cp_detect_gated(const double *x, size_t n, double alpha, double min_change, struct change_point **cps,
+		    size_t *ncp, size_t *nsmall);
+
 #endif

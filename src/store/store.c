@@ -539,3 +539,23 @@ struct store_run *store__find_run(struct store_run *runs, const size_t *index, s
 	}
 	return lo < n && runs[index[lo]].id == id ? &runs[index[lo]] : NULL;
 }
+
+size_t store_series_drop_nonfinite(struct store_series *se)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < se->n; i++) {
+		if (!isfinite(se->value[i])) {
+			free(se->commit[i]);
+			continue;
+		}
+		se->id[k] = se->id[i];
+		se->started[k] = se->started[i];
+		se->commit[k] = se->commit[i];
+		se->value[k] = se->value[i];
+		k++;
+	}
+	k = se->n - k;
+	se->n -= k;
+	return k;
+}

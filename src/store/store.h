@@ -119,6 +119,8 @@ struct store_series {
 int store_series_get(struct store *s, const char *name, const char *metric, const char *stat,
 		     struct store_series *out);
 void store_series_free(struct store_series *se);
+/* Leaves out the runs whose value is not finite (the metric had no samples); returns how many. */
+size_t store_series_drop_nonfinite(struct store_series *se);
 
 /*
  * The rules for names and tags, for checking before anything is measured or
