@@ -62,6 +62,13 @@ struct run_result;
  */
 void cmd_warn_traced(const struct run_result *res, size_t images_without_maps, unsigned long long lost);
 
+struct totals_save;
+/*
+ * --save of a run of single totals (heap, locks): the store at spec opened,
+ * the run saved and said where, the store closed. 0, or -1 with pe_error().
+ */
+int cmd_save_totals(const char *spec, const struct totals_save *in);
+
 struct store;
 /* Says on stderr where --save put a run: "perfeng: saved as run ID (NAME) in STORE". */
 void cmd_say_saved(const struct store *st, long long id, const char *name);

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "runner/process.h"
 #include "store/store.h"
+#include "store/totals_save.h"
 #include "util/options.h"
 
 /* -1: decide by the terminal and NO_COLOR; else what cmd_color_set said. */
@@ -98,4 +99,19 @@ void cmd_warn_traced(const struct run_result *res, size_t images_without_maps, u
 			 "their frames are addresses", images_without_maps, images_without_maps == 1 ? "" : "s");
 	if (lost)
 		cmd_warn("%llu events were lost (the interposer could not write them): the figures are short", lost);
+}
+
+int cmd_save_totals(const char *spec, const struct totals_save *in)
+{
+	struct store *st;
+	int64_t id;
+	int rc;
+
+	if (store_open(spec, &st) < 0)
+		return -1;
+	rc = totals_save(st, in, &id);
+	if (!rc)
+		cmd_say_saved(st, (long long)id, in->name);
+	store_close(st);
+	return rc;
 }

@@ -22,8 +22,7 @@
 #include "prof/heap.h"
 #include "runner/preload.h"
 #include "runner/process.h"
-#include "store/store.h"
-#include "sys/env.h"
+#include "store/totals_save.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
@@ -164,37 +163,23 @@ static void heap_json(const struct heap_cmd *c, char **argv, const struct run_re
 	json_decref(root);
 }
 
-static int heap_save(const struct heap_cmd *c, const struct heap_result *r, int64_t started, int64_t ended,
+static int heap_save(const struct heap_cmd *c, const struct heap_result *r, const struct preload_run *pr,
 		     const char *invocation)
 {
-	struct store_run run = { 0 };
-	struct store *st;
-	static const char *const names[] = { "heap_peak", "leaked", "allocated", "allocations" };
-	static const char *const units[] = { "B", "B", "B", "" };
-	double v[] = { (double)r->t.peak_bytes, (double)r->t.leaked_bytes, (double)r->t.bytes,
-		       (double)r->t.allocations };
-	int rc;
+	const struct store_total t[] = {
+		{ "heap_peak", "B", (double)r->t.peak_bytes }, { "leaked", "B", (double)r->t.leaked_bytes },
+		{ "allocated", "B", (double)r->t.bytes }, { "allocations", "", (double)r->t.allocations },
+	};
+	struct totals_save in = { "heap", c->save, invocation, perfeng_version, c->tags.v, c->tags.n, t, 4,
+				  pr->started, pr->ended };
 
-	if (store_open(c->store_spec, &st) < 0)
-		return -1;
-	env_fill_run(&run, "heap", c->save, started, ended, perfeng_version, invocation);
-	for (size_t i = 0; i < c->tags.n; i++)
-		store_run_add_tag(&run, c->tags.v[i]);
-	for (size_t i = 0; i < 4; i++)
-		store_metric_set_samples(store_run_add_metric(&run, names[i], units[i], 0), &v[i], 1);
-	rc = store_save(st, &run);
-	if (!rc)
-		cmd_say_saved(st, (long long)run.id, run.name);
-	store_run_release(&run);
-	store_close(st);
-	return rc;
+	return cmd_save_totals(c->store_spec, &in);
 }
 
 int cmd_heap(int argc, char **argv)
 {
 	struct heap_cmd c = { 0 };
 	struct heap_result r;
-	struct run_result res;
 	struct preload_run pr = { .events = "" };
 	struct profile_write_opts wo = { 0 };
 	char *invocation = store_command_line(argc, argv);
@@ -212,26 +197,25 @@ int cmd_heap(int argc, char **argv)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
-	res = pr.res;
 	if (heap_analyze(pr.events, NULL, &r) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
 	analyzed = 1;
 	if (c.json)
-		heap_json(&c, argv, &res, &r);
+		heap_json(&c, argv, &pr.res, &r);
 	else
-		heap_text(&c, argv, &res, &r);
+		heap_text(&c, argv, &pr.res, &r);
 	fflush(stdout);
-	cmd_warn_traced(&res, r.t.images_without_maps, (unsigned long long)r.t.lost);
+	cmd_warn_traced(&pr.res, r.t.images_without_maps, (unsigned long long)r.t.lost);
 	wo.title = c.title;
 	if (c.outputs.n && profile_write_all(&r.prof[c.measure], c.outputs.v, c.outputs.n, &wo) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-	if (c.save && heap_save(&c, &r, pr.started, pr.ended, invocation) < 0)
+	if (c.save && heap_save(&c, &r, &pr, invocation) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
 	if (status == PE_EXIT_OK && c.fail_on && r.t.leaked_bytes)
 		status = PE_EXIT_VERDICT;
-	if (status == PE_EXIT_OK && res.status == RUN_INTERRUPTED)
+	if (status == PE_EXIT_OK && pr.res.status == RUN_INTERRUPTED)
 		status = PE_EXIT_INTERRUPTED;
 out:
 	if (analyzed)

@@ -20,8 +20,7 @@
 #include "prof/locks.h"
 #include "runner/preload.h"
 #include "runner/process.h"
-#include "store/store.h"
-#include "sys/env.h"
+#include "store/totals_save.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/options.h"
@@ -181,35 +180,23 @@ static void locks_json(const struct locks_cmd *c, char **argv, const struct run_
 	json_decref(root);
 }
 
-static int locks_save(const struct locks_cmd *c, const struct locks_result *r, int64_t started, int64_t ended,
+static int locks_save(const struct locks_cmd *c, const struct locks_result *r, const struct preload_run *pr,
 		      const char *invocation)
 {
-	struct store_run run = { 0 };
-	struct store *st;
-	double wait = (double)r->wait_ns / 1e9, cont = (double)r->contended, acq = (double)r->acquisitions;
-	int rc;
+	const struct store_total t[] = {
+		{ "lock_wait", "s", (double)r->wait_ns / 1e9 }, { "contended", "", (double)r->contended },
+		{ "acquisitions", "", (double)r->acquisitions },
+	};
+	struct totals_save in = { "locks", c->save, invocation, perfeng_version, c->tags.v, c->tags.n, t, 3,
+				  pr->started, pr->ended };
 
-	if (store_open(c->store_spec, &st) < 0)
-		return -1;
-	env_fill_run(&run, "locks", c->save, started, ended, perfeng_version, invocation);
-	for (size_t i = 0; i < c->tags.n; i++)
-		store_run_add_tag(&run, c->tags.v[i]);
-	store_metric_set_samples(store_run_add_metric(&run, "lock_wait", "s", 0), &wait, 1);
-	store_metric_set_samples(store_run_add_metric(&run, "contended", "", 0), &cont, 1);
-	store_metric_set_samples(store_run_add_metric(&run, "acquisitions", "", 0), &acq, 1);
-	rc = store_save(st, &run);
-	if (!rc)
-		cmd_say_saved(st, (long long)run.id, run.name);
-	store_run_release(&run);
-	store_close(st);
-	return rc;
+	return cmd_save_totals(c->store_spec, &in);
 }
 
 int cmd_locks(int argc, char **argv)
 {
 	struct locks_cmd c = { 0 };
 	struct locks_result r;
-	struct run_result res;
 	struct preload_run pr = { .events = "" };
 	struct profile_write_opts wo = { 0 };
 	char *invocation = store_command_line(argc, argv);
@@ -227,24 +214,23 @@ int cmd_locks(int argc, char **argv)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
-	res = pr.res;
 	if (locks_analyze(pr.events, NULL, &r) < 0) {
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
 		goto out;
 	}
 	analyzed = 1;
 	if (c.json)
-		locks_json(&c, argv, &res, &r);
+		locks_json(&c, argv, &pr.res, &r);
 	else
-		locks_text(&c, argv, &res, &r);
+		locks_text(&c, argv, &pr.res, &r);
 	fflush(stdout);
-	cmd_warn_traced(&res, r.images_without_maps, (unsigned long long)r.lost);
+	cmd_warn_traced(&pr.res, r.images_without_maps, (unsigned long long)r.lost);
 	wo.title = c.title;
 	if (c.outputs.n && profile_write_all(&r.wait, c.outputs.v, c.outputs.n, &wo) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "%s", pe_errmsg());
-	if (c.save && locks_save(&c, &r, pr.started, pr.ended, invocation) < 0)
+	if (c.save && locks_save(&c, &r, &pr, invocation) < 0)
 		status = cmd_fail(PE_EXIT_RUNTIME, "--save: %s", pe_errmsg());
-	if (status == PE_EXIT_OK && res.status == RUN_INTERRUPTED)
+	if (status == PE_EXIT_OK && pr.res.status == RUN_INTERRUPTED)
 		status = PE_EXIT_INTERRUPTED;
 out:
 	if (analyzed)
